@@ -1,0 +1,42 @@
+# Targets named after what they produce; `make help` lists them.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+CONFIG ?= configs/default.yaml
+RAW    ?= raw
+OUT    ?= processed
+ARGS   ?=
+
+.DEFAULT_GOAL := help
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+$(VENV)/.bench-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[test,bench]'
+	touch $@
+
+.PHONY: help venv dataset test eval bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
+
+venv: $(VENV)/.installed ## create .venv from pyproject.toml (done by every target when missing or stale)
+
+dataset: $(VENV)/.installed ## run the pipeline on raw/ into processed/
+	$(PY) -m pipeline run --config $(CONFIG) --raw $(RAW) --out $(OUT) $(ARGS)
+
+test: $(VENV)/.installed ## run the test suite
+	$(PY) -m pytest -q $(ARGS)
+
+eval: $(VENV)/.installed ## quality figures: dedup and boilerplate on ../shared/corpora
+	$(PY) -m pipeline.eval $(ARGS)
+
+bench: $(VENV)/.bench-installed ## speed and memory against the peers on ../shared/corpora
+	$(PY) -m bench $(ARGS)
+
+clean: ## remove processed outputs (keeps .venv)
+	find $(OUT) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

@@ -1,0 +1,85 @@
+"""Stage 4, annotate: language (langdetect, seeded), counts and a content hash per document.
+
+Annotations describe the document as it will be written: its title and kept paragraphs.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import xxhash
+
+from .model import BOILERPLATE, DUPLICATE, Document, RunContext
+
+PARAGRAPH_SEP = "\n\n"
+
+
+@dataclass(frozen=True)
+class AnnotateConfig:
+    language: bool = True
+    # langdetect samples character n-grams at random; a fixed seed makes its answer repeatable.
+    langdetect_seed: int = 0
+    # langdetect reads at most 10,000 characters of a text (its own default); fewer is faster.
+    language_max_chars: int = 10_000
+
+    def __post_init__(self) -> None:
+        if self.language_max_chars < 20:
+            raise ValueError("language_max_chars: must be at least 20")
+
+
+def document_text(doc: Document) -> str:
+    return PARAGRAPH_SEP.join(doc.kept_texts())
+
+
+def detect_language(text: str, seed: int, max_chars: int) -> tuple[str | None, float | None]:
+    """(language code, probability) from langdetect, or (None, None) for text without letters."""
+    from langdetect import DetectorFactory, detect_langs
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = seed
+    try:
+        best = detect_langs(text[:max_chars])[0]
+    except LangDetectException:
+        return None, None
+    return best.lang, round(float(best.prob), 6)
+
+
+def _detect_chunk(args: tuple[list[str], int, int]) -> list[tuple[str | None, float | None]]:
+    texts, seed, max_chars = args
+    return [detect_language(t, seed, max_chars) for t in texts]
+
+
+def detect_all(texts: list[str], cfg: AnnotateConfig, workers: int) -> list[tuple[str | None, float | None]]:
+    """Languages of many texts; the answer of each depends only on its text and the seed."""
+    chunk = 256
+    jobs = [(texts[i : i + chunk], cfg.langdetect_seed, cfg.language_max_chars)
+            for i in range(0, len(texts), chunk)]
+    if workers <= 1 or len(jobs) <= 1:
+        return [r for job in jobs for r in _detect_chunk(job)]
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        return [r for part in pool.map(_detect_chunk, jobs) for r in part]
+
+
+def counts(doc: Document, text: str) -> dict[str, int | str]:
+    return {
+        "n_chars": len(text),
+        "n_words": len(text.split()),
+        "n_paragraphs": sum(1 for p in doc.paragraphs if p.kept),
+        "n_boilerplate_removed": doc.count(BOILERPLATE),
+        "n_duplicates_removed": doc.count(DUPLICATE),
+        "content_hash": xxhash.xxh3_64_hexdigest(text.encode("utf-8")),
+    }
+
+
+def run(docs: list[Document], cfg: AnnotateConfig, ctx: RunContext) -> list[Document]:
+    texts = [document_text(d) for d in docs]
+    for doc, text in zip(docs, texts):
+        doc.annotations.update(counts(doc, text))
+    if cfg.language:
+        # The title is part of what a reader sees, and helps short documents.
+        samples = [f"{d.title}\n{t}" if d.title else t for d, t in zip(docs, texts)]
+        for doc, (lang, score) in zip(docs, detect_all(samples, cfg, ctx.workers)):
+            doc.annotations["language"] = lang
+            doc.annotations["language_score"] = score
+    return docs

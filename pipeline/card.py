@@ -1,0 +1,89 @@
+"""The dataset card (`hf/documents/README.md`), in Hugging Face's format: YAML header, then prose.
+
+Only deterministic facts go in (counts, configuration hash, versions), so that identical runs
+write identical cards.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from importlib.metadata import version
+from typing import Any
+
+import xxhash
+import yaml
+
+from . import __version__
+from .config import Config, to_dict
+from .model import Document
+from .write import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
+
+
+def size_category(n: int) -> str:
+    for limit, label in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"),
+                         (1_000_000, "100K<n<1M"), (10_000_000, "1M<n<10M")):
+        if n < limit:
+            return label
+    return "n>10M"
+
+
+def _pkg(name: str) -> str:
+    try:
+        return version(name)
+    except Exception:  # noqa: BLE001 - a missing distribution only leaves the field out
+        return "unknown"
+
+
+def output_config_hash(cfg: Config) -> str:
+    """xxh3-64 of the configuration sections that shape the output (not `run`: workers and the
+    like change how a run executes, never what it writes)."""
+    sections = {k: v for k, v in to_dict(cfg).items() if k != "run"}
+    return xxhash.xxh3_64_hexdigest(yaml.safe_dump(sections, sort_keys=True).encode())
+
+
+def dataset_card(cfg: Config, stats: dict[str, Any], docs: list[Document]) -> str:
+    n_docs = stats["stages"]["write"]["documents_out"]
+    languages = Counter(d.annotations.get("language") for d in docs if d.annotations.get("n_paragraphs"))
+    langs = [lang for lang, _ in languages.most_common() if lang]
+    header = {
+        "pretty_name": "newsprep corpus",
+        "language": langs or ["und"],
+        "license": "other",
+        "size_categories": [size_category(n_docs)],
+        "task_categories": ["text-generation"],
+        "configs": [
+            {"config_name": "documents", "default": True,
+             "data_files": [{"split": "train", "path": "../../parquet/documents/*.parquet"}]},
+            {"config_name": "paragraphs",
+             "data_files": [{"split": "train", "path": "../../parquet/paragraphs/*.parquet"}]},
+        ],
+    }
+    totals = stats["totals"]
+    config_hash = output_config_hash(cfg)
+    lines = [
+        "---", yaml.safe_dump(header, sort_keys=False).rstrip(), "---", "",
+        "# newsprep corpus", "",
+        "News and web articles from several outlets, cleaned of boilerplate and with repeated",
+        "paragraphs removed across outlets (one copy kept: the earliest-dated document's), each",
+        "document annotated with its language and counts. `hf/paragraphs` is the ledger: every",
+        "ingested paragraph with its status and, for a removed one, why and what it matched.", "",
+        "## How it was made", "",
+        f"- newsprep {__version__}; datasets {_pkg('datasets')}, pyarrow {_pkg('pyarrow')}, "
+        f"langdetect {_pkg('langdetect')}",
+        f"- stages: {', '.join(stats['stages'])}",
+        f"- configuration hash (xxh3-64 of config.yaml without its `run` section): `{config_hash}`", "",
+        "## Counts", "",
+        "| what | count |", "|---|---|",
+        f"| documents ingested | {totals['documents_ingested']} |",
+        f"| documents written | {n_docs} |",
+        f"| paragraphs ingested | {totals['paragraphs_ingested']} |",
+    ]
+    for status, n in totals["paragraphs_by_status"].items():
+        lines.append(f"| paragraphs {status} | {n} |")
+    lines.append(f"| inputs quarantined | {totals['inputs_quarantined']} |")
+    lines += ["", "Languages: " + (", ".join(f"{k} {v}" for k, v in languages.most_common() if k) or "none"), ""]
+    for title, schema in (("documents", DOCUMENT_SCHEMA), ("paragraphs (ledger)", PARAGRAPH_SCHEMA)):
+        lines += [f"## Schema: {title}", "", "| column | type |", "|---|---|"]
+        lines += [f"| `{f.name}` | {f.type} |" for f in schema]
+        lines.append("")
+    return "\n".join(lines)

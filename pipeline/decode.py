@@ -1,0 +1,152 @@
+"""Bytes to text, and compressed files to bytes, without ever losing data silently.
+
+Pure functions apart from `read_bytes`; every failure is an exception whose message is the
+quarantine reason.
+"""
+
+from __future__ import annotations
+
+import bz2
+import codecs
+import gzip
+import lzma
+import zlib
+from pathlib import Path
+
+COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
+
+
+class InputError(Exception):
+    """An input that cannot be used; str(e) is the reason recorded in quarantine."""
+
+
+class TruncatedInput(InputError):
+    """A compressed stream that breaks off; `data` holds what was recovered before the break."""
+
+    def __init__(self, reason: str, data: bytes) -> None:
+        super().__init__(reason)
+        self.data = data
+
+
+def strip_compression(name: str) -> tuple[str, str | None]:
+    """('a.jsonl.gz') -> ('a.jsonl', '.gz')."""
+    lower = name.lower()
+    for suffix in COMPRESSED_SUFFIXES:
+        if lower.endswith(suffix):
+            return name[: -len(suffix)], suffix
+    return name, None
+
+
+def decompress(data: bytes, suffix: str | None) -> bytes:
+    """Decompress `data`; a stream that breaks off raises TruncatedInput with the part before."""
+    if suffix is None:
+        return data
+    if suffix == ".gz":
+        return _gunzip(data)
+    try:
+        return bz2.decompress(data) if suffix == ".bz2" else lzma.decompress(data)
+    except (OSError, EOFError, ValueError, lzma.LZMAError) as e:
+        raise InputError(f"corrupt {suffix} stream: {e}") from None
+
+
+def _gunzip(data: bytes) -> bytes:
+    # A streaming decoder keeps everything decoded before a break, unlike gzip.decompress.
+    out: list[bytes] = []
+    rest = data
+    while rest:
+        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        try:
+            out.append(d.decompress(rest))
+            out.append(d.flush())
+        except zlib.error as e:
+            raise TruncatedInput(f"corrupt gzip stream: {e}", b"".join(out)) from None
+        if not d.eof:
+            raise TruncatedInput("truncated gzip stream (ends before its end marker)", b"".join(out))
+        rest = d.unused_data.lstrip(b"\x00")  # concatenated members, padding
+    return b"".join(out)
+
+
+def looks_binary(data: bytes) -> bool:
+    """NUL bytes or many control characters in the first 8 KiB mean this is not text.
+
+    UTF-16/32 text has NULs too, so it is recognised (by BOM or by pattern) before this is asked.
+    """
+    head = data[:8192]
+    if not head:
+        return False
+    if b"\x00" in head:
+        return True
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 12, 13, 27))
+    return controls > len(head) * 0.05
+
+
+_BOMS = (
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    # ASCII-heavy UTF-16 has a NUL in every other byte.
+    even, odd = head[0::2], head[1::2]
+    if len(head) >= 4 and odd.count(0) > 0.4 * len(odd) and even.count(0) == 0:
+        return "utf-16-le"
+    if len(head) >= 4 and even.count(0) > 0.4 * len(even) and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
+
+
+def decode_text(data: bytes) -> tuple[str, str]:
+    """(text, encoding) of a text file's bytes; raises InputError for binary data.
+
+    Order: a BOM; strict UTF-8; UTF-16 recognised by its NUL pattern; binary check; Windows-1252
+    (a superset of Latin-1's printable range, what mislabelled Western pages mostly are), and
+    Latin-1 last, which decodes anything.
+    """
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as e:
+                raise InputError(f"invalid {encoding} after its byte-order mark: {e.reason}") from None
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    utf16 = _utf16_without_bom(data[:8192])
+    if utf16:
+        try:
+            return data.decode(utf16), utf16
+        except UnicodeDecodeError:
+            pass
+    if looks_binary(data):
+        raise InputError("binary data, not text in any encoding")
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), "latin-1"
+
+
+def read_bytes(path: Path, max_bytes: int) -> bytes:
+    """The (decompressed) bytes of a file, refusing inputs larger than max_bytes."""
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise InputError(f"file larger than ingest.max_file_bytes ({size} > {max_bytes})")
+    data = path.read_bytes()
+    _, suffix = strip_compression(path.name)
+    return decompress(data, suffix)
+
+
+def open_lines(path: Path):
+    """A binary line iterator over a possibly compressed file (for JSONL, streamed)."""
+    _, suffix = strip_compression(path.name)
+    if suffix == ".gz":
+        return gzip.open(path, "rb")
+    if suffix == ".bz2":
+        return bz2.open(path, "rb")
+    if suffix == ".xz":
+        return lzma.open(path, "rb")
+    return open(path, "rb")  # noqa: SIM115 - the caller closes it

@@ -1,0 +1,83 @@
+"""The in-memory data model shared by the stages.
+
+A `Document` holds its metadata and its paragraphs in ingest order. Every paragraph carries its own
+ledger entry: stages never delete a paragraph, they change its `status` and say why in `reason`.
+The write stage turns kept paragraphs into the document text and every paragraph into a ledger row.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+KEPT = "kept"
+BOILERPLATE = "boilerplate"
+DUPLICATE = "duplicate"
+
+
+@dataclass(slots=True)
+class Paragraph:
+    text: str
+    status: str = KEPT
+    reason: str | None = None
+    duplicate_of_doc_id: str | None = None
+    duplicate_of_index: int | None = None
+    similarity: float | None = None
+    cluster_id: int | None = None
+
+    @property
+    def kept(self) -> bool:
+        return self.status == KEPT
+
+    def remove(self, status: str, reason: str) -> None:
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class Document:
+    id: str
+    paragraphs: list[Paragraph]
+    source: str | None = None
+    title: str | None = None
+    section: str | None = None
+    url: str | None = None
+    date: str | None = None  # ISO 8601 (YYYY-MM-DD or full timestamp) or None
+    path: str | None = None  # input file, relative to the raw folder
+    meta: dict[str, Any] = field(default_factory=dict)
+    annotations: dict[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_texts(cls, id: str, texts: list[str], **kw: Any) -> Document:
+        return cls(id=id, paragraphs=[Paragraph(t) for t in texts], **kw)
+
+    def kept_texts(self) -> list[str]:
+        return [p.text for p in self.paragraphs if p.kept]
+
+    def count(self, status: str) -> int:
+        return sum(1 for p in self.paragraphs if p.status == status)
+
+
+@dataclass(slots=True)
+class Quarantine:
+    """An input (or part of one) that could not be used, and why."""
+
+    path: str
+    reason: str
+    line: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"path": self.path, "line": self.line, "reason": self.reason}
+
+
+@dataclass
+class RunContext:
+    """What a stage may use besides its documents and its own config section."""
+
+    workers: int = 1
+    quarantine: list[Quarantine] = field(default_factory=list)
+    # Extra outputs a stage hands to the writer (name -> rows), e.g. the learned boilerplate list.
+    artifacts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Stage-specific figures merged into stats["stages"][stage] by the runner.
+    stage_stats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    progress: bool = False

@@ -1,0 +1,108 @@
+"""The stage order, in one place, and the bookkeeping around each stage."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from . import annotate, clean, dedup, ingest, outdir, write
+from .card import dataset_card
+from .config import Config, dump_yaml
+from .model import Document, RunContext
+
+STAGES = ("ingest", "clean", "dedup", "annotate", "write")
+
+
+class NothingToRead(Exception):
+    """No document could be read from the raw folder."""
+
+
+def _kept_counts(docs: list[Document]) -> tuple[int, int]:
+    n_docs = n_pars = 0
+    for d in docs:
+        k = sum(1 for p in d.paragraphs if p.kept)
+        n_pars += k
+        n_docs += k > 0
+    return n_docs, n_pars
+
+
+def _removals(docs: list[Document]) -> Counter[str]:
+    return Counter(f"{p.status}:{p.reason}" for d in docs for p in d.paragraphs if not p.kept)
+
+
+def run(cfg: Config, raw: Path, out: Path, progress: bool = False) -> dict[str, Any]:
+    """Run every stage on `raw` and swap the result into `out`; returns the stats."""
+    if not raw.is_dir():
+        raise NothingToRead(f"raw folder {raw} does not exist")
+    ctx = RunContext(workers=cfg.run.workers, progress=progress)
+    stats: dict[str, Any] = {"stages": {}}
+    started = time.perf_counter()
+
+    t = time.perf_counter()
+    docs = ingest.run(raw, cfg.ingest, ctx)
+    n_docs, n_pars = _kept_counts(docs)
+    stats["stages"]["ingest"] = {
+        "documents_in": None, "documents_out": len(docs),
+        "paragraphs_in": None, "paragraphs_out": n_pars,
+        "quarantined": dict(sorted(Counter(q.reason.split(":")[0] for q in ctx.quarantine).items())),
+        "wall_seconds": round(time.perf_counter() - t, 3),
+    }
+    if not docs:
+        raise NothingToRead(
+            f"no document could be read from {raw} ({len(ctx.quarantine)} inputs quarantined)"
+        )
+
+    for name, stage, section in (
+        ("clean", clean.run, cfg.clean),
+        ("dedup", dedup.run, cfg.dedup),
+        ("annotate", annotate.run, cfg.annotate),
+    ):
+        t = time.perf_counter()
+        before_docs, before_pars = _kept_counts(docs)
+        before = _removals(docs)
+        docs = stage(docs, section, ctx)
+        after_docs, after_pars = _kept_counts(docs)
+        removed = _removals(docs) - before
+        stats["stages"][name] = {
+            "documents_in": before_docs, "documents_out": after_docs,
+            "documents_dropped": {"no_text_left": before_docs - after_docs},
+            "paragraphs_in": before_pars, "paragraphs_out": after_pars,
+            "removed": dict(sorted(removed.items())),
+            **ctx.stage_stats.get(name, {}),
+            "wall_seconds": round(time.perf_counter() - t, 3),
+        }
+
+    t = time.perf_counter()
+    staging = outdir.new_staging(out)
+    written = write.run(docs, cfg.write, ctx, staging)
+    stats["stages"]["write"] = {
+        "documents_in": len(docs), "documents_out": written["documents_written"],
+        "documents_dropped": {"no_text_left": len(docs) - written["documents_written"]},
+        "paragraphs_in": sum(len(d.paragraphs) for d in docs),
+        "paragraphs_out": written["paragraphs_written"],
+        "files": written["files"],
+        "wall_seconds": round(time.perf_counter() - t, 3),
+    }
+    stats["totals"] = totals(docs, ctx)
+    stats["wall_seconds"] = round(time.perf_counter() - started, 3)
+    (staging / "config.yaml").write_text(dump_yaml(cfg), encoding="utf-8")
+    (staging / "hf" / "documents" / "README.md").write_text(
+        dataset_card(cfg, stats, docs), encoding="utf-8"
+    )
+    # stats.json holds timings, so it is the one output that differs between identical runs.
+    (staging / "stats.json").write_text(json.dumps(stats, indent=2, sort_keys=False) + "\n")
+    outdir.commit(staging, out)
+    return stats
+
+
+def totals(docs: list[Document], ctx: RunContext) -> dict[str, Any]:
+    status = Counter(p.status for d in docs for p in d.paragraphs)
+    return {
+        "documents_ingested": len(docs),
+        "paragraphs_ingested": sum(status.values()),
+        "paragraphs_by_status": dict(sorted(status.items())),
+        "inputs_quarantined": len(ctx.quarantine),
+    }
