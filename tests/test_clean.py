@@ -1,0 +1,112 @@
+"""The clean stage on realistic documents: seeds, learned per-source lines, allow/deny lists."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+from pipeline.clean import CleanConfig, run
+from pipeline.model import BOILERPLATE, Document, RunContext
+
+SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+
+
+def _seed_docs() -> list[Document]:
+    files = sorted(SEEDS.glob("*.txt"))
+    if not files:
+        pytest.skip(f"seeds not found under {SEEDS}")
+    return [
+        Document.from_texts(f.stem, [l for l in f.read_text(encoding="utf-8").split("\n") if l.strip()])
+        for f in files
+    ]
+
+
+def test_seeds_lose_only_the_comment_form():
+    docs = run(_seed_docs(), CleanConfig(), RunContext())
+    removed = [p.text.strip() for d in docs for p in d.paragraphs if not p.kept]
+    assert removed == [
+        "Leave a Comment",
+        "Your email address will not be published. Required fields are marked *",
+    ]
+    kept = {p.text.strip() for d in docs for p in d.paragraphs if p.kept}
+    assert "Ceasefire talks" in kept and "Ukraine denies encirclement claims" in kept
+
+
+def _outlet(n: int, extra: dict[int, list[str]] | None = None) -> list[Document]:
+    docs = []
+    for i in range(n):
+        body = [
+            f"Lawmakers in district {i} voted on the budget measure on day {i}, officials said.",
+            "Story Continued Below",
+            f"The vote, number {i} this session, followed weeks of negotiations over spending.",
+            "Copyright © 2019 The Example Times, LLC. Click here for reprint permission.",
+        ]
+        body[2:2] = (extra or {}).get(i, [])
+        docs.append(Document.from_texts(f"d{i}", body, source="Example Times"))
+    return docs
+
+
+def test_learns_repeated_lines_and_reports_them():
+    ctx = RunContext()
+    docs = run(_outlet(40), CleanConfig(rules_file=str(_empty_rules())), ctx)
+    for d in docs:
+        assert [p.kept for p in d.paragraphs] == [True, False, True, False]
+        assert d.paragraphs[1].reason == "repeated_in_source"
+    rows = {r["line"]: r for r in ctx.artifacts["boilerplate_learned"]}
+    assert rows["story continued below"]["n_docs"] == 40
+    assert rows["story continued below"]["n_removed"] == 40
+    assert all(r["source"] == "Example Times" for r in rows.values())
+
+
+def _empty_rules(tmp=Path("/tmp")) -> Path:
+    path = tmp / "newsprep_test_empty_rules.yaml"
+    path.write_text("rules: []\n", encoding="utf-8")
+    return path
+
+
+def test_speaker_labels_and_rare_section_heading_survive():
+    # Transcripts repeat speaker labels in every document; a section heading recurs in a few.
+    extra = {i: ["TRUMP:", f"We will win district {i}.", "REPORTER:", f"By day {i}?"]
+             for i in range(0, 40, 2)}
+    for i in (1, 3, 5):
+        extra[i] = ["What happens next"]
+    docs = run(_outlet(40, extra), CleanConfig(), RunContext())
+    kept = {p.text for d in docs for p in d.paragraphs if p.kept}
+    assert {"TRUMP:", "REPORTER:", "What happens next"} <= kept
+
+
+def test_allowlist_and_denylist():
+    cfg = CleanConfig(allowlist=("story continued below",), denylist=(r"lawmakers in district 3\b.*",))
+    docs = run(_outlet(10), cfg, RunContext())
+    assert all(d.paragraphs[1].kept for d in docs)
+    assert docs[3].paragraphs[0].reason == "denylist"
+    assert docs[4].paragraphs[0].kept
+
+
+@pytest.mark.parametrize(
+    "kw, field",
+    [({"allowlist": ("(unclosed",)}, "allowlist"), ({"denylist": ("[a-",)}, "denylist"),
+     ({"repeated_min_docs": 1}, "repeated_min_docs"), ({"repeated_min_share": 0.0}, "repeated_min_share"),
+     ({"region_page_min_short_share": 1.5}, "region_page_min_short_share")],
+)
+def test_config_rejects_bad_values(kw, field):
+    with pytest.raises(ValueError, match=f"^{field}: must"):
+        CleanConfig(**kw)
+
+
+def test_never_deletes_and_keeps_earlier_decisions():
+    doc = Document.from_texts("x", ["Advertisement", "A sentence of real prose that stays here."])
+    doc.paragraphs[1].remove("duplicate", "exact")
+    run([doc], CleanConfig(), RunContext())
+    assert len(doc.paragraphs) == 2
+    assert doc.paragraphs[0].status == BOILERPLATE and doc.paragraphs[1].reason == "exact"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.text(max_size=300), max_size=30), st.sampled_from([None, "a", "b"]))
+def test_arbitrary_text_never_crashes(texts, source):
+    docs = [Document.from_texts(str(i), texts, source=source) for i in range(3)]
+    run(docs, CleanConfig(repeated_min_docs=2), RunContext())
+    assert all(len(d.paragraphs) == len(texts) for d in docs)
