@@ -1,0 +1,97 @@
+"""Pure boilerplate functions, and a benchmark slice scored when the corpus is present."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline import boilerplate as bp
+from pipeline.clean import CleanConfig
+from pipeline.eval.boilerplate import c4_lines, clean_pages, corpora_dir, host, page_score, prf
+
+RULES = CleanConfig().rules
+
+
+def _page(body: list[str]) -> list[str]:
+    nav = ["Home", "News", "Sport", "Politik", "Wirtschaft", "Kultur", "Suche", "Anmelden"]
+    foot = ["Impressum", "Datenschutz", "Kontakt", "Mediadaten", "AGB", "Karriere", "© 2020 Verlag"]
+    return ["Beispielzeitung - Nachrichten"] + nav * 3 + body + foot * 3
+
+
+GERMAN = [
+    "Neue Bahnstrecke eröffnet",
+    "Die neue Strecke zwischen den beiden Städten wurde am Montag nach sieben Jahren Bauzeit "
+    "feierlich eröffnet, wie die Bahn mitteilte.",
+    "Pendler sparen damit täglich rund zwanzig Minuten, sagte der Verkehrsminister bei der Feier.",
+    "Kritik am Preis",
+    "Umweltverbände kritisierten jedoch die hohen Kosten von mehr als zwei Milliarden Euro.",
+]
+
+
+def test_multilingual_page_keeps_article_and_its_heading():
+    reasons = bp.classify_lines(_page(GERMAN), RULES)
+    kept = [t for t, r in zip(_page(GERMAN), reasons) if r is None]
+    # The article (with its in-article heading) stays; menus and footer go.
+    assert GERMAN[1:] == kept[-4:] and "Kritik am Preis" in kept
+    assert "Impressum" not in kept and "Politik" not in kept
+
+
+def test_extracted_article_is_not_region_cut():
+    # An allsides-like article: a title and dek over prose. Not page-like: nothing is cut.
+    lines = ["Senate passes budget", "The vote was 51-49"] + GERMAN[1:3] * 3
+    assert bp.classify_lines(lines, RULES) == [None] * len(lines)
+
+
+def test_comment_section_is_a_barrier():
+    comments = ["3 Comments", "Alice says:", "I disagree with every word of this piece, honestly."] * 4
+    lines = _page(GERMAN[1:3] + comments)
+    kept = [t for t, r in zip(lines, bp.classify_lines(lines, RULES)) if r is None]
+    assert kept == GERMAN[1:3]
+
+
+def test_shapes():
+    assert bp.line_shape("November 19, 2019 at 6:34 am") == "date_only"
+    assert bp.line_shape("Whatsapp Facebook Pint Baixar") == "share_buttons"
+    assert bp.line_shape("Rating: 9 Votes") == "counter"
+    assert bp.line_shape("Ceasefire talks") is None
+
+
+def test_learn_repeated_protects_labels():
+    counts = {"story continued below": 30, "trump:": 30, "q:": 40, "12": 50, "rare line": 3}
+    learned = bp.learn_repeated(__import__("collections").Counter(counts), 100, 5, 0.02)
+    assert learned == {"story continued below": 30}
+
+
+def test_best_region_prefers_dense_prose():
+    assert bp.best_region([-5, 10, -2, 10, -50, 8]) == (1, 4)
+    assert bp.best_region([-1, -1]) is None
+
+
+def test_invalid_rule_is_reported():
+    with pytest.raises(ValueError, match="invalid regular expression"):
+        bp.compile_rules({"rules": [{"name": "x", "pattern": "(unclosed"}]})
+
+
+def test_scoring_rule_matches_the_benchmark():
+    assert page_score("a b c d e", "a b c d e") == (1.0, 0.0, 0.0)
+    tp, fp, fn = page_score("a b c d x", "a b c d e")
+    assert (tp, fp, fn) == pytest.approx((1 / 3, 1 / 3, 1 / 3))  # shared abcd; bcdx vs bcde
+
+
+BENCH = corpora_dir() / "article-extraction-benchmark"
+
+
+@pytest.mark.skipif(not (BENCH / "ground-truth.json").is_file(), reason="benchmark corpus absent")
+def test_benchmark_slice_beats_c4_and_keep_all():
+    gt = json.loads((BENCH / "ground-truth.json").read_text(encoding="utf-8"))
+    full = json.loads((BENCH / "output" / "html-text.json").read_text(encoding="utf-8"))["output"]
+    ids = sorted(gt)[1::4]  # 45 pages spread over the set
+    truth = {i: gt[i]["articleBody"] for i in ids}
+    ours = clean_pages({i: full[i]["articleBody"].split("\n") for i in ids},
+                       {i: host(gt[i]["url"]) for i in ids}, CleanConfig())
+    f_ours = prf(ours, truth, ids)["f1"]
+    f_c4 = prf({i: c4_lines(full[i]["articleBody"]) for i in ids}, truth, ids)["f1"]
+    f_all = prf({i: full[i]["articleBody"] for i in ids}, truth, ids)["f1"]
+    assert f_ours > f_c4 + 0.03 and f_ours > f_all + 0.15

@@ -1,0 +1,97 @@
+"""HTML extraction: metadata, offline, bounded, never crashing on garbage."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+
+import pytest
+
+from pipeline import htmlextract
+from pipeline.htmlextract import ExtractionError, extract
+
+PARAS = [
+    "The city council approved the new transit plan on Tuesday after a four-hour debate that "
+    "drew hundreds of residents to the chamber.",
+    "Supporters said the plan would cut commute times for thousands of workers in the eastern "
+    "districts, while opponents warned about the cost to taxpayers.",
+    "The first new bus lines are expected to open next spring, the mayor's office said in a "
+    "statement released after the vote.",
+]
+PAGE = f"""<!DOCTYPE html><html lang="en"><head>
+<title>Council approves transit plan | Springfield Gazette</title>
+<meta name="author" content="Jane Doe">
+<meta property="article:published_time" content="2021-03-04T10:00:00Z">
+<link rel="canonical" href="https://gazette.example.com/news/transit-plan">
+</head><body>
+<nav><ul><li><a href="/">Home</a></li><li><a href="/news">News</a></li><li><a href="/sports">Sports</a></li></ul></nav>
+<article><h1>Council approves transit plan</h1>
+{''.join(f'<p>{p}</p>' for p in PARAS)}
+</article>
+<div class="comments"><h3>Leave a Comment</h3><p>Your email address will not be published.</p></div>
+<footer>Copyright © 2021 Springfield Gazette. All rights reserved.</footer>
+</body></html>"""
+
+
+@pytest.fixture
+def no_network(monkeypatch):
+    def refuse(*a, **k):
+        raise AssertionError("extraction tried to use the network")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+def test_realistic_page_gives_article_and_metadata(no_network):
+    page = extract(PAGE.encode("utf-8"))
+    assert page is not None
+    assert page.title == "Council approves transit plan"
+    assert page.author == "Jane Doe"
+    assert page.date == "2021-03-04"
+    assert page.url == "https://gazette.example.com/news/transit-plan"
+    for p in PARAS:
+        assert p in page.paragraphs
+    assert not any("Home" == p or "Leave a Comment" in p for p in page.paragraphs)
+    assert page.meta["extractor"].startswith("trafilatura")
+
+
+def test_gzip_input_and_url_argument(no_network):
+    page = extract(gzip.compress(PAGE.encode()), url="https://other.example.org/a")
+    assert page is not None and PARAS[0] in page.paragraphs
+
+
+@pytest.mark.parametrize(
+    "garbage",
+    [b"", b"\x00\xff\xfe garbage \x00", "<<<>>>", "<html><body></body></html>",
+     b"\x1f\x8b\x08\x00broken gzip", "<p>" * 5000, bytes(range(256)) * 50],
+)
+def test_garbage_never_crashes(garbage, no_network):
+    try:
+        page = extract(garbage)
+    except ExtractionError as e:
+        assert str(e)
+    else:
+        assert page is None or isinstance(page.paragraphs, list)
+
+
+def test_deep_nesting_does_not_crash():
+    html = "<div>" * 50_000 + "Deep text that is a full sentence of content. " * 10 + "</div>" * 50_000
+    try:
+        extract(html, timeout_s=20)
+    except ExtractionError as e:
+        assert str(e)
+
+
+def test_timeout_is_reported(monkeypatch):
+    def slow(html, url):
+        while True:
+            pass
+
+    monkeypatch.setattr(htmlextract, "_extract_now", slow)
+    with pytest.raises(ExtractionError, match="timed out after 0.2 s"):
+        extract(PAGE, timeout_s=0.2)
+
+
+def test_bad_timeout_rejected():
+    with pytest.raises(ValueError, match="timeout_s"):
+        extract(PAGE, timeout_s=0)
