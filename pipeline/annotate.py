@@ -50,15 +50,17 @@ def _detect_chunk(args: tuple[list[str], int, int]) -> list[tuple[str | None, fl
     return [detect_language(t, seed, max_chars) for t in texts]
 
 
-def detect_all(texts: list[str], cfg: AnnotateConfig, workers: int) -> list[tuple[str | None, float | None]]:
+def detect_all(texts: list[str], cfg: AnnotateConfig, ctx: RunContext) -> list[tuple[str | None, float | None]]:
     """Languages of many texts; the answer of each depends only on its text and the seed."""
     chunk = 256
     jobs = [(texts[i : i + chunk], cfg.langdetect_seed, cfg.language_max_chars)
             for i in range(0, len(texts), chunk)]
-    if workers <= 1 or len(jobs) <= 1:
-        return [r for job in jobs for r in _detect_chunk(job)]
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        return [r for part in pool.map(_detect_chunk, jobs) for r in part]
+    if ctx.workers <= 1 or len(jobs) <= 1:
+        parts = map(_detect_chunk, jobs)
+        return [r for part in ctx.track(parts, "language", len(jobs), "chunk") for r in part]
+    with ProcessPoolExecutor(max_workers=ctx.workers) as pool:
+        parts = pool.map(_detect_chunk, jobs)
+        return [r for part in ctx.track(parts, "language", len(jobs), "chunk") for r in part]
 
 
 def counts(doc: Document, text: str) -> dict[str, int | str]:
@@ -79,7 +81,7 @@ def run(docs: list[Document], cfg: AnnotateConfig, ctx: RunContext) -> list[Docu
     if cfg.language:
         # The title is part of what a reader sees, and helps short documents.
         samples = [f"{d.title}\n{t}" if d.title else t for d, t in zip(docs, texts)]
-        for doc, (lang, score) in zip(docs, detect_all(samples, cfg, ctx.workers)):
+        for doc, (lang, score) in zip(docs, detect_all(samples, cfg, ctx)):
             doc.annotations["language"] = lang
             doc.annotations["language_score"] = score
     return docs

@@ -35,8 +35,10 @@ def _compile_all(patterns: tuple[str, ...], name: str) -> list[re.Pattern[str]]:
 
 @dataclass(frozen=True)
 class CleanConfig:
-    # Built-in rules (named whole-line patterns); see configs/boilerplate.yaml.
-    rules_file: str = str(RULES_FILE)
+    # Rules file (named whole-line patterns); null means the shipped configs/boilerplate.yaml.
+    # (A path, not the default's absolute location, goes into config.yaml, so that identical runs
+    # from two checkouts write identical outputs.)
+    rules_file: str | None = None
     # Find the article region of page-like documents and cut header/footer chrome around it.
     # Measured on the benchmark's full-page text: F1 0.901 with it, 0.70 without (rules only).
     use_region: bool = True
@@ -92,12 +94,16 @@ class CleanConfig:
             raise ValueError("report_max_per_source: must be >= 0")
         _compile_all(self.allowlist, "allowlist")
         _compile_all(self.denylist, "denylist")
-        if not Path(self.rules_file).is_file():
-            raise ValueError(f"rules_file: must be an existing file ({self.rules_file})")
+        if not self.rules_path.is_file():
+            raise ValueError(f"rules_file: must be an existing file ({self.rules_path})")
+
+    @property
+    def rules_path(self) -> Path:
+        return Path(self.rules_file) if self.rules_file else RULES_FILE
 
     @cached_property
     def rules(self) -> list[bp.Rule]:
-        return bp.compile_rules(yaml.safe_load(Path(self.rules_file).read_text(encoding="utf-8")))
+        return bp.compile_rules(yaml.safe_load(self.rules_path.read_text(encoding="utf-8")))
 
     @cached_property
     def allow(self) -> list[re.Pattern[str]]:

@@ -35,7 +35,7 @@ class RunConfig:
 
     def __post_init__(self) -> None:
         if self.workers < 1:
-            raise ValueError("must be at least 1")
+            raise ValueError("workers: must be at least 1")
 
 
 @dataclass(frozen=True)

@@ -140,7 +140,10 @@ def read_text_file(path: Path, rel: str, cfg: IngestConfig) -> Document:
 def read_html_file(path: Path, rel: str, cfg: IngestConfig) -> Document:
     from . import htmlextract
 
-    page = htmlextract.extract(read_bytes(path, cfg.max_file_bytes), timeout_s=cfg.html_timeout_s)
+    try:
+        page = htmlextract.extract(read_bytes(path, cfg.max_file_bytes), timeout_s=cfg.html_timeout_s)
+    except htmlextract.ExtractionError as e:
+        raise InputError(str(e)) from None
     if page is None or not page.paragraphs:
         raise InputError("HTML page with no extractable article text")
     title, section = split_title(page.title)
@@ -236,6 +239,9 @@ def read_file(path: Path, rel: str, cfg: IngestConfig, ctx: RunContext) -> Itera
         ctx.quarantine.append(Quarantine(rel, str(e)))
     except OSError as e:
         ctx.quarantine.append(Quarantine(rel, f"cannot be read: {e.strerror or e}"))
+    except (RecursionError, MemoryError, ValueError) as e:
+        # A pathological input (nesting, size) must cost one file, not the run.
+        ctx.quarantine.append(Quarantine(rel, f"unreadable input ({type(e).__name__}: {str(e)[:200]})"))
 
 
 def reader_from_bytes(data: bytes, rel: str, fmt: str, cfg: IngestConfig) -> Document:
@@ -251,7 +257,9 @@ def run(raw: Path, cfg: IngestConfig, ctx: RunContext) -> list[Document]:
     manifest = read_manifest(raw, cfg, ctx)
     docs: list[Document] = []
     seen: dict[str, str] = {}
-    for path in discover(raw, cfg, ctx):
+    files = discover(raw, cfg, ctx)
+    ctx.stage_stats["ingest"] = {"files_in": len(files)}
+    for path in ctx.track(files, "ingest", unit="file"):
         rel = path.relative_to(raw).as_posix()
         folder = rel.split("/", 1)[0] if "/" in rel else None
         entry = manifest.get(rel)

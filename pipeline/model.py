@@ -8,7 +8,9 @@ The write stage turns kept paragraphs into the document text and every paragraph
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Iterable, TypeVar
+
+T = TypeVar("T")
 
 KEPT = "kept"
 BOILERPLATE = "boilerplate"
@@ -81,3 +83,11 @@ class RunContext:
     # Stage-specific figures merged into stats["stages"][stage] by the runner.
     stage_stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     progress: bool = False
+
+    def track(self, items: Iterable[T], desc: str, total: int | None = None, unit: str = "doc") -> Iterable[T]:
+        """`items`, with a progress bar (rate per second) when progress is on."""
+        if not self.progress:
+            return items
+        from tqdm import tqdm
+
+        return tqdm(items, desc=f"{desc:9s}", total=total, unit=unit, leave=False, dynamic_ncols=True)

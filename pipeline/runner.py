@@ -47,6 +47,7 @@ def run(cfg: Config, raw: Path, out: Path, progress: bool = False) -> dict[str, 
     stats["stages"]["ingest"] = {
         "documents_in": None, "documents_out": len(docs),
         "paragraphs_in": None, "paragraphs_out": n_pars,
+        **ctx.stage_stats.get("ingest", {}),
         "quarantined": dict(sorted(Counter(q.reason.split(":")[0] for q in ctx.quarantine).items())),
         "wall_seconds": round(time.perf_counter() - t, 3),
     }

@@ -1,0 +1,127 @@
+"""End-to-end benchmark: each stage on allsides part-00 (and both parts) beside the I/O floor.
+
+The I/O floor is the least any tool must do with the same data: read the JSONL with pyarrow,
+write it to Parquet and `save_to_disk`. Every figure comes from one run of this script, each
+measured command in its own process (peak memory is that process tree's largest process).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = Path(os.environ.get("NEWSPREP_CORPORA", ROOT.parent / "shared" / "corpora"))
+PARTS = [CORPORA / "allsides-news" / f"articles-part-0{i}.jsonl.gz" for i in (0, 1)]
+
+IO_FLOOR = """
+import sys, pyarrow as pa, pyarrow.json as pj, pyarrow.parquet as pq, datasets
+from datasets.table import InMemoryTable
+datasets.disable_progress_bars()
+src, out = sys.argv[1], sys.argv[2]
+tables = [pj.read_json(pa.input_stream(p, compression="gzip")) for p in src.split(",")]
+t = pa.concat_tables(tables)
+pq.write_table(t, out + "/floor.parquet", compression="zstd")
+datasets.Dataset(InMemoryTable(t)).save_to_disk(out + "/hf", num_shards=4)
+"""
+
+
+def measure(cmd: list[str]) -> tuple[float, float, int]:
+    """(wall seconds, peak RSS in MB of the largest process, exit code) of one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    t = time.perf_counter()
+    proc = subprocess.run(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    wall = time.perf_counter() - t
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode:
+        print(proc.stderr[-2000:], file=sys.stderr)
+    # ru_maxrss of children is the largest over all waited-for descendants so far: only a
+    # growth is attributable to this command, so measure the smaller corpus first.
+    return wall, max(peak, before) / 1024, proc.returncode
+
+
+def run_pipeline(parts: list[Path], workers: int, work: Path) -> dict:
+    raw = work / "raw"
+    shutil.rmtree(raw, ignore_errors=True)
+    raw.mkdir(parents=True)
+    for p in parts:
+        shutil.copy(p, raw / p.name)
+    out = work / "processed"
+    wall, peak, rc = measure([sys.executable, "-m", "pipeline", "run", "--raw", str(raw), "--out",
+                              str(out), "--workers", str(workers), "--quiet",
+                              "--config", str(ROOT / "configs" / "default.yaml")])
+    stats = json.loads((out / "stats.json").read_text()) if rc == 0 else {}
+    return {"wall": wall, "peak_mb": peak, "rc": rc, "stats": stats,
+            "text_mb": sum(_text_bytes(p) for p in parts) / 1e6}
+
+
+def _text_bytes(path: Path) -> int:
+    import gzip
+
+    n = 0
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            n += len(json.loads(line).get("content_original", "").encode())
+    return n
+
+
+def io_floor(parts: list[Path], work: Path) -> tuple[float, float]:
+    out = work / "floor"
+    shutil.rmtree(out, ignore_errors=True)
+    out.mkdir(parents=True)
+    wall, peak, _ = measure([sys.executable, "-c", IO_FLOOR, ",".join(map(str, parts)), str(out)])
+    return wall, peak
+
+
+def table(result: dict, floor: float) -> list[str]:
+    stages = result["stats"].get("stages", {})
+    n_docs = stages.get("ingest", {}).get("documents_out", 0)
+    total = sum(s["wall_seconds"] for s in stages.values()) or 1.0
+    rows = ["| stage | wall s | share | documents/s | MB/s |", "|---|---:|---:|---:|---:|"]
+    for name, s in stages.items():
+        w = s["wall_seconds"] or 1e-9
+        rows.append(f"| {name} | {w:.2f} | {w / total:.0%} | {n_docs / w:,.0f} | {result['text_mb'] / w:.1f} |")
+    rows.append(f"| **whole run (process)** | {result['wall']:.2f} | | {n_docs / result['wall']:,.0f} | "
+                f"{result['text_mb'] / result['wall']:.1f} |")
+    rows.append(f"| I/O floor | {floor:.2f} | | | |")
+    return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench pipeline", description=__doc__)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--both-parts", action="store_true", help="also run both parts (memory growth)")
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "pipeline.md")
+    args = parser.parse_args(argv)
+    if not PARTS[0].exists():
+        print(f"skipped: corpus not found at {PARTS[0]}")
+        return 0
+    lines = [f"# Pipeline on allsides part-00, --workers {args.workers}", ""]
+    with tempfile.TemporaryDirectory(prefix="newsprep-bench-") as tmp:
+        work = Path(tmp)
+        floor, floor_peak = io_floor(PARTS[:1], work)
+        one = run_pipeline(PARTS[:1], args.workers, work)
+        lines += table(one, floor)
+        ratio = one["wall"] / floor
+        lines += ["", f"- end-to-end / I/O floor: **{ratio:.1f}x** (goal <= 10x)",
+                  f"- peak memory, largest process: **{one['peak_mb']:.0f} MB** (goal <= 2048 MB); "
+                  f"I/O floor {floor_peak:.0f} MB"]
+        if args.both_parts and PARTS[1].exists():
+            both = run_pipeline(PARTS, args.workers, work)
+            lines += ["", "## Both parts", "",
+                      f"- wall {both['wall']:.1f} s vs {one['wall']:.1f} s (x{both['wall'] / one['wall']:.2f} for x2 data)",
+                      f"- peak memory {both['peak_mb']:.0f} MB vs {one['peak_mb']:.0f} MB "
+                      f"(x{both['peak_mb'] / one['peak_mb']:.2f}; goal <= 1.3)"]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(text)
+    return 0
