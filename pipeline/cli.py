@@ -29,6 +29,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", type=Path, default=Path("processed"), help="output folder (default: processed/)")
     run.add_argument("--workers", type=int, default=None, help="worker processes (default: run.workers)")
     run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument("--force", action="store_true",
+                     help="run even when the output is up to date with the inputs, config and code")
 
     validate = sub.add_parser("validate", help="check a configuration without running")
     _config_args(validate)
@@ -61,10 +63,14 @@ def main(argv: list[str] | None = None) -> int:
     from .runner import NothingToRead, run
 
     try:
-        stats = run(cfg, args.raw, args.out, progress=not args.quiet and sys.stderr.isatty())
+        stats = run(cfg, args.raw, args.out, progress=not args.quiet and sys.stderr.isatty(),
+                    force=args.force)
     except NothingToRead as e:
         print(f"error: {e}", file=sys.stderr)
         return EXIT_NOTHING
+    if stats.get("up_to_date"):
+        print(f"{args.out} is up to date with {args.raw}, the configuration and the code (--force reruns)")
+        return 0
     if not args.quiet:
         for name, s in stats["stages"].items():
             print(f"{name:9s} docs {s['documents_in'] if s['documents_in'] is not None else '-':>7} -> "

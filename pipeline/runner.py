@@ -8,7 +8,7 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from . import annotate, clean, dedup, ingest, outdir, write
+from . import annotate, clean, dedup, ingest, outdir, runkey, write
 from .card import dataset_card
 from .config import Config, dump_yaml
 from .model import Document, RunContext
@@ -33,10 +33,18 @@ def _removals(docs: list[Document]) -> Counter[str]:
     return Counter(f"{p.status}:{p.reason}" for d in docs for p in d.paragraphs if not p.kept)
 
 
-def run(cfg: Config, raw: Path, out: Path, progress: bool = False) -> dict[str, Any]:
-    """Run every stage on `raw` and swap the result into `out`; returns the stats."""
+def run(cfg: Config, raw: Path, out: Path, progress: bool = False, force: bool = False) -> dict[str, Any]:
+    """Run every stage on `raw` and swap the result into `out`; returns the stats.
+
+    When `out` was made from the same inputs, configuration and code, nothing is redone (unless
+    `force`): the stats of that run are returned with "up_to_date": true.
+    """
     if not raw.is_dir():
         raise NothingToRead(f"raw folder {raw} does not exist")
+    outdir.recover(out)
+    key = runkey.run_key(cfg, raw)
+    if not force and runkey.up_to_date(out, key):
+        return {**json.loads((out / "stats.json").read_text()), "up_to_date": True}
     ctx = RunContext(workers=cfg.run.workers, progress=progress)
     stats: dict[str, Any] = {"stages": {}}
     started = time.perf_counter()
@@ -90,6 +98,7 @@ def run(cfg: Config, raw: Path, out: Path, progress: bool = False) -> dict[str, 
     stats["totals"] = totals(docs, ctx)
     stats["wall_seconds"] = round(time.perf_counter() - started, 3)
     (staging / "config.yaml").write_text(dump_yaml(cfg), encoding="utf-8")
+    (staging / runkey.KEY_FILE).write_text(key + "\n")
     (staging / "hf" / "documents" / "README.md").write_text(
         dataset_card(cfg, stats, docs), encoding="utf-8"
     )
