@@ -1,0 +1,209 @@
+"""Near-duplicate paragraphs: is this paragraph's content already in kept text before it?
+
+1. Fingerprints (`neardup_hash`): every paragraph is folded (case, punctuation, quote and dash
+   style, thousands separators) and every byte window of `fingerprint_chars` is hashed once,
+   vectorised; a content-defined 1/2^sample_bits of them are kept as fingerprints.
+2. Exact repeats (same folded text) are collapsed to their first occurrence, so a line printed
+   2,000 times is indexed once; later copies link to the first kept copy.
+3. Candidates: paragraphs sharing fingerprints with an earlier one (each copy is paired with the
+   first `fanin` earlier holders of a fingerprint; fingerprints held by more than `max_df`
+   paragraphs are common language and ignored). A pair is a candidate when the later paragraph
+   shares at least `candidate_min_shared` fingerprints and `candidate_min_share` of its own.
+4. Exact verification, in keeper order, only for paragraphs with candidates (`neardup_verify`):
+   containment of the paragraph's word-normalised character shingles in the union of at most
+   `max_sources` kept candidates (trims and splits are covered by one, joins by two), then the
+   fact checks: every figure of the paragraph must be in the covering text, and at most
+   `max_new_words` content words may be new (attribution change, typo, a word added).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .neardup_hash import candidate_pairs, fingerprint_all
+from .neardup_verify import Verifier
+
+
+@dataclass(frozen=True)
+class NearDupConfig:
+    # Bytes per fingerprint window (8/16/24/32). 24 bytes is ~4 words: long enough that a shared
+    # window means a shared passage, not a shared name, so few spurious pairs; short enough that
+    # an edit every ~10 words leaves most windows intact. Measured in docs/dedup.md.
+    fingerprint_chars: int = 24
+    # Sample 1 window in 2^bits as a fingerprint (2 -> ~25 per 100 bytes): denser samples make
+    # the containment estimate of short paragraphs reliable, which saves exact verifications.
+    sample_bits: int = 2
+    # A fingerprint held by more paragraphs than this is common phrasing and makes no pairs.
+    max_df: int = 1000
+    # Each holder of a fingerprint is compared with this many earliest holders before it.
+    fanin: int = 8
+    # A pair is verified when the later paragraph shares >= this many fingerprints with the
+    # earlier one and >= this share of its own fingerprints (a split half of a joined paragraph
+    # shares about half).
+    candidate_min_shared: int = 2
+    candidate_min_share: float = 0.3
+    # ... and the paragraph is verified only when its two best candidates together share
+    # >= this share of its fingerprints (an estimate of the containment the exact pass needs).
+    candidate_min_estimate: float = 0.4
+    # At most this many candidates (most shared fingerprints first) are verified exactly.
+    max_candidates: int = 4
+    # Paragraphs shorter than this (folded characters) are never removed: a heading such as
+    # "Ceasefire talks" repeated by two outlets is not reprinted content, and a line that short
+    # cannot tell a reprint from a coincidence; boilerplate lines are the clean stage's job.
+    min_chars: int = 40
+    # Character n-gram size of the exact containment (on the word-normalised text).
+    verify_chars: int = 5
+    # Share of the paragraph's shingles that kept text before it must contain. Light edits
+    # (spelling, attribution, a typo) keep >= 0.85; a paraphrase scores ~0.5-0.7.
+    containment: float = 0.8
+    # A removed paragraph may be covered by up to this many kept paragraphs (2 = joined), each
+    # adding at least `min_part` of its shingles.
+    max_sources: int = 2
+    min_part: float = 0.15
+    # A covering sentence whose shingles are in the paragraph for a share in [lo, hi) was used
+    # in part: a clause dropped or rewritten mid-sentence, so the paragraph stays.
+    sentence_partial: tuple[float, float] = (0.4, 0.8)
+    # Figures (after folding 1,000/1000 and five/5) must all appear in the covering text.
+    check_figures: bool = True
+    # Content words (not function words) of the paragraph absent from the covering text: at
+    # most this many, plus one per `new_words_per` content words (typos, "Trump stated").
+    max_new_words: int = 1
+    new_words_per: int = 20
+
+    def __post_init__(self) -> None:
+        if self.fingerprint_chars not in (8, 16, 24, 32):
+            raise ValueError("fingerprint_chars: must be 8, 16, 24 or 32")
+        if not 1 <= self.sample_bits <= 8:
+            raise ValueError("sample_bits: must be between 1 and 8")
+        if self.max_df < 2:
+            raise ValueError("max_df: must be at least 2")
+        if self.fanin < 1:
+            raise ValueError("fanin: must be at least 1")
+        if self.candidate_min_shared < 1:
+            raise ValueError("candidate_min_shared: must be at least 1")
+        if not 0.0 <= self.candidate_min_share <= 1.0:
+            raise ValueError("candidate_min_share: must be in [0, 1]")
+        if not 0.0 <= self.candidate_min_estimate <= 1.0:
+            raise ValueError("candidate_min_estimate: must be in [0, 1]")
+        if self.max_candidates < 1:
+            raise ValueError("max_candidates: must be at least 1")
+        if self.min_chars < self.fingerprint_chars:
+            raise ValueError("min_chars: must be at least fingerprint_chars")
+        if not 2 <= self.verify_chars <= 16:
+            raise ValueError("verify_chars: must be between 2 and 16")
+        if not 0.5 <= self.containment <= 1.0:
+            raise ValueError("containment: must be in [0.5, 1]")
+        if not 1 <= self.max_sources <= 4:
+            raise ValueError("max_sources: must be between 1 and 4")
+        if not 0.0 < self.min_part <= 0.5:
+            raise ValueError("min_part: must be in (0, 0.5]")
+        lo_hi = self.sentence_partial
+        if len(lo_hi) != 2 or not 0.0 <= lo_hi[0] <= lo_hi[1] <= 1.0:
+            raise ValueError("sentence_partial: must be two shares lo <= hi in [0, 1]")
+        if self.max_new_words < 0:
+            raise ValueError("max_new_words: must be at least 0")
+        if self.new_words_per < 1:
+            raise ValueError("new_words_per: must be at least 1")
+
+
+@dataclass
+class NearDupResult:
+    dup_of: np.ndarray  # int64: index of the kept paragraph that covers it, or -1 when kept
+    similarity: np.ndarray  # float64: containment in the covering kept text, nan when kept
+    cluster: np.ndarray  # int64: cluster root (a kept paragraph) of clusters with a duplicate
+
+
+def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig,
+                    within_group: bool = True, workers: int = 1) -> NearDupResult:
+    """Mark the paragraphs whose content kept paragraphs before them already cover.
+
+    texts are in keeper order (texts[i] has priority over texts[j] when i < j); groups[i] is the
+    document of texts[i]. within_group=False: never match paragraphs of the same document. The
+    result is a pure function of (texts, groups, cfg, within_group); `workers` only overlaps the
+    fingerprinting chunks.
+    """
+    n = len(texts)
+    groups = np.asarray(groups, dtype=np.int64)
+    if len(groups) != n:
+        raise ValueError("groups must have one entry per text")
+    dup_of = np.full(n, -1, dtype=np.int64)
+    sim = np.full(n, np.nan, dtype=np.float64)
+    if n == 0:
+        return NearDupResult(dup_of, sim, np.full(0, -1, dtype=np.int64))
+
+    lengths, exact, fp, fp_para = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits,
+                                                  workers)
+    long_enough = lengths >= cfg.min_chars
+    # Exact repeats: rep[i] is the first paragraph with the same folded text.
+    _, first, inverse = np.unique(exact, return_index=True, return_inverse=True)
+    rep = first[inverse.reshape(-1)]
+    is_rep = rep == np.arange(n)
+    idx = is_rep[fp_para] & long_enough[fp_para]
+    a, b, shared, nfp = candidate_pairs(fp[idx], fp_para[idx], n, cfg.max_df, cfg.fanin)
+    del fp, fp_para, idx
+    # The share is of the smaller paragraph's fingerprints: a split half is wholly inside its
+    # original, and each original is wholly inside the paragraph that joins two.
+    ok = (shared >= cfg.candidate_min_shared) & (
+        shared >= cfg.candidate_min_share * np.maximum(np.minimum(nfp[a], nfp[b]), 1))
+    a, b, shared = a[ok], b[ok], shared[ok]
+    # Candidates of each later paragraph, most shared first then earliest: CSR by b.
+    order = np.lexsort((a, -shared, b))
+    a, b, shared = a[order], b[order], shared[order]
+    # Estimated containment of b: fingerprints shared with its best two candidates (a join has
+    # two sources) over its own. Only paragraphs that reach `candidate_min_estimate` are
+    # verified: the exact pass is the costly one.
+    first_of_b = np.r_[True, b[1:] != b[:-1]][:len(b)]
+    top = first_of_b | (np.r_[False, first_of_b[:-1]][:len(b)] & ~first_of_b)
+    top2 = np.bincount(b[top], weights=shared[top], minlength=n)
+    hopeful = top2 >= cfg.candidate_min_estimate * np.maximum(nfp, 1)
+    keep = hopeful[b]
+    a, b = a[keep], b[keep]
+    cand_start = np.searchsorted(b, np.arange(n + 1))
+
+    # Members of exact-repeat groups, in index order (only groups with >= 2 members).
+    multi = np.flatnonzero(~is_rep & long_enough)
+    members: dict[int, list[int]] = {}
+    for i in np.unique(rep[multi]).tolist():
+        members[i] = []
+    kept = np.ones(n, dtype=bool)
+    verifier = Verifier(texts, cfg)
+    events = np.union1d(np.unique(b), multi)
+    events = events[long_enough[events]]
+    for i in events.tolist():
+        r = int(rep[i])
+        g = groups[i]
+        if r != i:
+            # An exact repeat: the first kept copy outside this document (or inside it, when
+            # allowed) covers it.
+            for m in [r, *members[r]]:
+                if m < i and kept[m] and (within_group or groups[m] != g):
+                    dup_of[i], sim[i] = m, 1.0
+                    break
+        if dup_of[i] < 0:
+            cands: list[int] = []
+            for c in a[cand_start[r]:cand_start[r + 1]].tolist():
+                # A candidate that was removed may have a kept exact copy that covers instead.
+                for m in [c, *members.get(c, ())]:
+                    if m < i and kept[m] and (within_group or groups[m] != g):
+                        if m not in cands:
+                            cands.append(m)
+                        break
+                if len(cands) >= cfg.max_candidates:
+                    break
+            if cands:
+                hit = verifier.covered_by(i, cands)
+                if hit is not None:
+                    dup_of[i], sim[i] = hit
+        if dup_of[i] >= 0:
+            kept[i] = False
+        elif r in members and r != i:
+            members[r].append(i)
+
+    cluster = np.full(n, -1, dtype=np.int64)
+    dups = np.flatnonzero(dup_of >= 0)
+    cluster[dups] = dup_of[dups]
+    cluster[dup_of[dups]] = dup_of[dups]
+    return NearDupResult(dup_of, sim, cluster)

@@ -1,0 +1,162 @@
+"""Bulk fingerprinting and candidate pairs for the near-duplicate detector (pure numpy).
+
+A shingle is a window of `k` folded bytes (k = 8, 16, 24 or 32) inside one paragraph. Every
+shingle is hashed once, vectorised over a chunk of ~4 MB of text: the window is read as k/8
+unaligned little-endian 64-bit words (a strided view, no copy per shingle) combined by
+multiply-add with odd constants. The top bits of that product sum decide sampling: a shingle is a
+fingerprint when its top `sample_bits` bits are zero, a choice that depends on the content only,
+so two copies of a passage sample the same shingles wherever they sit (hash-modulo sampling,
+rate 2^-sample_bits). Only the sampled shingles are then finalised (murmur3 fmix64) and kept as
+32-bit fingerprints: a collision only adds a candidate that the exact verification rejects.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import xxhash
+
+from .textnorm import fold_bytes
+
+_CHUNK_BYTES = 4 << 20  # text per vectorised step: bounds the temporaries (~12 x this)
+_MUL = [np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+                               0xD6E8FEB86659FD93)]
+
+
+def _fmix64(h: np.ndarray) -> np.ndarray:
+    h = h ^ (h >> np.uint64(33))
+    h *= np.uint64(0xFF51AFD7ED558CCD)
+    h ^= h >> np.uint64(33)
+    h *= np.uint64(0xC4CEB9FE1A85EC53)
+    h ^= h >> np.uint64(33)
+    return h
+
+
+def _words64(b: np.ndarray) -> np.ndarray:
+    """w[i] = bytes b[i:i+8] as one little-endian uint64, for every i (a view, stride 1)."""
+    padded = np.concatenate([b, np.zeros(8, np.uint8)])
+    return np.ndarray(shape=(len(b),), dtype="<u8", buffer=padded, strides=(1,))
+
+
+def fingerprint_chunk(texts: Sequence[str], k: int, sample_bits: int):
+    """Fold and fingerprint one chunk of paragraphs.
+
+    Returns (lengths, exact, fp, fp_para): folded length and a 64-bit hash of the whole folded
+    text per paragraph (exact repeats), and the sampled fingerprints (uint32) with the
+    chunk-local index of their paragraph.
+    """
+    raw = "\x00".join(texts).encode("utf-8")
+    if raw.count(b"\x00") != len(texts) - 1:  # a NUL inside a text: it becomes a space
+        raw = "\x00".join(t.replace("\x00", " ") for t in texts).encode("utf-8")
+    b = fold_bytes(raw)
+    n = len(b)
+    sep = np.flatnonzero(b == 0)
+    starts = np.r_[0, sep + 1]
+    ends = np.r_[sep, n]
+    lengths = (ends - starts).astype(np.int64)
+    folded = b.tobytes()
+    exact = np.fromiter((xxhash.xxh3_64_intdigest(folded[s:e]) for s, e in
+                         zip(starts.tolist(), ends.tolist())), dtype=np.uint64, count=len(starts))
+    n_win = n - k + 1
+    if n_win <= 0:
+        return lengths, exact, np.empty(0, np.uint32), np.empty(0, np.int32)
+    # Anchor sampling: the window at i is a fingerprint when the 8 bytes opening it hash (one
+    # multiply, top bits) below the threshold; only those windows are hashed in full.
+    w = _words64(b)
+    y = w[:n_win] * _MUL[0]
+    pos = np.flatnonzero(y < np.uint64(1 << (64 - sample_bits)))
+    # A window is valid when it ends inside its paragraph: find the paragraph by binary search.
+    par = np.searchsorted(sep, pos)
+    pos_ok = pos + k <= ends[par]
+    pos, par = pos[pos_ok], par[pos_ok]
+    x = y[pos]
+    for j in range(1, k // 8):
+        x += w[pos + 8 * j] * _MUL[j]
+    fp = (_fmix64(x) >> np.uint64(32)).astype(np.uint32)
+    return lengths, exact, fp, par.astype(np.int32)
+
+
+def fingerprint_all(texts: Sequence[str], k: int, sample_bits: int, workers: int = 1):
+    """`fingerprint_chunk` over all texts in chunks, with global paragraph indices.
+
+    Chunks are independent and numpy releases the GIL in its loops, so `workers` threads overlap
+    them; results are concatenated in chunk order, hence identical for any worker count.
+    """
+    # Chunk boundaries from the cumulative text length (characters approximate bytes).
+    ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
+    cuts = np.searchsorted(ends, np.arange(_CHUNK_BYTES, int(ends[-1]) if len(ends) else 0,
+                                           _CHUNK_BYTES), side="right")
+    edges = np.unique(np.r_[0, cuts, len(texts)]).tolist()
+    bounds = list(zip(edges[:-1], edges[1:]))
+
+    def one(b: tuple[int, int]):
+        return fingerprint_chunk(texts[b[0]:b[1]], k, sample_bits)
+
+    if workers > 1 and len(bounds) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(workers) as pool:
+            parts = list(pool.map(one, bounds))
+    else:
+        parts = [one(b) for b in bounds]
+    if not parts:
+        e = np.empty(0, np.int64)
+        return e, np.empty(0, np.uint64), np.empty(0, np.uint32), np.empty(0, np.int32)
+    lengths = np.concatenate([p[0] for p in parts])
+    exact = np.concatenate([p[1] for p in parts])
+    fp = np.concatenate([p[2] for p in parts])
+    para = np.concatenate([(p[3] + b[0]).astype(np.int32) for p, b in zip(parts, bounds)])
+    return lengths, exact, fp, para
+
+
+def candidate_pairs(fp: np.ndarray, para: np.ndarray, n_texts: int, max_df: int, fanin: int):
+    """Pairs (a, b), a < b, sharing sampled fingerprints, with the number they share.
+
+    Each holder of a fingerprint is paired with the first `fanin` holders before it (in keeper
+    order, the likely kept copies), so a passage reprinted many times costs `fanin` pairs per
+    copy, not a quadratic number. A fingerprint held by more than `max_df` paragraphs is common
+    language, not a reprint, and makes no pairs. Returns (a, b, shared, nfp), nfp[i] being the
+    number of distinct fingerprints of paragraph i.
+    """
+    # One sorted uint64 per record: fingerprint in the high half, paragraph in the low half.
+    key = fp.astype(np.uint64)
+    key <<= np.uint64(32)
+    key |= para.astype(np.uint64)
+    key.sort()
+    fresh = np.empty(len(key), dtype=bool)  # first record of a (fingerprint, paragraph) pair
+    fresh[:1] = True
+    np.not_equal(key[1:], key[:-1], out=fresh[1:])
+    nfp = np.bincount((key[fresh] & np.uint64(0xFFFFFFFF)).astype(np.int64), minlength=n_texts)
+    # Runs of equal fingerprints; only runs of 2..max_df distinct paragraphs make pairs, and
+    # they are a small part of all records, so everything after this works on that part.
+    f = (key >> np.uint64(32)).astype(np.uint32)
+    run_start = np.flatnonzero(np.r_[True, f[1:] != f[:-1]])
+    del f
+    size = np.diff(np.r_[run_start, len(key)])
+    distinct = np.add.reduceat(fresh, run_start) if len(key) else size
+    good = np.repeat((distinct >= 2) & (distinct <= max_df), size)
+    good &= fresh
+    sub = key[good]
+    del key, good, fresh
+    p = (sub & np.uint64(0xFFFFFFFF)).astype(np.int64)
+    f = (sub >> np.uint64(32)).astype(np.uint32)
+    del sub
+    if len(p) == 0:
+        e = np.empty(0, np.int64)
+        return e, e, e, nfp
+    run_start = np.flatnonzero(np.r_[True, f[1:] != f[:-1]])
+    run_len = np.diff(np.r_[run_start, len(p)])
+    first = np.repeat(run_start, run_len)
+    rank = np.arange(len(p)) - first
+    sel = np.flatnonzero(rank >= 1)
+    keys = []
+    for j in range(fanin):
+        s = sel[rank[sel] > j]
+        if not len(s):
+            break
+        keys.append(p[first[s] + j] * n_texts + p[s])
+    if not keys:
+        e = np.empty(0, np.int64)
+        return e, e, e, nfp
+    pk, shared = np.unique(np.concatenate(keys), return_counts=True)
+    return pk // n_texts, pk % n_texts, shared.astype(np.int64), nfp
