@@ -1,0 +1,140 @@
+"""pipeline.langid.detect_languages gives seeded langdetect's (language, probability)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+from conftest import corpus
+
+from pipeline.langid import detect_languages
+
+SAMPLES = {
+    "en": "The city council voted on Tuesday to expand the bus network, after residents complained "
+    "that the old routes left whole neighbourhoods without a reliable way to reach the hospital.",
+    "fr": "Le conseil municipal a voté mardi l'extension du réseau de bus, après que des habitants se "
+    "sont plaints que les anciennes lignes laissaient des quartiers entiers sans accès à l'hôpital.",
+    "de": "Der Stadtrat hat am Dienstag beschlossen, das Busnetz zu erweitern, nachdem sich Anwohner "
+    "beschwert hatten, dass ganze Viertel keine zuverlässige Verbindung zum Krankenhaus haben.",
+    "ru": "Городской совет во вторник проголосовал за расширение автобусной сети после того, как "
+    "жители пожаловались, что старые маршруты оставляли целые районы без связи с больницей.",
+    "ko": "시의회는 화요일 버스 노선을 확대하기로 의결했다. 주민들은 기존 노선으로는 병원에 갈 "
+    "방법이 없다고 불만을 제기해 왔다.",
+    "zh-cn": "市议会周二投票决定扩大公交网络，此前居民抱怨旧线路让整个街区无法可靠地到达医院。"
+    "新线路将于明年春天开通，市政府表示将增加发车频率。",
+}
+
+# Edge cases of langdetect's text handling: URLs and e-mails removed, runs of capitals skipped,
+# Latin noise dropped from non-Latin text, Vietnamese combining marks, astral characters.
+TRICKY = [
+    "See https://example.com/a?b=c and mail editor@example.org for the NATO and USA story today.",
+    "NASA SAID ON MONDAY THAT THE LAUNCH WAS DELAYED",
+    "Trump 트럼프 대통령은 화요일 White House 백악관에서 기자회견을 열었다 CNN",
+    "Tiếng Việt có dấu: Hà Nội là thủ đô của Việt Nam",
+    "emoji 😀 𝐁𝐎𝐋𝐃 text with 𐐀 deseret capital and ordinary words in english",
+    "  leading spaces,\ttabs\nand  double  spaces ... -- 123 ; l'été à Paris",
+    "x",
+    "ÉÉ é",
+]
+
+
+def langdetect_answer(text: str, seed: int = 0) -> tuple[str | None, float | None]:
+    from langdetect import DetectorFactory, detect_langs
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = seed
+    try:
+        best = detect_langs(text)[0]
+    except (LangDetectException, IndexError):
+        return None, None
+    return best.lang, best.prob
+
+
+def assert_same(texts, got, seed=0):
+    for text, (lang, prob) in zip(texts, got):
+        ref_lang, ref_prob = langdetect_answer(text, seed)
+        assert lang == ref_lang, text[:80]
+        if ref_prob is None:
+            assert prob is None
+        else:
+            assert prob == pytest.approx(ref_prob, abs=1e-9), text[:80]
+
+
+def test_languages_of_realistic_sentences_are_langdetects():
+    texts = list(SAMPLES.values())
+    got = detect_languages(texts)
+    assert [lang for lang, _ in got] == list(SAMPLES)
+    assert_same(texts, got)
+
+
+def test_tricky_texts_and_other_seeds():
+    assert_same(TRICKY, detect_languages(TRICKY))
+    assert_same(TRICKY[:3], detect_languages(TRICKY[:3], seed=7), seed=7)
+
+
+@pytest.mark.parametrize("text", ["", "   ", "2024 12 31 0042", "!!! ... ??? -- ;:", "\n\t"])
+def test_no_features_gives_none_like_langdetect_raises(text):
+    from langdetect import DetectorFactory, detect_langs
+    from langdetect.lang_detect_exception import LangDetectException
+
+    DetectorFactory.seed = 0
+    with pytest.raises(LangDetectException):
+        detect_langs(text)
+    assert detect_languages([text]) == [(None, None)]
+
+
+def test_answer_is_independent_of_batch_order_and_composition():
+    texts = list(SAMPLES.values()) + TRICKY + ["", "42"]
+    got = detect_languages(texts)
+    order = list(range(len(texts)))
+    random.Random(1).shuffle(order)
+    shuffled = detect_languages([texts[i] for i in order])
+    assert [got[i] for i in order] == shuffled
+    assert [detect_languages([t])[0] for t in texts] == got
+
+
+def test_max_chars_is_langdetects_max_text_length():
+    from langdetect import DetectorFactory
+    from langdetect.detector_factory import init_factory, _factory  # noqa: F401
+
+    text = SAMPLES["fr"] + " " + SAMPLES["en"] * 3
+    DetectorFactory.seed = 0
+    init_factory()
+    from langdetect import detector_factory
+
+    detector = detector_factory._factory.create()
+    detector.set_max_text_length(150)
+    detector.append(text)
+    best = detector.get_probabilities()[0]
+    lang, prob = detect_languages([text], max_chars=150)[0]
+    assert (lang, prob) == (best.lang, pytest.approx(best.prob, abs=1e-9))
+
+
+def test_character_tables_match_langdetect_normalisation():
+    """The vectorised per-character tables agree with NGram.normalize and str.isupper."""
+    from langdetect.utils.ngram import NGram
+
+    from pipeline.langid_tables import tables
+
+    T = tables()
+    ids = {ch: i for i, ch in enumerate(T.alphabet, start=1)}
+    rng = random.Random(0)
+    for cp in rng.sample(range(0x10000), 4000) + [0x41, 0x3042, 0x30A2, 0xAC01, 0x4E00, 0x219]:
+        n = NGram.normalize(chr(cp))
+        assert int(T.alpha_of_cp[cp]) == ids.get(n, 0), hex(cp)
+        assert bool(T.upper_of_cp[cp]) == n.isupper(), hex(cp)
+    for cp in (0x10400, 0x1D400, 0x1F600, 0x20000, 0x10FFFF):  # astral: left as they are
+        assert NGram.normalize(chr(cp)) == chr(cp)
+        assert chr(cp) not in ids
+
+
+def test_agrees_with_langdetect_on_benchmark_pages():
+    gt = json.loads(corpus("article-extraction-benchmark", "ground-truth.json").read_text())
+    bodies = [gt[i]["articleBody"] for i in sorted(gt)]
+    # every 8th page, plus the pages with a fair share of non-ASCII letters (the non-English ones)
+    texts = bodies[::8] + [
+        b for b in bodies if sum(not c.isascii() and c.isalpha() for c in b) > 0.05 * len(b)
+    ]
+    assert len(texts) > 30
+    assert_same(texts, detect_languages(texts))
