@@ -59,6 +59,8 @@ th{background:#f0f2f5}td.n{text-align:right;font-variant-numeric:tabular-nums}
  white-space:pre-wrap;overflow-wrap:anywhere}
 del{background:#ffd7d5;color:#8a1f11;text-decoration:line-through}
 ins{background:#ccf2d1;color:#14532d;text-decoration:none}
+table.wide{width:100%;table-layout:fixed}table.wide th:nth-child(n+2){width:90px}
+table.wide th:last-child{width:180px}
 code{font-size:12px;background:#f0f2f5;padding:0 3px;overflow-wrap:anywhere}
 """
 
@@ -72,12 +74,14 @@ def _section(key: str, title: str, body: str) -> str:
     return f'<section id="{key}"><h2>{esc(title)}</h2>{body}</section>'
 
 
-def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset()) -> str:
+def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset(),
+           cls: str = "") -> str:
     head = "".join(f"<th>{esc(h)}</th>" for h in headers)
     body = "".join(
         "<tr>" + "".join(f'<td class="n">{c}</td>' if i in numeric else f"<td>{c}</td>"
                          for i, c in enumerate(r)) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    attr = f' class="{cls}"' if cls else ""
+    return f"<table{attr}><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _stage(stats: dict, name: str) -> dict:
@@ -191,7 +195,8 @@ def clusters_section(data: ReportData) -> str:
     rtab = _table(["duplicate reason", "paragraphs"],
                   [[f"<code>{esc(k)}</code>", fmt_int(v)] for k, v in reasons.items()], {1})
     top = sizes.sort_index().sort_values(ascending=False, kind="stable").head(10)
-    k = cl[cl["status"] == "kept"].drop_duplicates("cluster_id")
+    k = cl[cl["status"] == "kept"].sort_values(["cluster_id", "doc_id", "index"])
+    k = k.drop_duplicates("cluster_id")
     kept_row = dict(zip(k["cluster_id"], k.index))
     n_src = cl.groupby("cluster_id")["source"].nunique()
     rows = []
@@ -209,6 +214,9 @@ def languages_section(data: ReportData) -> str:
     docs = data.docs
     if docs.empty:
         return '<p class="empty">no documents</p>'
+    if docs["language"].isna().all():
+        return ('<p class="empty">no language annotations (language identification was off '
+                'for this run).</p>')
     langs = docs["language"].fillna("(none)").astype(str).value_counts()
     langs = langs.sort_index().sort_values(ascending=False, kind="stable")
     rows = [(k, int(v)) for k, v in langs.head(TOP_LANGUAGES).items()]
@@ -272,7 +280,8 @@ def boilerplate_section(data: ReportData) -> str:
         more = len(lines) - LEARNED_LINES
         out.append(f"<h3>{esc(src)} <span class=\"note\">({fmt_int(len(lines))} lines"
                    f"{f', {fmt_int(more)} not shown' if more > 0 else ''})</span></h3>")
-        out.append(_table(["line", "docs", "share of docs", "removed", ""], rows, {1, 2, 3}))
+        out.append(_table(["line", "docs", "share of docs", "removed", ""], rows, {1, 2, 3},
+                          cls="wide"))
     if len(order) > LEARNED_SOURCES:
         out.append(f'<p class="note">{fmt_int(len(order) - LEARNED_SOURCES)} more sources '
                    "not shown.</p>")

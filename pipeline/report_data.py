@@ -45,8 +45,8 @@ def _read_parquet_dir(folder: Path, columns: tuple[str, ...]) -> pa.Table | None
         return None
     tables = []
     for f in files:
-        t = pq.read_table(f)
-        tables.append(t.select([c for c in columns if c in t.column_names]))
+        present = set(pq.read_schema(f).names)
+        tables.append(pq.read_table(f, columns=[c for c in columns if c in present]))
     return pa.concat_tables(tables, promote_options="default")
 
 
@@ -71,7 +71,7 @@ def load(out_dir: Path) -> ReportData:
     lt = _read_parquet_dir(out_dir / "parquet" / "paragraphs", LEDGER_COLUMNS + ("text",))
     texts = None
     if lt is not None:
-        lt = lt.sort_by([("doc_id", "ascending"), ("index", "ascending")])
+        # no sort: every aggregate below is order-independent and ties are broken explicitly
         if "text" in lt.column_names:
             texts = lt.column("text")
             lt = lt.append_column("n_chars", pc.fill_null(pc.utf8_length(texts), 0))
@@ -155,7 +155,9 @@ def sample_duplicate_pairs(data: ReportData, n: int = 20) -> tuple[list[dict], i
         return [], 0
     rank = [stable_rank(d, i) for d, i in zip(dup["doc_id"], dup["index"])]
     order = pd.DataFrame({"row": dup.index, "exact": (dup["reason"] == "exact_document").values,
-                          "rank": rank}).sort_values(["exact", "rank"], kind="stable")
+                          "rank": rank, "doc_id": dup["doc_id"].values,
+                          "index": dup["index"].values})
+    order = order.sort_values(["exact", "rank", "doc_id", "index"], kind="stable")
     wanted = order["row"].tolist()[: n * 3]
     targets = led.loc[wanted, ["duplicate_of_doc_id", "duplicate_of_index"]]
     keep_ids = set(targets["duplicate_of_doc_id"])
