@@ -100,7 +100,8 @@ def summary(data: ReportData) -> str:
         ("boilerplate", int(by_status.get("boilerplate", 0))),
         ("duplicate", int(by_status.get("duplicate", 0))),
         ("sources", docs["source"].nunique()),
-        ("languages", docs["language"].dropna().nunique()),
+        ("languages", docs["language"].dropna().nunique() if docs["language"].notna().any()
+         else None),
         ("inputs quarantined", len(data.quarantine)),
     ]
     html = "".join(f'<div class="card"><b>{"–" if v is None else fmt_int(v)}</b>'
@@ -159,7 +160,8 @@ def removals_section(data: ReportData) -> str:
     rows = []
     for src in order.index[:TOP_SOURCES]:
         parts = {k: int(per_source.at[src, k]) for k in keys if k in per_source.columns}
-        rows.append((src, parts, f"of {fmt_int(n_pars[src])} ({pct(sum(parts.values()), n_pars[src])})"))
+        share = pct(sum(parts.values()), n_pars[src])
+        rows.append((src, parts, f"of {fmt_int(n_pars[src])} ({share})"))
     rest = order.index[TOP_SOURCES:]
     if len(rest):
         sub = per_source.loc[rest]
@@ -217,20 +219,34 @@ def languages_section(data: ReportData) -> str:
     if docs["language"].isna().all():
         return ('<p class="empty">no language annotations (language identification was off '
                 'for this run).</p>')
-    langs = docs["language"].fillna("(none)").astype(str).value_counts()
-    langs = langs.sort_index().sort_values(ascending=False, kind="stable")
-    rows = [(k, int(v)) for k, v in langs.head(TOP_LANGUAGES).items()]
+    lang = docs["language"].fillna("(none)").astype(str)
+    langs = lang.value_counts().sort_index().sort_values(ascending=False, kind="stable")
+    top = list(langs.index[:TOP_LANGUAGES])
+    rows = [(k, int(langs[k])) for k in top]
     if len(langs) > TOP_LANGUAGES:
         rows.append((f"{len(langs) - TOP_LANGUAGES} others", int(langs.iloc[TOP_LANGUAGES:].sum())))
     notes = [pct(v, len(docs)) for _, v in rows]
     chart = hbar_chart(rows, title="documents by language", notes=notes, width=560,
                        label_width=120)
+    # the mix per source: the biggest sources, split by the overall top languages
+    keys = top[: len(PALETTE) - 1] + (["other"] if len(langs) > len(PALETTE) - 1 else [])
+    colors = {k: PALETTE[i] for i, k in enumerate(keys)}
+    per = pd.crosstab(docs["source"], lang.where(lang.isin(keys), "other"))
+    order = per.sum(axis=1).sort_index().sort_values(ascending=False, kind="stable")
+    src_rows = []
+    for src in order.index[:TOP_SOURCES]:
+        parts = {k: int(per.at[src, k]) for k in keys if k in per.columns}
+        main_share = pct(parts.get(keys[0], 0), sum(parts.values()))
+        src_rows.append((src, parts, f"documents ({main_share} {keys[0]})"))
+    mix = (f"<h3>Language mix of the {min(len(order), TOP_SOURCES)} largest sources</h3>"
+           + legend_html(list(colors.items()))
+           + stacked_hbar_chart(src_rows, keys, colors, title="languages per source"))
     score = docs["language_score"].dropna().astype(float)
     edges = linear_edges(0.0, 1.0, 0.1)
     h = histogram(bin_labels(edges, integer=False), {"documents": bin_counts(score.values, edges)},
                   {"documents": PALETTE[3]}, title="Language score of documents",
                   xlabel="score", width=420)
-    return f'<div class="row"><div><h3>Documents by language</h3>{chart}</div>{h}</div>'
+    return f'<div class="row"><div><h3>Documents by language</h3>{chart}</div>{h}</div>' + mix
 
 
 def lengths_section(data: ReportData) -> str:
@@ -301,7 +317,8 @@ def pairs_section(data: ReportData) -> str:
         cut = len(a) > PAIR_CHARS or len(b) > PAIR_CHARS
         left, right = word_diff(a[:PAIR_CHARS], b[:PAIR_CHARS])
         sim = "" if p["similarity"] is None else f" · similarity {p['similarity']:.3f}"
-        meta = (f"kept <code>{esc(p['kept_doc'])}</code> ¶{p['kept_index']} ({esc(p['kept_source'])})"
+        meta = (f"kept <code>{esc(p['kept_doc'])}</code> ¶{p['kept_index']} "
+                f"({esc(p['kept_source'])})"
                 f" ← removed <code>{esc(p['dup_doc'])}</code> ¶{p['dup_index']} "
                 f"({esc(p['dup_source'])}) · <code>{esc(p['reason'])}</code>{sim}"
                 + (" · identical" if a == b else "")

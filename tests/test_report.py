@@ -146,7 +146,7 @@ def test_fake_folder_renders_escaped_complete_and_deterministic(tmp_path):
                         quarantine=quarantine)
     html = render_report(one)
     assert html == render_report(one) == render_report(two)
-    assert "<script" not in html and "onerror=alert" not in html.replace("onerror=alert(1)&gt;", "")
+    assert "<script" not in html and "<img" not in html
     assert "&lt;script&gt;" in html
     for sid in SECTION_IDS:
         assert f'<section id="{sid}">' in html
