@@ -33,9 +33,10 @@ class NearDupConfig:
     # window means a shared passage, not a shared name, so few spurious pairs; short enough that
     # an edit every ~10 words leaves most windows intact. Measured in docs/dedup.md.
     fingerprint_chars: int = 24
-    # Sample 1 window in 2^bits as a fingerprint (2 -> ~25 per 100 bytes): denser samples make
-    # the containment estimate of short paragraphs reliable, which saves exact verifications.
-    sample_bits: int = 2
+    # Sample 1 window in 2^bits as a fingerprint (3 -> ~12 per 100 bytes). Memory is ~20 bytes
+    # per fingerprint at the peak; 2 (twice the fingerprints) found 2 more of 1,429 reprints of
+    # the eval set for 1.7x the memory.
+    sample_bits: int = 3
     # A fingerprint held by more paragraphs than this is common phrasing and makes no pairs.
     max_df: int = 1000
     # Each holder of a fingerprint is compared with this many earliest holders before it.
@@ -134,16 +135,17 @@ def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig
     if n == 0:
         return NearDupResult(dup_of, sim, np.full(0, -1, dtype=np.int64))
 
-    lengths, exact, fp, fp_para = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits,
-                                                  workers)
+    lengths, exact, keys = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits, workers)
     long_enough = lengths >= cfg.min_chars
     # Exact repeats: rep[i] is the first paragraph with the same folded text.
     _, first, inverse = np.unique(exact, return_index=True, return_inverse=True)
     rep = first[inverse.reshape(-1)]
     is_rep = rep == np.arange(n)
-    idx = is_rep[fp_para] & long_enough[fp_para]
-    a, b, shared, nfp = candidate_pairs(fp[idx], fp_para[idx], n, cfg.max_df, cfg.fanin)
-    del fp, fp_para, idx
+    # Only first occurrences long enough to be removed are indexed.
+    indexed = is_rep & long_enough
+    keys = keys[indexed[(keys & np.uint64(0xFFFFFFFF)).view(np.int64)]]
+    a, b, shared, nfp = candidate_pairs(keys, n, cfg.max_df, cfg.fanin)
+    del keys
     # The share is of the smaller paragraph's fingerprints: a split half is wholly inside its
     # original, and each original is wholly inside the paragraph that joins two.
     ok = (shared >= cfg.candidate_min_shared) & (

@@ -42,9 +42,10 @@ def _words64(b: np.ndarray) -> np.ndarray:
 def fingerprint_chunk(texts: Sequence[str], k: int, sample_bits: int):
     """Fold and fingerprint one chunk of paragraphs.
 
-    Returns (lengths, exact, fp, fp_para): folded length and a 64-bit hash of the whole folded
-    text per paragraph (exact repeats), and the sampled fingerprints (uint32) with the
-    chunk-local index of their paragraph.
+    Returns (lengths, exact, keys): folded length and a 64-bit hash of the whole folded text per
+    paragraph (exact repeats), and one uint64 per sampled fingerprint: the fingerprint (32 bits,
+    a collision only adds a candidate that the exact pass rejects) above the chunk-local index
+    of its paragraph.
     """
     raw = "\x00".join(texts).encode("utf-8")
     if raw.count(b"\x00") != len(texts) - 1:  # a NUL inside a text: it becomes a space
@@ -60,7 +61,7 @@ def fingerprint_chunk(texts: Sequence[str], k: int, sample_bits: int):
                          zip(starts.tolist(), ends.tolist())), dtype=np.uint64, count=len(starts))
     n_win = n - k + 1
     if n_win <= 0:
-        return lengths, exact, np.empty(0, np.uint32), np.empty(0, np.int32)
+        return lengths, exact, np.empty(0, np.uint64)
     # Anchor sampling: the window at i is a fingerprint when the 8 bytes opening it hash (one
     # multiply, top bits) below the threshold; only those windows are hashed in full.
     w = _words64(b)
@@ -73,8 +74,10 @@ def fingerprint_chunk(texts: Sequence[str], k: int, sample_bits: int):
     x = y[pos]
     for j in range(1, k // 8):
         x += w[pos + 8 * j] * _MUL[j]
-    fp = (_fmix64(x) >> np.uint64(32)).astype(np.uint32)
-    return lengths, exact, fp, par.astype(np.int32)
+    # Record = fingerprint (high 32 bits of the mixed hash) | chunk-local paragraph (low 32).
+    key = _fmix64(x) & np.uint64(0xFFFFFFFF00000000)
+    key |= par.astype(np.uint64)
+    return lengths, exact, key
 
 
 def fingerprint_all(texts: Sequence[str], k: int, sample_bits: int, workers: int = 1):
@@ -101,32 +104,36 @@ def fingerprint_all(texts: Sequence[str], k: int, sample_bits: int, workers: int
         parts = [one(b) for b in bounds]
     if not parts:
         e = np.empty(0, np.int64)
-        return e, np.empty(0, np.uint64), np.empty(0, np.uint32), np.empty(0, np.int32)
+        return e, np.empty(0, np.uint64), np.empty(0, np.uint64)
     lengths = np.concatenate([p[0] for p in parts])
     exact = np.concatenate([p[1] for p in parts])
-    fp = np.concatenate([p[2] for p in parts])
-    para = np.concatenate([(p[3] + b[0]).astype(np.int32) for p, b in zip(parts, bounds)])
-    return lengths, exact, fp, para
+    keys = np.empty(sum(len(p[2]) for p in parts), dtype=np.uint64)
+    at = 0
+    for i, (p, b) in enumerate(zip(parts, bounds)):
+        keys[at:at + len(p[2])] = p[2] + np.uint64(b[0])  # chunk-local -> global paragraph
+        at += len(p[2])
+        parts[i] = None  # free each chunk's records as soon as they are copied
+    return lengths, exact, keys
 
 
-def candidate_pairs(fp: np.ndarray, para: np.ndarray, n_texts: int, max_df: int, fanin: int):
+def candidate_pairs(key: np.ndarray, n_texts: int, max_df: int, fanin: int):
     """Pairs (a, b), a < b, sharing sampled fingerprints, with the number they share.
 
-    Each holder of a fingerprint is paired with the first `fanin` holders before it (in keeper
+    Records are (fingerprint << 32 | paragraph) keys. Each holder of a fingerprint is paired with the first `fanin` holders before it (in keeper
     order, the likely kept copies), so a passage reprinted many times costs `fanin` pairs per
     copy, not a quadratic number. A fingerprint held by more than `max_df` paragraphs is common
     language, not a reprint, and makes no pairs. Returns (a, b, shared, nfp), nfp[i] being the
     number of distinct fingerprints of paragraph i.
     """
-    # One sorted uint64 per record: fingerprint in the high half, paragraph in the low half.
-    key = fp.astype(np.uint64)
-    key <<= np.uint64(32)
-    key |= para.astype(np.uint64)
+    # key: one uint64 per record, fingerprint in the high half, paragraph in the low half; it is
+    # sorted in place (the caller hands it over).
     key.sort()
     fresh = np.empty(len(key), dtype=bool)  # first record of a (fingerprint, paragraph) pair
     fresh[:1] = True
     np.not_equal(key[1:], key[:-1], out=fresh[1:])
-    nfp = np.bincount((key[fresh] & np.uint64(0xFFFFFFFF)).astype(np.int64), minlength=n_texts)
+    low = key & np.uint64(0xFFFFFFFF)
+    nfp = np.bincount(low.view(np.int64)[fresh], minlength=n_texts)
+    del low
     # Runs of equal fingerprints; only runs of 2..max_df distinct paragraphs make pairs, and
     # they are a small part of all records, so everything after this works on that part.
     f = (key >> np.uint64(32)).astype(np.uint32)

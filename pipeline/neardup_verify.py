@@ -19,15 +19,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from .textnorm import STOPWORDS, sentences, tokens
 
 if TYPE_CHECKING:
     from .neardup import NearDupConfig
 
 
-def shingles(text: str, k: int) -> set[str]:
-    s = " ".join(tokens(text))
-    return {s[j:j + k] for j in range(max(1, len(s) - k + 1))}
+_MUL = np.uint64(0x9E3779B97F4A7C15)
+
+
+def shingle_array(norm: str, k: int) -> np.ndarray:
+    """Sorted unique 64-bit hashes of the k-character windows of `norm` (Horner over the code
+    points, vectorised): ~8 bytes per shingle, where a set of str would take ~70."""
+    cp = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    n = len(cp) - k + 1
+    if n <= 0:
+        return np.unique(np.array([np.sum(cp * _MUL)], dtype=np.uint64)) if len(cp) else cp
+    h = cp[:n].copy()
+    for j in range(1, k):
+        h *= _MUL
+        h += cp[j:j + n]
+    h.sort()
+    return h[np.r_[True, h[1:] != h[:-1]]]
+
+
+def shingles(text: str, k: int) -> np.ndarray:
+    return shingle_array(" ".join(tokens(text)), k)
 
 
 def _typo_of(word: str, words: set[str]) -> bool:
@@ -56,12 +75,11 @@ class _Para:
 
     def __init__(self, text: str, k: int) -> None:
         self.text = text
-        self._sentences: list[set[str]] | None = None
+        self._sentences: list[np.ndarray] | None = None
         self._content: list[str] | None = None
         self._figures: set[str] | None = None
         toks = tokens(text)
-        s = " ".join(toks)
-        self.shingles = {s[j:j + k] for j in range(max(1, len(s) - k + 1))}
+        self.shingles = shingle_array(" ".join(toks), k)
         self.words = set(toks)
 
     @property
@@ -78,7 +96,7 @@ class _Para:
                              and t not in STOPWORDS]
         return self._content
 
-    def sentences(self, k: int) -> list[set[str]]:
+    def sentences(self, k: int) -> list[np.ndarray]:
         if self._sentences is None:
             self._sentences = [shingles(t, k) for t in sentences(self.text)]
         return self._sentences
@@ -103,24 +121,26 @@ class Verifier:
         cfg = self.cfg
         p = self.para(i)
         total = len(p.shingles)
-        inter = [(len(p.shingles & self.para(c).shingles), -pos, c) for pos, c in enumerate(cands)]
-        inter.sort(reverse=True)  # most contained first; ties: earliest in candidate order
-        best_n, _, best = inter[0]
-        if best_n < cfg.min_part * total:
+        inter = {c: np.intersect1d(p.shingles, self.para(c).shingles, assume_unique=True)
+                 for c in cands}
+        ranked = sorted(cands, key=lambda c: (-len(inter[c]), cands.index(c)))
+        best = ranked[0]  # most contained; ties: earliest in candidate order
+        if len(inter[best]) < cfg.min_part * total:
             return None
         chosen = [best]
-        covered = p.shingles & self.para(best).shingles
+        covered = inter[best]
         while len(covered) < cfg.containment * total and len(chosen) < cfg.max_sources:
             gain, pick = 0, -1
-            for _, _, c in inter:
+            for c in ranked:
                 if c not in chosen:
-                    g = len((p.shingles & self.para(c).shingles) - covered)
+                    g = len(inter[c]) - np.count_nonzero(np.isin(inter[c], covered,
+                                                                 assume_unique=True))
                     if g > gain:
                         gain, pick = g, c
             if pick < 0 or gain < cfg.min_part * total:
                 break
             chosen.append(pick)
-            covered |= p.shingles & self.para(pick).shingles
+            covered = np.union1d(covered, inter[pick])
         score = len(covered) / total
         if score < cfg.containment:
             return None
@@ -131,7 +151,7 @@ class Verifier:
         for c in chosen:
             for sent in self.para(c).sentences(cfg.verify_chars):
                 if len(sent) >= 40:  # short sentences: one typo would look like a rewrite
-                    r = len(sent & p.shingles) / len(sent)
+                    r = np.count_nonzero(np.isin(sent, p.shingles, assume_unique=True)) / len(sent)
                     if lo <= r < hi:
                         return None
         words = set().union(*(self.para(c).words for c in chosen))
