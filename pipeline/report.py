@@ -171,7 +171,11 @@ def removals_section(data: ReportData) -> str:
                      f"of {fmt_int(total)} ({pct(sum(parts.values()), total)})"))
     head = (f'<p class="note">Removed paragraphs per source (top {TOP_SOURCES} sources by '
             f'removals), split by <code>status:reason</code>; the note gives the source\'s '
-            f'ingested paragraphs and the share removed.</p>')
+            f'ingested paragraphs and the share removed.')
+    untouched = led["source"].nunique() - len(order)
+    if untouched:
+        head += f" {fmt_int(untouched)} sources had nothing removed."
+    head += "</p>"
     return head + legend_html(list(colors.items())) + stacked_hbar_chart(
         rows, keys, colors, title="removals by reason per source")
 
