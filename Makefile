@@ -19,7 +19,7 @@ $(VENV)/.bench-installed: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
-.PHONY: help venv dataset test eval bench clean
+.PHONY: help venv dataset test eval bench report clean
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ eval: $(VENV)/.installed ## quality figures: dedup and boilerplate on ../shared/
 
 bench: $(VENV)/.bench-installed ## speed and memory against the peers on ../shared/corpora
 	$(PY) -m bench $(ARGS)
+
+report: $(VENV)/.installed ## rewrite processed/report.html from the outputs
+	$(PY) -m pipeline.report $(OUT)
 
 clean: ## remove processed outputs (keeps .venv)
 	find $(OUT) -mindepth 1 ! -name .gitkeep -exec rm -rf {} +

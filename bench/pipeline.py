@@ -85,13 +85,15 @@ def table(result: dict, floor: float) -> list[str]:
     stages = result["stats"].get("stages", {})
     n_docs = stages.get("ingest", {}).get("documents_out", 0)
     total = sum(s["wall_seconds"] for s in stages.values()) or 1.0
-    rows = ["| stage | wall s | share | documents/s | MB/s |", "|---|---:|---:|---:|---:|"]
+    rows = ["| stage | wall s | share | documents/s | MB/s | peak MB (main process, at stage end) |",
+            "|---|---:|---:|---:|---:|---:|"]
     for name, s in stages.items():
         w = s["wall_seconds"] or 1e-9
-        rows.append(f"| {name} | {w:.2f} | {w / total:.0%} | {n_docs / w:,.0f} | {result['text_mb'] / w:.1f} |")
+        rows.append(f"| {name} | {w:.2f} | {w / total:.0%} | {n_docs / w:,.0f} | "
+                    f"{result['text_mb'] / w:.1f} | {s.get('peak_rss_mb', 0):,.0f} |")
     rows.append(f"| **whole run (process)** | {result['wall']:.2f} | | {n_docs / result['wall']:,.0f} | "
-                f"{result['text_mb'] / result['wall']:.1f} |")
-    rows.append(f"| I/O floor | {floor:.2f} | | | |")
+                f"{result['text_mb'] / result['wall']:.1f} | {result['peak_mb']:,.0f} |")
+    rows.append(f"| I/O floor | {floor:.2f} | | | | |")
     return rows
 
 

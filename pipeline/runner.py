@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import resource
 import time
 from collections import Counter
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 from . import annotate, clean, dedup, ingest, outdir, runkey, write
 from .card import dataset_card
+from .report import render_report
 from .config import Config, dump_yaml
 from .model import Document, RunContext
 
@@ -18,6 +20,11 @@ STAGES = ("ingest", "clean", "dedup", "annotate", "write")
 
 class NothingToRead(Exception):
     """No document could be read from the raw folder."""
+
+
+def _peak_mb() -> float:
+    """Peak resident memory of this process so far (ru_maxrss is in KiB on Linux)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
 def _kept_counts(docs: list[Document]) -> tuple[int, int]:
@@ -58,6 +65,7 @@ def run(cfg: Config, raw: Path, out: Path, progress: bool = False, force: bool =
         **ctx.stage_stats.get("ingest", {}),
         "quarantined": dict(sorted(Counter(q.reason.split(":")[0] for q in ctx.quarantine).items())),
         "wall_seconds": round(time.perf_counter() - t, 3),
+        "peak_rss_mb": _peak_mb(),
     }
     if not docs:
         raise NothingToRead(
@@ -82,18 +90,22 @@ def run(cfg: Config, raw: Path, out: Path, progress: bool = False, force: bool =
             "removed": dict(sorted(removed.items())),
             **ctx.stage_stats.get(name, {}),
             "wall_seconds": round(time.perf_counter() - t, 3),
+            "peak_rss_mb": _peak_mb(),
         }
 
     t = time.perf_counter()
     staging = outdir.new_staging(out)
     written = write.run(docs, cfg.write, ctx, staging)
+    with_text, kept_pars = _kept_counts(docs)
     stats["stages"]["write"] = {
-        "documents_in": len(docs), "documents_out": written["documents_written"],
-        "documents_dropped": {"no_text_left": len(docs) - written["documents_written"]},
-        "paragraphs_in": sum(len(d.paragraphs) for d in docs),
-        "paragraphs_out": written["paragraphs_written"],
+        # Documents left without text were counted as dropped by the stage that emptied them.
+        "documents_in": with_text, "documents_out": written["documents_written"],
+        "documents_dropped": {"no_text_left": max(0, with_text - written["documents_written"])},
+        "paragraphs_in": kept_pars, "paragraphs_out": kept_pars,
+        "ledger_rows": written["paragraphs_written"],
         "files": written["files"],
         "wall_seconds": round(time.perf_counter() - t, 3),
+        "peak_rss_mb": _peak_mb(),
     }
     stats["totals"] = totals(docs, ctx)
     stats["wall_seconds"] = round(time.perf_counter() - started, 3)
@@ -104,6 +116,7 @@ def run(cfg: Config, raw: Path, out: Path, progress: bool = False, force: bool =
     )
     # stats.json holds timings, so it is the one output that differs between identical runs.
     (staging / "stats.json").write_text(json.dumps(stats, indent=2, sort_keys=False) + "\n")
+    (staging / "report.html").write_text(render_report(staging), encoding="utf-8")
     outdir.commit(staging, out)
     return stats
 

@@ -129,6 +129,9 @@ def files_digest(folder: Path, names: list[str]) -> str:
 
 
 def write_csv(rows: list[dict[str, Any]], path: Path) -> None:
+    if not rows:
+        path.write_text("", encoding="utf-8")  # nothing learned: an empty list, not a stale one
+        return
     columns: list[str] = []
     for row in rows:
         columns.extend(k for k in row if k not in columns)
