@@ -3,7 +3,7 @@
 1. Fingerprints (`neardup_hash`): every paragraph is folded (case, punctuation, quote and dash
    style, thousands separators) and every byte window of `fingerprint_chars` is hashed once,
    vectorised; a content-defined 1/2^sample_bits of them are kept as fingerprints.
-2. Exact repeats (same folded text) are collapsed to their first occurrence, so a line printed
+2. Exact repeats (same text) are collapsed to their first occurrence, so a line printed
    2,000 times is indexed once; later copies link to the first kept copy.
 3. Candidates: paragraphs sharing fingerprints with an earlier one (each copy is paired with the
    first `fanin` earlier holders of a fingerprint; fingerprints held by more than `max_df`
@@ -55,7 +55,8 @@ class NearDupConfig:
     # "Ceasefire talks" repeated by two outlets is not reprinted content, and a line that short
     # cannot tell a reprint from a coincidence; boilerplate lines are the clean stage's job.
     min_chars: int = 40
-    # Character n-gram size of the exact containment (on the word-normalised text).
+    # Byte n-gram size of the exact containment, on the folded text (5 = the char 5-grams the
+    # anchors measure: a typo or a changed word costs only a few shingles).
     verify_chars: int = 5
     # Share of the paragraph's shingles that kept text before it must contain. Light edits
     # (spelling, attribution, a typo) keep >= 0.85; a paraphrase scores ~0.5-0.7.
@@ -93,8 +94,8 @@ class NearDupConfig:
             raise ValueError("max_candidates: must be at least 1")
         if self.min_chars < self.fingerprint_chars:
             raise ValueError("min_chars: must be at least fingerprint_chars")
-        if not 2 <= self.verify_chars <= 16:
-            raise ValueError("verify_chars: must be between 2 and 16")
+        if not 2 <= self.verify_chars <= 8:
+            raise ValueError("verify_chars: must be between 2 and 8")
         if not 0.5 <= self.containment <= 1.0:
             raise ValueError("containment: must be in [0.5, 1]")
         if not 1 <= self.max_sources <= 4:
@@ -135,11 +136,14 @@ def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig
     if n == 0:
         return NearDupResult(dup_of, sim, np.full(0, -1, dtype=np.int64))
 
-    lengths, exact, keys = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits, workers)
+    lengths, keys = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits, workers)
     long_enough = lengths >= cfg.min_chars
-    # Exact repeats: rep[i] is the first paragraph with the same folded text.
-    _, first, inverse = np.unique(exact, return_index=True, return_inverse=True)
-    rep = first[inverse.reshape(-1)]
+    # Exact repeats: rep[i] is the first paragraph with the same text (a dict compares the
+    # strings themselves, so this is exact; copies that differ only in folding are near copies).
+    first: dict[str, int] = {}
+    rep = np.fromiter((first.setdefault(t, i) for i, t in enumerate(texts)), dtype=np.int64,
+                      count=n)
+    del first
     is_rep = rep == np.arange(n)
     # Only first occurrences long enough to be removed are indexed.
     indexed = is_rep & long_enough
@@ -174,6 +178,10 @@ def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig
     verifier = Verifier(texts, cfg)
     events = np.union1d(np.unique(b), multi)
     events = events[long_enough[events]]
+    # Shingle sets of everything the loop is likely to compare, built in one batch: the events
+    # (by their first occurrence) and the first max_candidates candidates of each.
+    rank = np.arange(len(b)) - cand_start[b]
+    verifier.prepare(np.r_[rep[events], a[rank < cfg.max_candidates]])
     for i in events.tolist():
         r = int(rep[i])
         g = groups[i]
@@ -196,7 +204,7 @@ def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig
                 if len(cands) >= cfg.max_candidates:
                     break
             if cands:
-                hit = verifier.covered_by(i, cands)
+                hit = verifier.covered_by(i, cands, rep)
                 if hit is not None:
                     dup_of[i], sim[i] = hit
         if dup_of[i] >= 0:

@@ -15,8 +15,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-import xxhash
-
 from .textnorm import fold_bytes
 
 _CHUNK_BYTES = 4 << 20  # text per vectorised step: bounds the temporaries (~12 x this)
@@ -42,8 +40,8 @@ def _words64(b: np.ndarray) -> np.ndarray:
 def fingerprint_chunk(texts: Sequence[str], k: int, sample_bits: int):
     """Fold and fingerprint one chunk of paragraphs.
 
-    Returns (lengths, exact, keys): folded length and a 64-bit hash of the whole folded text per
-    paragraph (exact repeats), and one uint64 per sampled fingerprint: the fingerprint (32 bits,
+    Returns (lengths, keys): folded length per paragraph, and one uint64 per sampled
+    fingerprint: the fingerprint (32 bits,
     a collision only adds a candidate that the exact pass rejects) above the chunk-local index
     of its paragraph.
     """
@@ -56,12 +54,9 @@ def fingerprint_chunk(texts: Sequence[str], k: int, sample_bits: int):
     starts = np.r_[0, sep + 1]
     ends = np.r_[sep, n]
     lengths = (ends - starts).astype(np.int64)
-    folded = b.tobytes()
-    exact = np.fromiter((xxhash.xxh3_64_intdigest(folded[s:e]) for s, e in
-                         zip(starts.tolist(), ends.tolist())), dtype=np.uint64, count=len(starts))
     n_win = n - k + 1
     if n_win <= 0:
-        return lengths, exact, np.empty(0, np.uint64)
+        return lengths, np.empty(0, np.uint64)
     # Anchor sampling: the window at i is a fingerprint when the 8 bytes opening it hash (one
     # multiply, top bits) below the threshold; only those windows are hashed in full.
     w = _words64(b)
@@ -77,7 +72,7 @@ def fingerprint_chunk(texts: Sequence[str], k: int, sample_bits: int):
     # Record = fingerprint (high 32 bits of the mixed hash) | chunk-local paragraph (low 32).
     key = _fmix64(x) & np.uint64(0xFFFFFFFF00000000)
     key |= par.astype(np.uint64)
-    return lengths, exact, key
+    return lengths, key
 
 
 def fingerprint_all(texts: Sequence[str], k: int, sample_bits: int, workers: int = 1):
@@ -104,16 +99,15 @@ def fingerprint_all(texts: Sequence[str], k: int, sample_bits: int, workers: int
         parts = [one(b) for b in bounds]
     if not parts:
         e = np.empty(0, np.int64)
-        return e, np.empty(0, np.uint64), np.empty(0, np.uint64)
+        return e, np.empty(0, np.uint64)
     lengths = np.concatenate([p[0] for p in parts])
-    exact = np.concatenate([p[1] for p in parts])
-    keys = np.empty(sum(len(p[2]) for p in parts), dtype=np.uint64)
+    keys = np.empty(sum(len(p[1]) for p in parts), dtype=np.uint64)
     at = 0
     for i, (p, b) in enumerate(zip(parts, bounds)):
-        keys[at:at + len(p[2])] = p[2] + np.uint64(b[0])  # chunk-local -> global paragraph
-        at += len(p[2])
+        keys[at:at + len(p[1])] = p[1] + np.uint64(b[0])  # chunk-local -> global paragraph
+        at += len(p[1])
         parts[i] = None  # free each chunk's records as soon as they are copied
-    return lengths, exact, keys
+    return lengths, keys
 
 
 def candidate_pairs(key: np.ndarray, n_texts: int, max_df: int, fanin: int):
@@ -167,3 +161,26 @@ def candidate_pairs(key: np.ndarray, n_texts: int, max_df: int, fanin: int):
         return e, e, e, nfp
     pk, shared = np.unique(np.concatenate(keys), return_counts=True)
     return pk // n_texts, pk % n_texts, shared.astype(np.int64), nfp
+
+
+def shingle_sets(texts: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
+    """Exact shingle sets of a few texts at once: every window of k <= 8 folded bytes, packed
+    into a uint64 (no hash, so no collision), sorted and unique per text. Returns CSR arrays
+    (offsets, values): the set of texts[j] is values[offsets[j]:offsets[j + 1]]."""
+    m = len(texts)
+    if m == 0:
+        return np.zeros(1, np.int64), np.empty(0, np.uint64)
+    raw = "\x00".join(t.replace("\x00", " ") for t in texts).encode("utf-8")
+    b = fold_bytes(raw)
+    n = len(b)
+    sep = b == 0
+    ends = np.r_[np.flatnonzero(sep), n]
+    par = np.cumsum(sep, dtype=np.int64)
+    pos = np.flatnonzero(~sep)
+    pos = pos[pos + k <= ends[par[pos]]]
+    mask = np.uint64((1 << (8 * k)) - 1)
+    key = (_words64(b)[pos] & mask) | (par[pos].astype(np.uint64) << np.uint64(40))
+    key.sort()
+    key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
+    offsets = np.searchsorted(key >> np.uint64(40), np.arange(m + 1, dtype=np.uint64))
+    return offsets.astype(np.int64), key & mask

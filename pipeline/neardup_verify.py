@@ -2,7 +2,8 @@
 
 A paragraph p is covered by kept paragraphs C when
   containment = |S(p) & (S(c1) | ... | S(ck))| / |S(p)| >= cfg.containment,
-with S the set of character n-grams of the word-normalised text (`textnorm.normalise`), k <=
+with S the set of byte n-grams of the folded text (`textnorm.fold_bytes`: case, punctuation,
+quote and dash style, thousands separators), k <=
 max_sources and each source adding >= min_part of S(p) (a joined paragraph needs both halves,
 a join of a kept paragraph and three stray words does not); and the facts agree:
   * no sentence of C is used only in part (cfg.sentence_partial): outlets keep, trim, split or
@@ -21,32 +22,20 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .neardup_hash import shingle_sets
 from .textnorm import STOPWORDS, sentences, tokens
 
 if TYPE_CHECKING:
     from .neardup import NearDupConfig
 
 
-_MUL = np.uint64(0x9E3779B97F4A7C15)
-
-
-def shingle_array(norm: str, k: int) -> np.ndarray:
-    """Sorted unique 64-bit hashes of the k-character windows of `norm` (Horner over the code
-    points, vectorised): ~8 bytes per shingle, where a set of str would take ~70."""
-    cp = np.frombuffer(norm.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
-    n = len(cp) - k + 1
-    if n <= 0:
-        return np.unique(np.array([np.sum(cp * _MUL)], dtype=np.uint64)) if len(cp) else cp
-    h = cp[:n].copy()
-    for j in range(1, k):
-        h *= _MUL
-        h += cp[j:j + n]
-    h.sort()
-    return h[np.r_[True, h[1:] != h[:-1]]]
-
-
-def shingles(text: str, k: int) -> np.ndarray:
-    return shingle_array(" ".join(tokens(text)), k)
+def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """a & b for sorted unique arrays (binary search of a in b)."""
+    if not len(a) or not len(b):
+        return a[:0]
+    idx = np.searchsorted(b, a)
+    idx[idx == len(b)] = len(b) - 1
+    return a[b[idx] == a]
 
 
 def _typo_of(word: str, words: set[str]) -> bool:
@@ -71,16 +60,16 @@ def _typo_of(word: str, words: set[str]) -> bool:
 
 
 class _Para:
-    __slots__ = ("text", "shingles", "words", "_content", "_figures", "_sentences")
+    """Words, figures and sentences of one paragraph, for the fact checks (computed on demand)."""
 
-    def __init__(self, text: str, k: int) -> None:
+    __slots__ = ("text", "words", "_content", "_figures", "_sentences")
+
+    def __init__(self, text: str) -> None:
         self.text = text
-        self._sentences: list[np.ndarray] | None = None
+        self.words = set(tokens(text))
         self._content: list[str] | None = None
         self._figures: set[str] | None = None
-        toks = tokens(text)
-        self.shingles = shingle_array(" ".join(toks), k)
-        self.words = set(toks)
+        self._sentences: tuple[np.ndarray, np.ndarray] | None = None
 
     @property
     def figures(self) -> set[str]:
@@ -96,33 +85,57 @@ class _Para:
                              and t not in STOPWORDS]
         return self._content
 
-    def sentences(self, k: int) -> list[np.ndarray]:
+    def sentences(self, k: int) -> tuple[np.ndarray, np.ndarray]:
         if self._sentences is None:
-            self._sentences = [shingles(t, k) for t in sentences(self.text)]
+            self._sentences = shingle_sets(sentences(self.text), k)
         return self._sentences
 
 
 class Verifier:
-    """Covers p with kept candidates, caching each paragraph's normalised form once."""
+    """Covers p with kept candidates. The shingle sets of the paragraphs that will be compared
+    are built in one vectorised batch (`prepare`); words and sentences only for the few that
+    reach the fact checks."""
 
     def __init__(self, texts: Sequence[str], cfg: NearDupConfig) -> None:
         self.texts = texts
         self.cfg = cfg
-        self._cache: dict[int, _Para] = {}
+        self._local: dict[int, int] = {}
+        self._offsets = np.zeros(1, np.int64)
+        self._values = np.empty(0, np.uint64)
+        self._extra: dict[int, np.ndarray] = {}
+        self._paras: dict[int, _Para] = {}
+
+    def prepare(self, indices: np.ndarray) -> None:
+        idx = np.unique(indices).tolist()
+        self._local = {i: j for j, i in enumerate(idx)}
+        self._offsets, self._values = shingle_sets([self.texts[i] for i in idx],
+                                                   self.cfg.verify_chars)
+
+    def shingles(self, i: int) -> np.ndarray:
+        j = self._local.get(i)
+        if j is not None:
+            return self._values[self._offsets[j]:self._offsets[j + 1]]
+        s = self._extra.get(i)
+        if s is None:
+            s = self._extra[i] = shingle_sets([self.texts[i]], self.cfg.verify_chars)[1]
+        return s
 
     def para(self, i: int) -> _Para:
-        p = self._cache.get(i)
+        p = self._paras.get(i)
         if p is None:
-            p = self._cache[i] = _Para(self.texts[i], self.cfg.verify_chars)
+            p = self._paras[i] = _Para(self.texts[i])
         return p
 
-    def covered_by(self, i: int, cands: list[int]) -> tuple[int, float] | None:
-        """(index of the main covering paragraph, containment) or None when p stays."""
+    def covered_by(self, i: int, cands: list[int], alias: Sequence[int] = ()) -> \
+            tuple[int, float] | None:
+        """(index of the main covering paragraph, containment) or None when p stays.
+        alias[c], when given, is a paragraph with the same folded text as c (same shingles)."""
         cfg = self.cfg
-        p = self.para(i)
-        total = len(p.shingles)
-        inter = {c: np.intersect1d(p.shingles, self.para(c).shingles, assume_unique=True)
-                 for c in cands}
+        ps = self.shingles(alias[i] if len(alias) else i)
+        total = len(ps)
+        if total == 0:
+            return None
+        inter = {c: intersect(ps, self.shingles(alias[c] if len(alias) else c)) for c in cands}
         ranked = sorted(cands, key=lambda c: (-len(inter[c]), cands.index(c)))
         best = ranked[0]  # most contained; ties: earliest in candidate order
         if len(inter[best]) < cfg.min_part * total:
@@ -133,8 +146,7 @@ class Verifier:
             gain, pick = 0, -1
             for c in ranked:
                 if c not in chosen:
-                    g = len(inter[c]) - np.count_nonzero(np.isin(inter[c], covered,
-                                                                 assume_unique=True))
+                    g = len(inter[c]) - len(intersect(inter[c], covered))
                     if g > gain:
                         gain, pick = g, c
             if pick < 0 or gain < cfg.min_part * total:
@@ -144,14 +156,20 @@ class Verifier:
         score = len(covered) / total
         if score < cfg.containment:
             return None
+        p = self.para(i)
         # Whole sentences: a reprint keeps, trims, splits or joins sentences; it does not keep
         # half of one. A covering sentence partly used (between the two bounds) means a clause
         # was dropped or rewritten: a paraphrase that changes content.
         lo, hi = cfg.sentence_partial
         for c in chosen:
-            for sent in self.para(c).sentences(cfg.verify_chars):
+            cs = self.shingles(alias[c] if len(alias) else c)
+            if len(cs) >= 40 and len(inter[c]) >= hi * len(cs):
+                continue  # the whole cover is used: so is each of its sentences, near enough
+            offsets, values = self.para(c).sentences(cfg.verify_chars)
+            for j in range(len(offsets) - 1):
+                sent = values[offsets[j]:offsets[j + 1]]
                 if len(sent) >= 40:  # short sentences: one typo would look like a rewrite
-                    r = np.count_nonzero(np.isin(sent, p.shingles, assume_unique=True)) / len(sent)
+                    r = len(intersect(sent, ps)) / len(sent)
                     if lo <= r < hi:
                         return None
         words = set().union(*(self.para(c).words for c in chosen))
