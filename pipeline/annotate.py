@@ -5,7 +5,6 @@ Annotations describe the document as it will be written: its title and kept para
 
 from __future__ import annotations
 
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import xxhash
@@ -20,7 +19,8 @@ class AnnotateConfig:
     language: bool = True
     # langdetect samples character n-grams at random; a fixed seed makes its answer repeatable.
     langdetect_seed: int = 0
-    # langdetect reads at most 10,000 characters of a text (its own default); fewer is faster.
+    # langdetect's max_text_length: it reads at most this many characters of a text (after
+    # removing URLs and e-mail addresses); 10,000 is its own default, i.e. the whole-text answer.
     language_max_chars: int = 10_000
 
     def __post_init__(self) -> None:
@@ -32,35 +32,23 @@ def document_text(doc: Document) -> str:
     return PARAGRAPH_SEP.join(doc.kept_texts())
 
 
-def detect_language(text: str, seed: int, max_chars: int) -> tuple[str | None, float | None]:
-    """(language code, probability) from langdetect, or (None, None) for text without letters."""
-    from langdetect import DetectorFactory, detect_langs
-    from langdetect.lang_detect_exception import LangDetectException
-
-    DetectorFactory.seed = seed
-    try:
-        best = detect_langs(text[:max_chars])[0]
-    except LangDetectException:
-        return None, None
-    return best.lang, round(float(best.prob), 6)
-
-
 def _detect_chunk(args: tuple[list[str], int, int]) -> list[tuple[str | None, float | None]]:
+    from .langid import detect_languages
+
     texts, seed, max_chars = args
-    return [detect_language(t, seed, max_chars) for t in texts]
+    return detect_languages(texts, seed=seed, max_chars=max_chars)
 
 
 def detect_all(texts: list[str], cfg: AnnotateConfig, ctx: RunContext) -> list[tuple[str | None, float | None]]:
-    """Languages of many texts; the answer of each depends only on its text and the seed."""
-    chunk = 256
+    """langdetect's (language, probability) for each text, replayed by `langid` with numpy.
+
+    Chunks are independent (each answer depends only on its text and the seed), so they run on
+    the executor and the result is the same for any worker count.
+    """
+    chunk = 512
     jobs = [(texts[i : i + chunk], cfg.langdetect_seed, cfg.language_max_chars)
             for i in range(0, len(texts), chunk)]
-    if ctx.workers <= 1 or len(jobs) <= 1:
-        parts = map(_detect_chunk, jobs)
-        return [r for part in ctx.track(parts, "language", len(jobs), "chunk") for r in part]
-    with ProcessPoolExecutor(max_workers=ctx.workers) as pool:
-        parts = pool.map(_detect_chunk, jobs)
-        return [r for part in ctx.track(parts, "language", len(jobs), "chunk") for r in part]
+    return [r for part in ctx.map(_detect_chunk, jobs) for r in part]
 
 
 def counts(doc: Document, text: str) -> dict[str, int | str]:

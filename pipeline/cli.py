@@ -28,6 +28,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--raw", type=Path, default=Path("raw"), help="input folder (default: raw/)")
     run.add_argument("--out", type=Path, default=Path("processed"), help="output folder (default: processed/)")
     run.add_argument("--workers", type=int, default=None, help="worker processes (default: run.workers)")
+    run.add_argument("--executor", choices=["local", "ray"], default=None,
+                     help="where the parallel work runs (default: run.executor, local)")
+    run.add_argument("--address", default=None, help="Ray cluster address (with --executor ray)")
     run.add_argument("--quiet", action="store_true", help="no progress output")
     run.add_argument("--force", action="store_true",
                      help="run even when the output is up to date with the inputs, config and code")
@@ -51,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     overrides = list(args.overrides)
     if getattr(args, "workers", None) is not None:
         overrides.append(f"run.workers={args.workers}")
+    if getattr(args, "executor", None) is not None:
+        overrides.append(f"run.executor={args.executor}")
+    if getattr(args, "address", None) is not None:
+        overrides.append(f"run.address={args.address}")
     try:
         cfg = load_config(args.config, overrides)
     except ConfigError as e:

@@ -30,8 +30,12 @@ class ConfigError(Exception):
 
 @dataclass(frozen=True)
 class RunConfig:
+    # How a run executes, never what it writes: outputs are identical for every value here.
     workers: int = 1
-    # A run's outputs are identical whatever the worker count; this only bounds parallelism.
+    # "local": this machine (a process pool when workers > 1); "ray": Ray tasks.
+    executor: Literal["local", "ray"] = "local"
+    # Ray cluster address ("auto", "ray://host:10001"); null starts a local Ray instance.
+    address: str | None = None
 
     def __post_init__(self) -> None:
         if self.workers < 1:

@@ -253,17 +253,26 @@ def reader_from_bytes(data: bytes, rel: str, fmt: str, cfg: IngestConfig) -> Doc
     return doc
 
 
+def read_one(job: tuple[Path, str, IngestConfig]) -> tuple[list[Document], list[Quarantine]]:
+    """One input file's documents and quarantine records (a unit of work for the executor)."""
+    path, rel, cfg = job
+    local = RunContext()
+    return list(read_file(path, rel, cfg, local)), local.quarantine
+
+
 def run(raw: Path, cfg: IngestConfig, ctx: RunContext) -> list[Document]:
     manifest = read_manifest(raw, cfg, ctx)
-    docs: list[Document] = []
-    seen: dict[str, str] = {}
     files = discover(raw, cfg, ctx)
     ctx.stage_stats["ingest"] = {"files_in": len(files)}
-    for path in ctx.track(files, "ingest", unit="file"):
-        rel = path.relative_to(raw).as_posix()
+    jobs = [(path, path.relative_to(raw).as_posix(), cfg) for path in files]
+    docs: list[Document] = []
+    seen: dict[str, str] = {}
+    # Results come back in file order whatever the executor, so ids and quarantine are stable.
+    for (_, rel, _), (file_docs, quarantined) in zip(jobs, ctx.map(read_one, jobs)):
+        ctx.quarantine.extend(quarantined)
         folder = rel.split("/", 1)[0] if "/" in rel else None
         entry = manifest.get(rel)
-        for doc in read_file(path, rel, cfg, ctx):
+        for doc in file_docs:
             if doc.id in seen:
                 ctx.quarantine.append(
                     Quarantine(rel, f"duplicate document id {doc.id!r} (first in {seen[doc.id]})")

@@ -77,12 +77,20 @@ class RunContext:
     """What a stage may use besides its documents and its own config section."""
 
     workers: int = 1
+    # Runs the partitionable work of the stages (`executors.Executor`); None: in this process.
+    executor: Any = None
     quarantine: list[Quarantine] = field(default_factory=list)
     # Extra outputs a stage hands to the writer (name -> rows), e.g. the learned boilerplate list.
     artifacts: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     # Stage-specific figures merged into stats["stages"][stage] by the runner.
     stage_stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     progress: bool = False
+
+    def map(self, fn: Any, items: list) -> list:
+        """`[fn(item) for item in items]`, on the run's executor when there is one."""
+        if self.executor is None:
+            return [fn(item) for item in items]
+        return self.executor.map(fn, items)
 
     def track(self, items: Iterable[T], desc: str, total: int | None = None, unit: str = "doc") -> Iterable[T]:
         """`items`, with a progress bar (rate per second) when progress is on."""

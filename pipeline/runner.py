@@ -13,6 +13,7 @@ from . import annotate, clean, dedup, ingest, outdir, runkey, write
 from .card import dataset_card
 from .report import render_report
 from .config import Config, dump_yaml
+from .executors import make_executor
 from .model import Document, RunContext
 
 STAGES = ("ingest", "clean", "dedup", "annotate", "write")
@@ -52,7 +53,12 @@ def run(cfg: Config, raw: Path, out: Path, progress: bool = False, force: bool =
     key = runkey.run_key(cfg, raw)
     if not force and runkey.up_to_date(out, key):
         return {**json.loads((out / "stats.json").read_text()), "up_to_date": True}
-    ctx = RunContext(workers=cfg.run.workers, progress=progress)
+    with make_executor(cfg.run.executor, cfg.run.workers, cfg.run.address) as executor:
+        ctx = RunContext(workers=executor.workers, executor=executor, progress=progress)
+        return _run_stages(cfg, raw, out, key, ctx)
+
+
+def _run_stages(cfg: Config, raw: Path, out: Path, key: str, ctx: RunContext) -> dict[str, Any]:
     stats: dict[str, Any] = {"stages": {}}
     started = time.perf_counter()
 
