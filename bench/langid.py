@@ -132,6 +132,30 @@ def agreement(ours: list[Answer], ref: list[Answer], keep=None) -> dict:
     }
 
 
+def exact_posterior(texts: list[str], max_chars: int = 10_000) -> list[str | None]:
+    """The alternative the sampling approximates: argmax over languages of the full naive-Bayes
+    posterior, sum over *all* the text's n-grams of log(0.5/10000 + p(w|lang)) (langdetect's
+    smoothing at its mean alpha). Measured only, to show why the exact replay is used instead."""
+    import numpy as np
+
+    from pipeline.langid_ngrams import extract
+    from pipeline.langid_tables import tables
+
+    T = tables()
+    logP = np.log(T.P + 0.5 / 10000)
+    out: list[str | None] = []
+    for start in range(0, len(texts), 200):
+        batch = extract(texts[start : start + 200], max_chars, T)
+        for d, n in enumerate(batch.count.tolist()):
+            if n == 0:
+                out.append(None)
+                continue
+            rows = batch.rows(np.full(n, d), np.arange(n), T)
+            uniq, mult = np.unique(rows, return_counts=True)
+            out.append(T.langs[int((mult @ logP[uniq]).argmax())])
+    return out
+
+
 def pct(a: int, n: int) -> str:
     return f"{100.0 * a / n:.2f}%" if n else "-"
 
@@ -145,6 +169,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="articles timed with langdetect when its answers come from the cache")
     ap.add_argument("--prefixes", default="500,1000,2000,5000",
                     help="max_chars values compared with whole-text langdetect")
+    ap.add_argument("--posterior-sample", type=int, default=1000,
+                    help="texts per corpus for the exact-posterior comparison (it is slow)")
     argv = list(sys.argv[1:] if argv is None else argv)
     args = ap.parse_args(argv[1:] if argv[:1] == ["--"] else argv)
     from pipeline.langid import detect_languages
@@ -166,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     if not corpora:
         return 0
 
-    rows, speed, prefix_rows = [], [], []
+    rows, speed, prefix_rows, post_rows = [], [], [], []
     for name, texts in corpora:
         ref, ref_wall = reference(texts, args.seed, args.workers)
         ours, wall, cpu = timed(detect_languages, texts, args.seed)
@@ -193,6 +219,10 @@ def main(argv: list[str] | None = None) -> int:
             two_wall = time.perf_counter() - t0
             assert two == ours, "answers depend on batching"
             speed.append((f"{name}, 2 processes", len(texts), None, "", None, len(texts) / two_wall))
+        m = min(len(texts), args.posterior_sample)
+        post = exact_posterior(texts[:m])
+        post_rows.append((name, m, sum(post[i] == ref[i][0] for i in range(m)),
+                          [i for i in range(m) if ref[i][0] != "en"], post, ref))
         for n in [int(x) for x in args.prefixes.split(",") if x]:
             pre, _, pre_cpu = timed(detect_languages, texts, args.seed, n)
             p = agreement(pre, ref)
@@ -215,6 +245,11 @@ def main(argv: list[str] | None = None) -> int:
     for name, n, p, rate in prefix_rows:
         print(f"{name:<30} {n:>6} {p['lang']:>10} {pct(p['lang'], p['n']):>8} "
               f"{pct(p['close'], p['lang']):>9} {rate:>11.0f}")
+    print("\nAlternative: argmax of the exact posterior over all n-grams (alpha = 0.5) vs langdetect")
+    print(f"{'corpus':<30} {'texts':>6} {'same lang':>10} {'%':>8} {'non-en same':>12}")
+    for name, m, same, non_en, post, ref in post_rows:
+        ne = sum(post[i] == ref[i][0] for i in non_en)
+        print(f"{name:<30} {m:>6} {same:>10} {pct(same, m):>8} {f'{ne}/{len(non_en)}':>12}")
     overall = sum(a["lang"] for name, a in rows if not name.startswith(" "))
     total = sum(a["n"] for name, a in rows if not name.startswith(" "))
     print(f"\noverall language agreement: {overall}/{total} = {pct(overall, total)}")

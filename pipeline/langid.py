@@ -5,9 +5,9 @@ The annotate stage reports langdetect's (language, probability) for every docume
 news article, mostly the per-character n-gram extraction and the per-draw probability updates.
 `detect_languages` computes the same thing, not an approximation of it:
 
-  * langdetect_ngrams: the n-gram list langdetect would sample from (same cleanup, normalisation,
+  * langid_ngrams: the n-gram list langdetect would sample from (same cleanup, normalisation,
     capital-word rule and profiles), vectorised over all characters of a batch;
-  * langdetect_sample: langdetect's 7 seeded random-sampling trials replayed exactly (same random
+  * langid_sample: langdetect's 7 seeded random-sampling trials replayed exactly (same random
     stream, same draws, same stopping rule), vectorised over texts and draws.
 
 So the language *and* the score are langdetect's, up to float rounding in the last bits (see
@@ -30,8 +30,9 @@ from .langid_ngrams import extract
 from .langid_sample import PROB_THRESHOLD, estimate
 from .langid_tables import tables
 
-# Characters per numpy batch: bounds memory (~100 bytes per character) without per-text overhead.
-BATCH_CHARS = 2_000_000
+# Characters per numpy batch: amortises the per-round numpy calls over many texts while keeping
+# the per-character arrays (~60 bytes per character) small enough to be reused, not page-faulted.
+BATCH_CHARS = 1_000_000
 
 
 def detect_languages(
@@ -66,7 +67,7 @@ def _detect_batch(texts, seed, max_chars, T) -> list[tuple[str | None, float | N
     has = np.flatnonzero(batch.count > 0)
     if has.size == 0:
         return answers
-    probs = estimate(batch.count[has], batch.offset[has], lambda g: batch.rows(g, T), T.P, seed)
+    probs = estimate(batch.count[has], lambda d, j: batch.rows(has[d], j, T), T.P, seed)
     # langdetect sorts by probability, stably (ties keep the profile order): the first argmax.
     best = probs.argmax(axis=1)
     for d, k, p in zip(has.tolist(), best.tolist(), probs[np.arange(has.size), best].tolist()):

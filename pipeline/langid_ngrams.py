@@ -12,16 +12,19 @@
      profile, a lone ' ', 3-grams whose middle character is a space (the buffer restarts at each
      space, so it never spans a word boundary), and all three when s_i and s_{i-1} are both upper
      case (`capitalword`). A text starts as if preceded by a space.
-Step 1 is a couple of C-speed regex passes per text; steps 2-3 run on one code-point array for
-the whole batch, texts separated by a NUL that plays the leading space and emits nothing.
+Step 1 is a few C-speed string passes per text (each regex only when its literal occurs), step 2
+a count on the text's code points; step 3 runs on one code-point array for the whole batch, texts
+separated by a NUL that plays the leading space and emits nothing: a handful of table gathers per
+character (see langid_tables), no Python loop.
 
-The result lists where each emitted n-gram sits (character, length), so the j-th n-gram of a text
-(what `random.choice` picks) is one lookup; the profile rows of 3-grams (a binary search) are only
-computed for the n-grams that are actually sampled.
+The result keeps, per character, a 3-bit mask of the emitted n-grams and their running count, so
+the j-th n-gram of a text (what `random.choice` picks) is found by binary search, and profile rows
+are only looked up for the few hundred n-grams per text that are actually sampled.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -29,8 +32,19 @@ import numpy as np
 
 from .langid_tables import BMP, Tables
 
+# Set bits of a 3-bit mask, and NTH[mask, r] = length of the r-th emitted n-gram (1-based).
+POPCOUNT = np.array([bin(m).count("1") for m in range(8)], dtype=np.uint8)
+NTH = np.zeros((8, 3), dtype=np.int8)
+for _m in range(8):
+    _ns = [n for n in (1, 2, 3) if _m >> (n - 1) & 1]
+    NTH[_m, : len(_ns)] = _ns
+
+BLOCK = 32  # characters per block of the two-level search in Batch.position
+_SPACE_RUN = re.compile("  +")
+
+
 def prepare(text: str, max_chars: int) -> str:
-    """Step 1 up to the space collapse: exactly Detector.append's string operations."""
+    """Step 1: exactly Detector.append's string operations."""
     from langdetect.detector import Detector
     from langdetect.utils.ngram import NGram
 
@@ -41,7 +55,31 @@ def prepare(text: str, max_chars: int) -> str:
         text = Detector.MAIL_RE.sub(" ", text)
     if any(mark in text for mark in NGram.DMARK_CLASS):
         text = NGram.normalize_vi(text)
-    return text[:max_chars]
+    text = text[:max_chars]  # cut before the space collapse, as append does
+    return _SPACE_RUN.sub(" ", text) if "  " in text else text
+
+
+def _codepoints(text: str) -> np.ndarray:
+    """Code points of NUL + text, in the narrowest codec that holds them (CPython's ASCII,
+    Latin-1 and UTF-16 encoders are memcpy-like, its UTF-32 encoder is not); step 2 applied."""
+    text = "\0" + text
+    if text.isascii():
+        return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    try:
+        cp = np.frombuffer(text.encode("latin-1"), dtype=np.uint8)
+    except UnicodeEncodeError:
+        b = text.encode("utf-16-le", "surrogatepass")
+        if len(b) == 2 * len(text):  # no astral character, so no surrogate pair
+            cp = np.frombuffer(b, dtype="<u2")
+        else:
+            cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<i4")
+    # Step 2: Latin noise in a non-Latin text.
+    other = np.count_nonzero(cp >= 0x300)
+    if other:
+        latin = (cp >= 0x41) & (cp <= 0x7A)
+        if np.count_nonzero(latin) * 2 < other:
+            cp = cp[~latin]
+    return cp
 
 
 @dataclass
@@ -50,92 +88,79 @@ class Batch:
 
     count: np.ndarray  # (D,) int64: len(ngrams) of each text
     offset: np.ndarray  # (D,) int64: global index of each text's first n-gram
-    where: np.ndarray  # (n-grams,) int64: 3 * character + (length - 1) of each emitted n-gram
-    row: np.ndarray  # (3 * L,) int32: profile row of each (character, length); -1 for 3-grams
-    key3: np.ndarray  # (L,) int32: lookup key of the 3-gram ending at each character
+    cum: np.ndarray  # (L,) int32: n-grams emitted up to and including each character
+    mask: np.ndarray  # (L,) uint8: bit n-1 set if the n-gram of length n ending there is emitted
+    a: np.ndarray  # (L,) intp: alphabet id of each (normalised) character
+    key2: np.ndarray  # (L,) intp: lookup key of the 2-gram ending at each character
+    key3: np.ndarray  # (L,) intp: lookup key of the 3-gram ending at each character
+    block_cum: np.ndarray | None = None  # cum at the last character of each block
 
-    def rows(self, g: np.ndarray, T: Tables) -> np.ndarray:
-        """Profile rows of the global n-gram indices g (3-gram rows by binary search)."""
-        w = self.where[g]
-        out = self.row[w]
-        tri = out < 0
+    def position(self, d: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """The character holding n-gram j of text d: the first character c with cum[c] > g,
+        g = offset[d] + j. A binary search over the whole cum misses the cache at most of its ~22
+        steps (~1 us each); searching the block totals first (a small, cache-resident array),
+        then within one block (two cache lines), costs about two misses."""
+        g = self.offset[d] + j
+        if self.block_cum is None:
+            self.block_cum = self.cum[BLOCK - 1 :: BLOCK].copy()
+        pos = np.searchsorted(self.block_cum, g, side="right") * BLOCK  # first char of the block
+        # Within the block, count the characters with cum <= g (a prefix, cum is sorted) by
+        # binary lifting; the block's last character has cum > g (or is past the end).
+        last = self.cum.size - 1
+        step = BLOCK >> 1
+        while step:
+            probe = np.minimum(pos + (step - 1), last)
+            pos += step * (self.cum[probe] <= g)
+            step >>= 1
+        return pos
+
+    def rows(self, d: np.ndarray, j: np.ndarray, T: Tables) -> np.ndarray:
+        """Profile rows of n-gram j (0 <= j < count[d]) of text d."""
+        pos = self.position(d, j)
+        m = self.mask[pos]
+        n = NTH[m, self.offset[d] + j - (self.cum[pos] - POPCOUNT[m])]
+        out = np.where(n == 1, T.row1[self.a[pos]], T.row2[self.key2[pos]])
+        tri = n == 3
         if tri.any():
-            out[tri] = T.rows3[np.searchsorted(T.keys3, self.key3[w[tri] // 3])]
+            out[tri] = T.rows3[np.searchsorted(T.keys3, self.key3[pos[tri]])]
         return out
 
 
-def _codepoints(texts: list[str]) -> np.ndarray:
-    """Code points of NUL + text for every text, concatenated (int32). Pure-ASCII texts (most news)
-    take the byte path, many times faster than CPython's UTF-32 encoder."""
-    parts = []
-    for t in texts:
-        if t.isascii():
-            parts.append(np.frombuffer(("\0" + t).encode("ascii"), dtype=np.uint8))
-        else:
-            parts.append(np.frombuffer(("\0" + t).encode("utf-32-le", "surrogatepass"), dtype="<i4"))
-    return np.concatenate(parts, dtype=np.int32, casting="unsafe")
-
-
-def _per_text(flags: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Number of True flags in each text's segment [starts[d], starts[d+1])."""
-    c = np.concatenate(([0], np.cumsum(flags, dtype=np.int64)))
-    return np.diff(np.append(c[starts], c[-1]))
-
-
 def extract(texts: Sequence[str], max_chars: int, T: Tables) -> Batch:
-    prepared = [prepare(t, max_chars) for t in texts]
-    lengths = np.fromiter(map(len, prepared), np.int64, len(prepared)) + 1  # + the NUL
-    cp = _codepoints(prepared)
+    parts = [_codepoints(prepare(t, max_chars)) for t in texts]
+    lengths = np.fromiter(map(len, parts), np.int64, len(parts))
+    # Index arrays are intp: numpy converts any other index dtype on every gather.
+    cp = np.concatenate(parts, dtype=np.intp, casting="unsafe")
     starts = np.cumsum(lengths) - lengths  # position of each text's NUL
 
-    # Step 1 (end): drop ' ' after ' ' (the NUL is not a space, so a leading space stays).
-    space = cp == 32
-    keep = space[1:] & space[:-1]
-    # Step 2: per text, Latin letters vs characters >= U+0300 (dropped spaces count in neither).
-    latin = (cp >= 0x41) & (cp <= 0x7A)
-    n_latin = _per_text(latin, starts)
-    n_other = _per_text(cp >= 0x300, starts)
-    noisy = n_latin * 2 < n_other
-    keep = ~np.concatenate(([False], keep))
-    if noisy.any():
-        keep &= ~(latin & np.repeat(noisy, lengths))
-    is_sep = np.zeros(cp.size, dtype=bool)
-    is_sep[starts] = True
-    if not keep.all():
-        cp, is_sep = cp[keep], is_sep[keep]
-
-    # Step 3. Alphabet ids of the normalised characters; the NUL normalises to ' '.
-    bmp = cp < BMP
-    if bmp.all():
-        a = T.alpha_of_cp[cp].astype(np.int32)
+    # Step 3. Alphabet ids of the normalised characters (the NUL normalises to ' ').
+    if cp.max(initial=0) < BMP:
+        a = T.alpha_of_cp[cp].astype(np.intp)
         up = T.upper_of_cp[cp]
+        m1 = T.has1_of_cp[cp]
     else:  # astral characters: normalised to themselves, in no profile
+        bmp = cp < BMP
         safe = np.where(bmp, cp, 0)
-        a = np.where(bmp, T.alpha_of_cp[safe], 0).astype(np.int32)
+        a = np.where(bmp, T.alpha_of_cp[safe], 0).astype(np.intp)
+        m1 = T.has1_of_cp[safe] & bmp
         up = T.upper_of_cp[safe]
         astral = np.flatnonzero(~bmp)
         up[astral] = [chr(c).isupper() for c in cp[astral].tolist()]
-    a_prev = np.empty_like(a)
-    a_prev[0], a_prev[1:] = T.space, a[:-1]
-    emit = ~is_sep
-    emit[1:] &= ~(up[1:] & up[:-1])  # capitalword: two capitals in a row emit nothing
     W = T.width
-    key2 = a_prev * W + a
-    pre3 = np.empty_like(a)
-    pre3[0] = 0
-    pre3[1:] = T.prefix3[key2[:-1]]  # prefix id of s_{i-2}s_{i-1}
-    key3 = pre3 * W + a
-    row = np.empty((cp.size, 3), dtype=np.int32)
-    row[:, 0] = T.row1[a]
-    row[:, 1] = T.row2[key2]
-    row[:, 2] = -1
-    ok = np.empty((cp.size, 3), dtype=bool)
-    np.greater_equal(row[:, :2], 0, out=ok[:, :2])
-    ok[:, 2] = T.member3[key3] & (a_prev != T.space)
-    ok &= emit[:, None]
-    where = np.flatnonzero(ok)
-    # Texts are contiguous and each starts with its (never emitting) NUL.
-    sep_pos = np.flatnonzero(is_sep)
-    offset = np.searchsorted(where, 3 * sep_pos)
-    count = np.diff(np.append(offset, where.size))
-    return Batch(count=count, offset=offset, where=where, row=row.ravel(), key3=key3)
+    # 2-gram s_{i-1}s_i and 3-gram s_{i-2}s_{i-1}s_i keys (position 0 is a NUL: nothing emitted).
+    key2 = np.empty_like(a)
+    key2[0] = T.space * W + a[0]
+    np.add(a[:-1] * W, a[1:], out=key2[1:])
+    pre = T.prefix3[key2]  # prefix id of s_{i-1}s_i, for the 3-gram ending at i+1
+    key3 = np.empty_like(a)
+    key3[0] = 0
+    np.add(pre[:-1].astype(np.intp) * W, a[1:], out=key3[1:])
+    mask = m1.view(np.uint8) | (T.has2[key2].view(np.uint8) << 1)
+    mask |= T.member3[key3].view(np.uint8) << 2
+    mask[starts] = 0  # the separators
+    mask[1:] *= ~(up[1:] & up[:-1])  # capitalword: two capitals in a row emit nothing
+    cum = np.cumsum(POPCOUNT[mask], dtype=np.int32 if mask.size < 1 << 29 else np.int64)
+    # Texts are contiguous and each starts with its NUL, which emits nothing.
+    offset = cum[starts]
+    count = np.diff(np.append(offset, cum[-1]))
+    return Batch(count=count, offset=offset, cum=cum, mask=mask, a=a, key2=key2, key3=key3)

@@ -71,13 +71,12 @@ def _gauss_pair(seed: int, at: int) -> tuple[float, float]:
 
 def estimate(
     count: np.ndarray,
-    offset: np.ndarray,
-    rows_of: Callable[[np.ndarray], np.ndarray],
+    rows_of: Callable[[np.ndarray, np.ndarray], np.ndarray],
     P: np.ndarray,
     seed: int,
 ) -> np.ndarray:
-    """langdetect's averaged probabilities (D, n_langs) for texts with `count` n-grams (> 0) whose
-    global n-gram indices start at `offset`; rows_of maps global n-gram indices to rows of P.
+    """langdetect's averaged probabilities (D, n_langs) for texts with `count` n-grams (> 0);
+    rows_of(d, j) gives the rows of P of the j-th n-grams of texts d.
     P's last row must be zeros: padding draws (past a text's accepted ones in a window) use it, so
     they multiply by alpha/10000 and only ever come after the last checkpoint looked at."""
     D, n_langs = count.size, P.shape[1]
@@ -110,7 +109,7 @@ def estimate(
             n_ok = ok.sum(axis=1)
             d_ok, w_ok = np.nonzero(ok)
             rows = np.full((WINDOW, n), pad_row, dtype=np.int64)
-            rows[slot[d_ok, w_ok], d_ok] = rows_of(offset[todo[d_ok]] + cand[d_ok, w_ok])
+            rows[slot[d_ok, w_ok], d_ok] = rows_of(todo[d_ok], cand[d_ok, w_ok])
             raw_at = np.zeros((n, WINDOW), dtype=np.int64)  # word index of each draw
             raw_at[d_ok, slot[d_ok, w_ok]] = w_ok
             # F[w, d] = prob_d * prod_{v <= w} (weight_d + P[row_{v,d}]): langdetect's products.

@@ -94,21 +94,36 @@ def test_answer_is_independent_of_batch_order_and_composition():
     assert [detect_languages([t])[0] for t in texts] == got
 
 
-def test_max_chars_is_langdetects_max_text_length():
-    from langdetect import DetectorFactory
-    from langdetect.detector_factory import init_factory, _factory  # noqa: F401
+@pytest.mark.parametrize("max_chars", [60, 150, 400])
+def test_max_chars_is_langdetects_max_text_length(max_chars):
+    from langdetect import DetectorFactory, detector_factory
 
-    text = SAMPLES["fr"] + " " + SAMPLES["en"] * 3
+    # French first, then English: the answer depends on where the text is cut; a URL in front
+    # checks that the cut comes after URL removal, as in Detector.append.
+    text = "https://example.com/" + "x" * 80 + " " + SAMPLES["fr"] + " " + SAMPLES["en"] * 3
     DetectorFactory.seed = 0
-    init_factory()
-    from langdetect import detector_factory
-
+    detector_factory.init_factory()
     detector = detector_factory._factory.create()
-    detector.set_max_text_length(150)
+    detector.set_max_text_length(max_chars)
     detector.append(text)
     best = detector.get_probabilities()[0]
-    lang, prob = detect_languages([text], max_chars=150)[0]
+    lang, prob = detect_languages([text], max_chars=max_chars)[0]
     assert (lang, prob) == (best.lang, pytest.approx(best.prob, abs=1e-9))
+
+
+def test_profiles_are_langdetects_own():
+    from langdetect import detector_factory
+
+    from pipeline.langid_tables import load_profiles
+
+    langs, words, P = load_profiles()
+    detector_factory.init_factory()
+    factory = detector_factory._factory
+    assert langs == tuple(factory.langlist)
+    assert len(words) == sum(1 <= len(w) <= 3 for w in factory.word_lang_prob_map)
+    for row in range(0, len(words), 97):
+        assert P[row].tolist() == factory.word_lang_prob_map[words[row]]
+    assert not P[-1].any()
 
 
 def test_character_tables_match_langdetect_normalisation():
@@ -132,9 +147,24 @@ def test_character_tables_match_langdetect_normalisation():
 def test_agrees_with_langdetect_on_benchmark_pages():
     gt = json.loads(corpus("article-extraction-benchmark", "ground-truth.json").read_text())
     bodies = [gt[i]["articleBody"] for i in sorted(gt)]
-    # every 8th page, plus the pages with a fair share of non-ASCII letters (the non-English ones)
+    # every 8th page, plus the pages with a fair share of non-ASCII letters (most non-English ones)
     texts = bodies[::8] + [
         b for b in bodies if sum(not c.isascii() and c.isalpha() for c in b) > 0.05 * len(b)
     ]
     assert len(texts) > 30
+    assert_same(texts, detect_languages(texts))
+
+
+def test_random_mixed_script_texts_match_langdetect():
+    """Short random texts over a pool that exercises every rule of the n-gram walk (capital runs,
+    space runs, punctuation, Latin noise in non-Latin text, Kanji classes, Hangul, Vietnamese
+    marks, astral characters, URLs)."""
+    pool = (
+        list("abcdefghijklmnopqrstuvwxyzAEIOUNSTXYZ") + [" "] * 8 + list("  ,.;'!?0123-_[`")
+        + list("éèçñüößøåæłğışțș") + list("приветМИРдлязы") + list("日本語の文字カタ中文字漢")
+        + list("한국어글자") + ["\u0301", "\u0303", "\u0323", "\u00a0", "\u2019", "😀", "𐐀"]
+        + ["http://x.org/a ", "a@b.cc ", "Đ", "ǅ"]
+    )
+    rng = random.Random(2024)
+    texts = ["".join(rng.choice(pool) for _ in range(rng.randint(1, 60))) for _ in range(300)]
     assert_same(texts, detect_languages(texts))
