@@ -47,6 +47,8 @@ def detect_languages(
     own, so the answer is that of `detect_langs(text)` on the whole text."""
     if max_chars < 1:
         raise ValueError("max_chars must be positive")
+    if not isinstance(seed, int):  # seed None would make langdetect (and this) non-deterministic
+        raise TypeError("seed must be an int")
     T = tables()
     out: list[tuple[str | None, float | None]] = []
     start = 0
