@@ -59,6 +59,10 @@ class CleanConfig:
     region_page_min_short_share: float = 0.6
     # ... and at least this many non-empty lines (benchmark full pages: 2nd percentile 36, 5th 52).
     region_page_min_lines: int = 30
+    # ... and at least this many lines that only whole web pages print (rules marked `page: true`,
+    # share-button rows, comment markers). Separates page dumps from extracted article bodies
+    # (transcripts, result lists) that are long and short-lined too: see docs/boilerplate.md.
+    region_page_min_chrome: int = 2
     # Learn the lines each source repeats over the run and remove them.
     learn_repeated: bool = True
     # A line is learned when it occurs in at least max(min_docs, min_share * source docs)
@@ -88,6 +92,8 @@ class CleanConfig:
         for name in ("region_short_penalty", "region_short_word_cost", "region_chrome_penalty"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name}: must be >= 0")
+        if self.region_page_min_chrome < 0:
+            raise ValueError("region_page_min_chrome: must be >= 0")
         if not 0.0 <= self.region_page_min_short_share <= 1.0:
             raise ValueError("region_page_min_short_share: must be in [0, 1]")
         if self.report_max_per_source < 0:
@@ -124,22 +130,26 @@ class CleanConfig:
             zone_min_lines=self.region_zone_min_lines,
             page_min_short_share=self.region_page_min_short_share,
             page_min_lines=self.region_page_min_lines,
+            page_min_chrome=self.region_page_min_chrome,
         )
 
 
-def learn(docs: list[Document], cfg: CleanConfig) -> dict[str, dict[str, int]]:
+def learn(docs: list[Document], cfg: CleanConfig,
+          table: bp.LineTable | None = None) -> dict[str, dict[str, int]]:
     """{source: {normalised line: n_docs}} over the run; documents without a source learn nothing.
     Sources are visited in sorted order, so the result does not depend on input order."""
+    table = table or bp.LineTable(cfg.rules, cfg.repeated_max_words)
     by_source: dict[str, list[Document]] = defaultdict(list)
     for doc in docs:
         if doc.source:
             by_source[doc.source].append(doc)
     learned: dict[str, dict[str, int]] = {}
     for source in sorted(by_source):
-        group = by_source[source]
-        counts, n = bp.count_lines(
-            ([p.text for p in d.paragraphs] for d in group), cfg.repeated_max_words
-        )
+        counts: Counter[str] = Counter()
+        for d in by_source[source]:
+            # facts().key is the normalised line, None beyond repeated_max_words words.
+            counts.update({k for k in (table.facts(p.text).key for p in d.paragraphs) if k})
+        n = len(by_source[source])
         lines = bp.learn_repeated(counts, n, cfg.repeated_min_docs, cfg.repeated_min_share)
         if cfg.allow:
             lines = {k: c for k, c in lines.items() if not any(a.fullmatch(k) for a in cfg.allow)}
@@ -150,7 +160,10 @@ def learn(docs: list[Document], cfg: CleanConfig) -> dict[str, dict[str, int]]:
 
 def run(docs: list[Document], cfg: CleanConfig, ctx: RunContext) -> list[Document]:
     rules, allow, deny, params = cfg.rules, cfg.allow, cfg.deny, cfg.region
-    learned = learn(docs, cfg) if cfg.learn_repeated else {}
+    # One table per run: each distinct line is folded and matched once, for learning and
+    # classifying alike (59-157 s -> a few seconds on allsides part-00, docs/boilerplate.md).
+    table = bp.LineTable(rules, cfg.repeated_max_words)
+    learned = learn(docs, cfg, table) if cfg.learn_repeated else {}
     fired: Counter[tuple[str, str]] = Counter()
     reasons_count: Counter[str] = Counter()
     for doc in docs:
@@ -159,7 +172,7 @@ def run(docs: list[Document], cfg: CleanConfig, ctx: RunContext) -> list[Documen
         # A page an HTML extractor already cut (meta["extractor"], set by htmlextract) is not cut
         # again by region: on extracted benchmark pages that lost recall (F1 0.967 -> 0.949).
         use_region = cfg.use_region and "extractor" not in doc.meta
-        reasons = bp.classify_lines(texts, rules, repeated.keys(), allow, params, use_region)
+        reasons = bp.classify_lines(texts, rules, repeated, allow, params, use_region, table)
         for p, reason in zip(doc.paragraphs, reasons):
             if not p.kept:
                 continue  # an earlier stage already decided; keep its reason

@@ -95,3 +95,51 @@ def test_benchmark_slice_beats_c4_and_keep_all():
     f_c4 = prf({i: c4_lines(full[i]["articleBody"]) for i in ids}, truth, ids)["f1"]
     f_all = prf({i: full[i]["articleBody"] for i in ids}, truth, ids)["f1"]
     assert f_ours > f_c4 + 0.03 and f_ours > f_all + 0.15
+
+
+def test_long_transcript_is_not_a_page():
+    # An extracted podcast transcript (allsides, NYT "The Daily"): long, mostly short lines, but
+    # no line that only whole web pages print, so no zone is cut.
+    lines = []
+    for i in range(30):
+        lines += ["michael barbaro", f"Question number {i} about the caucus?", "alexander burns",
+                  f"Well, answer {i} is that it depends on the turnout in the precinct tonight."]
+    assert bp.classify_lines(lines, RULES) == [None] * len(lines)
+
+
+def test_matcher_agrees_with_a_loop_over_patterns():
+    from hypothesis import given, settings, strategies as st
+
+    pats = [r.pattern for r in RULES] + list(bp._SHAPES_RX)
+    m = bp.Matcher(pats)
+    samples = ["Leave a Comment", "We use cookies to improve your experience. Accept", "Reply",
+               "Jane Doe says:", "November 19, 2019 at 6:34 am", "Facebook Twitter Email",
+               "Sign up for our daily newsletter today", "Advertisement", "12 Comments",
+               "Copyright © 2019 The Example Times, LLC. Click here for reprint permission.",
+               "A perfectly ordinary sentence that mentions cookies and newsletters.", "Impressum"]
+
+    def loop(s):
+        return next((i for i, p in enumerate(pats) if p.fullmatch(s)), None)
+
+    for s in samples:
+        assert m.first(bp.fold(s)) == loop(bp.fold(s)), s
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.sampled_from(["cookies", "we", "use", "says", ":", "12", "comments", "ad",
+                                     "reply", "newsletter", "sign up for", "©", "x", "facebook",
+                                     "2019", "nov", "privacy", "a" * 30]), max_size=12))
+    def check(words):
+        s = bp.fold(" ".join(words))
+        assert m.first(s) == loop(s)
+
+    check()
+
+
+def test_pattern_facts():
+    from pipeline import boilerplate_regex as R
+
+    assert R.max_width(r"ab\s*c") == 4  # folded text: \s* is one space at most
+    assert R.max_width(r"a\d+") == float("inf")
+    assert R.required_literals(r".{0,20}(uses|use) cookies.{0,9}|privacy overview") == frozenset(
+        {" cookies", "privacy overview"})
+    assert R.starts_with_wildcard(r".{0,80}x") and not R.starts_with_wildcard(r"(ab|cd).{0,9}")

@@ -1,0 +1,195 @@
+"""What a whole-line pattern can match, read from its parse tree, so most lines skip the regex.
+
+Python's `re` tries `.{0,200}cookies...` at every split point of every line: on allsides part-00
+the rules and shapes cost ~20 s of regex work for 420k distinct lines that almost never match.
+Two facts, derived from the pattern itself (so a rule added to the YAML needs no hand-written
+hint and cannot get one wrong), let a line skip a pattern without changing any decision:
+
+- `max_width`: the longest line the pattern can match *on folded text* (whitespace runs are one
+  space, so `\\s*` matches at most one character). A longer line cannot match.
+- `required_literals`: a set of strings one of which every match contains (lower-cased); a line
+  containing none of them cannot match. Used only for patterns that start with a wildcard, the
+  ones the engine cannot reject at the first character.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from re import _constants as C, _parser as P  # the stdlib's own parser (stable since 3.11)
+
+_REPEATS = (C.MAX_REPEAT, C.MIN_REPEAT, C.POSSESSIVE_REPEAT)
+
+
+def _parse(pattern: str) -> P.SubPattern:
+    return P.parse(pattern, re.IGNORECASE)
+
+
+def _only_space(sub: P.SubPattern) -> bool:
+    """True when `sub` matches a single whitespace character (\\s, [\\s] or a space)."""
+    if len(sub) != 1:
+        return False
+    op, av = sub[0]
+    if op is C.LITERAL:
+        return chr(av).isspace()
+    if op is C.IN:
+        return all(o is C.CATEGORY and a is C.CATEGORY_SPACE for o, a in av)
+    return False
+
+
+def _width(items) -> float:
+    total = 0.0
+    for op, av in items:
+        if op in (C.LITERAL, C.NOT_LITERAL, C.ANY, C.IN):
+            total += 1
+        elif op is C.SUBPATTERN:
+            total += _width(av[-1])
+        elif op is C.ATOMIC_GROUP:
+            total += _width(av)
+        elif op is C.BRANCH:
+            total += max(_width(b) for b in av[1])
+        elif op in _REPEATS:
+            lo, hi, sub = av
+            if hi is C.MAXREPEAT:
+                hi = 1 if _only_space(sub) else math.inf  # folded text: one space at most
+            w = _width(sub)
+            total += 0 if w == 0 else hi * w
+        elif op in (C.AT, C.ASSERT, C.ASSERT_NOT):
+            continue  # zero width
+        else:
+            return math.inf  # back-references and anything unknown: no bound
+    return total
+
+
+def max_width(pattern: str) -> float:
+    """Longest folded line `pattern` can fully match (math.inf when unbounded)."""
+    return _width(_parse(pattern))
+
+
+def _required(items) -> frozenset[str] | None:
+    """Strings one of which every match of the sequence `items` contains, or None."""
+    options: list[frozenset[str]] = []
+    run: list[str] = []
+
+    def flush() -> None:
+        if run:
+            options.append(frozenset(["".join(run)]))
+            run.clear()
+
+    for op, av in items:
+        if op is C.LITERAL:
+            run.append(chr(av))
+            continue
+        flush()
+        req = None
+        if op is C.SUBPATTERN:
+            req = _required(av[-1])
+        elif op is C.ATOMIC_GROUP:
+            req = _required(av)
+        elif op is C.BRANCH:
+            parts = [_required(b) for b in av[1]]
+            if all(p is not None for p in parts):
+                req = frozenset().union(*parts)
+        elif op in _REPEATS and av[0] >= 1:
+            req = _required(av[2])
+        if req:
+            options.append(req)
+    flush()
+    if not options:
+        return None
+    # The most selective option: longest shortest string, then fewest strings.
+    return max(options, key=lambda o: (min(map(len, o)), -len(o)))
+
+
+def required_literals(pattern: str) -> frozenset[str] | None:
+    """Lower-cased strings one of which every match contains; None when there is no such set.
+    (Compared with `line.lower()`: `re.IGNORECASE` and `str.lower` agree except for a few
+    exotic letters such as the long s, which no rule uses.)"""
+    req = _required(_parse(pattern))
+    return frozenset(s.lower() for s in req) if req else None
+
+
+def starts_with_wildcard(pattern: str) -> bool:
+    """True when some match can begin with any character (`.{0,80}...`): the expensive kind."""
+
+    def first(items) -> bool:
+        for op, av in items:
+            if op is C.ANY:
+                return True
+            if op is C.SUBPATTERN:
+                return first(av[-1])
+            if op is C.BRANCH:
+                return any(first(b) for b in av[1])
+            if op in _REPEATS:
+                return first(av[2]) or (av[0] == 0 and first(items[1:]))
+            return False
+        return False
+
+    return first(list(_parse(pattern)))
+
+
+class Matcher:
+    """The first of several whole-line patterns that matches a folded line, with as few regex
+    calls as possible: the patterns that can match a line of this length run as one alternation
+    (one C call; the engine rejects most lines within the first characters), except wildcard-led
+    ones, which run only when the line holds one of their required strings (one search for all of
+    them). Gives the same answer as trying each pattern's fullmatch in order."""
+
+    def __init__(self, patterns: list[re.Pattern[str]]):
+        self._patterns = list(patterns)
+        self._anchored: list[tuple[int, float, str]] = []
+        self._floating: list[tuple[int, float, tuple[str, ...] | None]] = []
+        for i, pat in enumerate(self._patterns):
+            width = max_width(pat.pattern)
+            try:  # a pattern with inline global flags cannot sit inside an alternation
+                re.compile(f"(?P<p0>{pat.pattern})", pat.flags)
+                embeddable = True
+            except re.error:
+                embeddable = False
+            if not embeddable or starts_with_wildcard(pat.pattern):
+                lits = required_literals(pat.pattern) if embeddable else None
+                if lits and any(len(s) < 3 and s.isascii() for s in lits):
+                    lits = None  # "ad" is in every other line: not worth a pre-check
+                if lits:  # a string that contains another required one adds nothing
+                    lits = tuple(sorted(s for s in lits if not any(o != s and o in s for o in lits)))
+                self._floating.append((i, width, lits))
+            else:
+                self._anchored.append((i, width, pat.pattern))
+        self._flags = self._patterns[0].flags if self._patterns else 0
+        self._by_length: dict[int, tuple[re.Pattern[str] | None, list]] = {}
+
+    def _plan(self, n: int) -> tuple[re.Pattern[str] | None, list]:
+        """For lines of n characters: the anchored patterns that can match one, as an alternation
+        whose groups are named after the pattern index (the first alternative that matches wins,
+        as in a loop over the patterns), and the wildcard-led ones with their required strings."""
+        alts = [f"(?P<p{i}>{src})" for i, w, src in self._anchored if n <= w]
+        combined = re.compile("|".join(alts), self._flags) if alts else None
+        return combined, [(i, lits) for i, w, lits in self._floating if n <= w]
+
+    def first(self, folded: str, low: str | None = None) -> int | None:
+        """Index of the first pattern that fully matches the folded line (`low`: its lower-cased
+        form, if the caller has it)."""
+        n = len(folded)
+        plan = self._by_length.get(n)
+        if plan is None:
+            plan = self._by_length[n] = self._plan(n)
+        combined, floating = plan
+        best = None
+        if combined is not None:
+            m = combined.fullmatch(folded)
+            if m is not None:
+                best = next(int(k[1:]) for k, v in m.groupdict().items() if v is not None)
+        if floating:
+            low = folded.lower() if low is None else low
+            for i, lits in floating:
+                if best is not None and i > best:
+                    break
+                if lits is not None:  # `in` on the lower-cased line: ~10x cheaper than a regex
+                    for s in lits:
+                        if s in low:
+                            break
+                    else:
+                        continue
+                if self._patterns[i].fullmatch(folded):
+                    return i
+        return best
