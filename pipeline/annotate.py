@@ -45,7 +45,8 @@ def detect_all(texts: list[str], cfg: AnnotateConfig, ctx: RunContext) -> list[t
     Chunks are independent (each answer depends only on its text and the seed), so they run on
     the executor and the result is the same for any worker count.
     """
-    chunk = 512
+    # A few large chunks per worker: each process builds langid's tables once (~1 s).
+    chunk = max(256, -(-len(texts) // (2 * max(1, ctx.workers))))
     jobs = [(texts[i : i + chunk], cfg.langdetect_seed, cfg.language_max_chars)
             for i in range(0, len(texts), chunk)]
     return [r for part in ctx.map(_detect_chunk, jobs) for r in part]
