@@ -7,13 +7,15 @@
    2,000 times is indexed once; later copies link to the first kept copy.
 3. Candidates: paragraphs sharing fingerprints with an earlier one (each copy is paired with the
    first `fanin` earlier holders of a fingerprint; fingerprints held by more than `max_df`
-   paragraphs are common language and ignored). A pair is a candidate when the later paragraph
-   shares at least `candidate_min_shared` fingerprints and `candidate_min_share` of its own.
-4. Exact verification, in keeper order, only for paragraphs with candidates (`neardup_verify`):
-   containment of the paragraph's word-normalised character shingles in the union of at most
-   `max_sources` kept candidates (trims and splits are covered by one, joins by two), then the
-   fact checks: every figure of the paragraph must be in the covering text, and at most
-   `max_new_words` content words may be new (attribution change, typo, a word added).
+   paragraphs are common language and ignored). A pair counts when it shares at least
+   `candidate_min_shared` fingerprints and `candidate_min_share` of the smaller paragraph's, and
+   a paragraph is verified when its best two candidates share `candidate_min_estimate` of its own.
+4. Exact verification, in keeper order, only for those paragraphs (`neardup_verify`):
+   containment of the paragraph's folded byte 5-grams in the union of at most `max_sources`
+   kept candidates (trims and splits are covered by one, joins by two), then the fact checks:
+   no covering sentence used only in part, every figure of the paragraph in the covering text,
+   and at most `max_new_words` new content words (attribution change, a word added; typos are
+   not new words). See docs/dedup.md for the measurements behind the defaults.
 """
 
 from __future__ import annotations
@@ -118,6 +120,28 @@ class NearDupResult:
     cluster: np.ndarray  # int64: cluster root (a kept paragraph) of clusters with a duplicate
 
 
+def exact_repeats(texts: Sequence[str]) -> np.ndarray:
+    """rep[i] = the first index with the same text as texts[i] (itself when it is the first).
+
+    Grouped by Python's string hash (vectorised unique), then checked by string equality, so
+    the result is exact whatever the hash seed; a group whose members are not all equal (a hash
+    collision) is regrouped with a dict. Copies that differ only in folding are near copies.
+    """
+    n = len(texts)
+    h = np.fromiter(map(hash, texts), dtype=np.int64, count=n)
+    _, first, inverse = np.unique(h, return_index=True, return_inverse=True)
+    rep = first[inverse.reshape(-1)]
+    others = np.flatnonzero(rep != np.arange(n)).tolist()
+    bad = {int(rep[i]) for i in others if texts[i] != texts[rep[i]]}
+    if bad:
+        groups: dict[int, dict[str, int]] = {}
+        for i in range(n):
+            r = int(rep[i])
+            if r in bad:
+                rep[i] = groups.setdefault(r, {}).setdefault(texts[i], i)
+    return rep
+
+
 def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig,
                     within_group: bool = True, workers: int = 1) -> NearDupResult:
     """Mark the paragraphs whose content kept paragraphs before them already cover.
@@ -138,12 +162,7 @@ def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig
 
     lengths, keys = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits, workers)
     long_enough = lengths >= cfg.min_chars
-    # Exact repeats: rep[i] is the first paragraph with the same text (a dict compares the
-    # strings themselves, so this is exact; copies that differ only in folding are near copies).
-    first: dict[str, int] = {}
-    rep = np.fromiter((first.setdefault(t, i) for i, t in enumerate(texts)), dtype=np.int64,
-                      count=n)
-    del first
+    rep = exact_repeats(texts)
     is_rep = rep == np.arange(n)
     # Only first occurrences long enough to be removed are indexed.
     indexed = is_rep & long_enough

@@ -69,7 +69,7 @@ class _Para:
         self.words = set(tokens(text))
         self._content: list[str] | None = None
         self._figures: set[str] | None = None
-        self._sentences: tuple[np.ndarray, np.ndarray] | None = None
+        self._sentences: tuple | None = None
 
     @property
     def figures(self) -> set[str]:
@@ -85,10 +85,12 @@ class _Para:
                              and t not in STOPWORDS]
         return self._content
 
-    def sentences(self, k: int) -> tuple[np.ndarray, np.ndarray]:
+    def sentences(self, k: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Shingle sets of the sentences (CSR), or None for a one-sentence paragraph."""
         if self._sentences is None:
-            self._sentences = shingle_sets(sentences(self.text), k)
-        return self._sentences
+            parts = sentences(self.text)
+            self._sentences = shingle_sets(parts, k) if len(parts) > 1 else ()
+        return self._sentences or None
 
 
 class Verifier:
@@ -165,7 +167,12 @@ class Verifier:
             cs = self.shingles(alias[c] if len(alias) else c)
             if len(cs) >= 40 and len(inter[c]) >= hi * len(cs):
                 continue  # the whole cover is used: so is each of its sentences, near enough
-            offsets, values = self.para(c).sentences(cfg.verify_chars)
+            sets = self.para(c).sentences(cfg.verify_chars)
+            if sets is None:  # one sentence: its share is the cover's own
+                if len(cs) >= 40 and lo <= len(inter[c]) / len(cs) < hi:
+                    return None
+                continue
+            offsets, values = sets
             for j in range(len(offsets) - 1):
                 sent = values[offsets[j]:offsets[j + 1]]
                 if len(sent) >= 40:  # short sentences: one typo would look like a rewrite

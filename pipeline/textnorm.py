@@ -33,6 +33,7 @@ def _byte_table() -> np.ndarray:
         lut[c - 32] = c  # upper case -> lower case
     lut[ord("%")] = ord("%")
     lut[0x80:] = np.arange(0x80, 0x100)  # UTF-8 letters (é, ü, ...) stay part of their word
+    lut[0] = 0  # the paragraph separator
     return lut
 
 
@@ -45,7 +46,7 @@ _TABLE = _LUT.tobytes()
 def fold_bytes(raw: bytes) -> np.ndarray:
     """Fold UTF-8 text bytes for fingerprinting; returns a uint8 array, possibly shorter.
 
-    Runs of spaces are collapsed to one and spaces next to a 0x00 byte (the paragraph separator,
+    Runs of spaces are collapsed to one and spaces after a 0x00 byte (the paragraph separator,
     which folds to itself) are dropped, so nothing here crosses a paragraph boundary and
     whitespace or punctuation style does not shift the shingles. The bulk is one
     `bytes.translate`; the rare cases (non-ASCII punctuation, digit commas) are found first and
@@ -53,7 +54,6 @@ def fold_bytes(raw: bytes) -> np.ndarray:
     """
     buf = np.frombuffer(raw, dtype=np.uint8)
     out = np.frombuffer(raw.translate(_TABLE), dtype=np.uint8).copy()
-    out[buf == 0] = 0
     n = len(buf)
     keep = None
     if n >= 3:
@@ -74,15 +74,11 @@ def fold_bytes(raw: bytes) -> np.ndarray:
         if len(cm):
             keep = np.ones(n, dtype=bool)
             keep[cm] = False
-    sp = out == SPACE
-    # Collapse: drop a space after a space, a separator or the start of the buffer ...
-    drop = sp.copy()
-    drop[1:] &= sp[:-1] | (out[:-1] == 0)
-    out = out[~drop if keep is None else keep & ~drop]
-    # ... then the (now single) space before a separator or the end.
-    sp = out == SPACE
-    sp[:-1] &= out[1:] == 0
-    return out[~sp]
+    # Collapse: drop a space after a space, a separator or the start of the buffer. A single
+    # trailing space (from final punctuation) stays: it costs one window, not a second pass.
+    drop = out == SPACE
+    drop[1:] &= out[:-1] <= SPACE  # previous byte is a space or the separator (0)
+    return out[~drop if keep is None else keep & ~drop]
 
 
 # ---------------------------------------------------------------- exact-pass normalisation
