@@ -143,3 +143,9 @@ def test_pattern_facts():
     assert R.required_literals(r".{0,20}(uses|use) cookies.{0,9}|privacy overview") == frozenset(
         {" cookies", "privacy overview"})
     assert R.starts_with_wildcard(r".{0,80}x") and not R.starts_with_wildcard(r"(ab|cd).{0,9}")
+
+
+def test_quote_intro_kept_in_an_extracted_article():
+    # "X said:" heads a comment on a page, but introduces a quote in an extracted article.
+    lines = ["In his statement, the governor said:", GERMAN[1], "The Journal says:", GERMAN[2]]
+    assert bp.classify_lines(lines, RULES) == [None] * 4
