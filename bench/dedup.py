@@ -191,7 +191,8 @@ def render(rows: list[dict], mem_rows: list[dict]) -> str:
     base = next((r for r in rows if r.get("system") == "rensa" and "wall" in r), None)
     out = ["## Near-duplicate paragraphs, allsides part-00 (same run, same machine)", "",
            "| system | paragraphs | wall s (full set) | paragraphs/s | speed vs rensa | "
-           "removed | peak RSS MB | stage MB (peak - after load) |", "|---|---|---|---|---|---|---|---|"]
+           "removed | peak RSS MB | stage MB (peak - after load) |",
+           "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         if "error" in r:
             out.append(f"| {r['system']} | {r['error']} | | | | | | |")
@@ -199,7 +200,8 @@ def render(rows: list[dict], mem_rows: list[dict]) -> str:
         full = r["wall"] * r["of"] / r["paragraphs"]  # extrapolated when sampled
         ratio = f"{base['wall'] / full:.2f}x" if base else "n/a"
         note = f" (sample {r['paragraphs']}, extrapolated)" if r["paragraphs"] < r["of"] else ""
-        out.append(f"| {r['system']} | {r['of']}{note} | {full:.1f} | {r['paragraphs'] / r['wall']:,.0f}"
+        rate = r["paragraphs"] / r["wall"]
+        out.append(f"| {r['system']} | {r['of']}{note} | {full:.1f} | {rate:,.0f}"
                    f" | {ratio} | {r['removed']} | {r['peak_mb']:.0f} | "
                    f"{r['peak_mb'] - r['loaded_mb']:.0f} |")
     if mem_rows:
@@ -231,7 +233,8 @@ def main(argv: list[str] | None = None) -> int:
     if not (corpora_dir() / "allsides-news" / "articles-part-00.jsonl.gz").exists():
         print(f"dedup bench: skipped, no corpora at {corpora_dir()}", file=sys.stderr)
         return 0
-    systems = ["newsprep", "newsprep-w2", "rensa"] + ([] if args.skip_datasketch else ["datasketch"])
+    systems = ["newsprep", "newsprep-w2", "rensa"]
+    systems += [] if args.skip_datasketch else ["datasketch"]
     systems += ["datatrove"] if args.datatrove else []
     rows = []
     for name in systems:

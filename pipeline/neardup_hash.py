@@ -113,9 +113,9 @@ def fingerprint_all(texts: Sequence[str], k: int, sample_bits: int, workers: int
 def candidate_pairs(key: np.ndarray, n_texts: int, max_df: int, fanin: int):
     """Pairs (a, b), a < b, sharing sampled fingerprints, with the number they share.
 
-    Records are (fingerprint << 32 | paragraph) keys. Each holder of a fingerprint is paired with the first `fanin` holders before it (in keeper
-    order, the likely kept copies), so a passage reprinted many times costs `fanin` pairs per
-    copy, not a quadratic number. A fingerprint held by more than `max_df` paragraphs is common
+    Records are (fingerprint << 32 | paragraph) keys. Each holder of a fingerprint is paired
+    with the first `fanin` holders before it (in keeper order, the likely kept copies), so a
+    passage reprinted many times costs `fanin` pairs per copy, not a quadratic number. A fingerprint held by more than `max_df` paragraphs is common
     language, not a reprint, and makes no pairs. Returns (a, b, shared, nfp), nfp[i] being the
     number of distinct fingerprints of paragraph i.
     """

@@ -6,7 +6,7 @@ Two levels, because they serve two different costs:
   (lower-case ASCII, punctuation and typographic quotes/dashes to one space, thousands separators
   dropped). It feeds the fingerprints that find candidates, so it only has to be good enough that
   a light edit changes few shingles.
-* `normalise` / `tokens` is the exact pass over the few paragraphs that have candidates: words and
+* `tokens` is the exact pass over the few paragraphs that have candidates: words and
   figures, with spelling variants (emphasise/emphasize, colour/color, centre/center), number
   formatting (1,000/1000, 5 percent/5 per cent/5%) and small number words (five/5) folded, so the
   verification and the number check see "the same fact written differently" as equal.
@@ -137,15 +137,6 @@ def tokens(text: str) -> list[str]:
     if "per" in s or "pct" in s:
         s = _PER_CENT.sub(" % ", s)
     return [fold_word(t) for t in _TOKEN.findall(s)]
-
-
-def normalise(text: str) -> str:
-    """`tokens` joined by single spaces: punctuation, quote and dash style are gone."""
-    return " ".join(tokens(text))
-
-
-def is_figure(token: str) -> bool:
-    return token[:1].isdigit()
 
 
 # Function words: a reprint may add or drop these freely ("requested to President Putin").

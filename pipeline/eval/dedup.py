@@ -150,11 +150,13 @@ def render(res: dict) -> str:
                      f"{s['seconds']:.1f} |")
     g = res["goals"]
     s = res["set"]["newsprep"]
-    lines += ["", f"Goals: precision >= {g['precision']} ({'met' if s['precision'] >= g['precision'] else 'NOT met'}), "
-              f"F1 >= {g['f1']} ({'met' if s['f1'] >= g['f1'] else 'NOT met'}), "
-              f"links right >= {g['links_right']} ({'met' if s['links_right'] >= g['links_right'] else 'NOT met'}), "
-              f"hard negatives removed <= {g['hard_removed_max']:.0%} "
-              f"({'met' if s['hard_removed'] <= g['hard_removed_max'] else 'NOT met'}).", "",
+    met = {k: s[k] >= g[k] for k in ("precision", "f1", "links_right")}
+    met["hard"] = s["hard_removed"] <= g["hard_removed_max"]
+    word = {True: "met", False: "NOT met"}
+    lines += ["", f"Goals: precision >= {g['precision']} ({word[met['precision']]}), "
+              f"F1 >= {g['f1']} ({word[met['f1']]}), "
+              f"links right >= {g['links_right']} ({word[met['links_right']]}), "
+              f"hard negatives removed <= {g['hard_removed_max']:.0%} ({word[met['hard']]}).", "",
               "## Whole MSRP corpus (train + test; each pair #1 then #2): "
               "share of #2 removed as a copy of its #1", "",
               "| system | " + " | ".join(next(iter(res["msrp"].values())).keys()) + " |",
