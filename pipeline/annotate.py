@@ -6,6 +6,7 @@ Annotations describe the document as it will be written: its title and kept para
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import xxhash
 
@@ -39,17 +40,42 @@ def _detect_chunk(args: tuple[list[str], int, int]) -> list[tuple[str | None, fl
     return detect_languages(texts, seed=seed, max_chars=max_chars)
 
 
+def _jobs(texts: list[str], cfg: AnnotateConfig, workers: int) -> list[tuple[list[str], int, int]]:
+    # A few large chunks per worker: each process builds langid's tables once (~1 s).
+    chunk = max(256, -(-len(texts) // (2 * max(1, workers))))
+    return [(texts[i : i + chunk], cfg.langdetect_seed, cfg.language_max_chars)
+            for i in range(0, len(texts), chunk)]
+
+
 def detect_all(texts: list[str], cfg: AnnotateConfig, ctx: RunContext) -> list[tuple[str | None, float | None]]:
     """langdetect's (language, probability) for each text, replayed by `langid` with numpy.
 
     Chunks are independent (each answer depends only on its text and the seed), so they run on
     the executor and the result is the same for any worker count.
     """
-    # A few large chunks per worker: each process builds langid's tables once (~1 s).
-    chunk = max(256, -(-len(texts) // (2 * max(1, ctx.workers))))
-    jobs = [(texts[i : i + chunk], cfg.langdetect_seed, cfg.language_max_chars)
-            for i in range(0, len(texts), chunk)]
-    return [r for part in ctx.map(_detect_chunk, jobs) for r in part]
+    return [r for part in ctx.map(_detect_chunk, _jobs(texts, cfg, ctx.workers)) for r in part]
+
+
+def language_sample(doc: Document) -> str:
+    # The title is part of what a reader sees, and helps short documents.
+    text = document_text(doc)
+    return f"{doc.title}\n{text}" if doc.title else text
+
+
+@dataclass
+class Prefetch:
+    samples: list[str]
+    pending: Any
+
+
+def prefetch(docs: list[Document], cfg: AnnotateConfig, ctx: RunContext) -> Prefetch | None:
+    """Start language identification on the documents as they are now, beside the stages that
+    follow (dedup works in this process, so the other cores are free). `run` reuses an answer
+    only where the document's text did not change since; the output is the same as without."""
+    if not cfg.language or ctx.executor is None or ctx.workers < 2:
+        return None
+    samples = [language_sample(d) for d in docs]
+    return Prefetch(samples, ctx.executor.submit(_detect_chunk, _jobs(samples, cfg, ctx.workers)))
 
 
 def counts(doc: Document, text: str) -> dict[str, int | str]:
@@ -63,14 +89,24 @@ def counts(doc: Document, text: str) -> dict[str, int | str]:
     }
 
 
-def run(docs: list[Document], cfg: AnnotateConfig, ctx: RunContext) -> list[Document]:
-    texts = [document_text(d) for d in docs]
-    for doc, text in zip(docs, texts):
-        doc.annotations.update(counts(doc, text))
-    if cfg.language:
-        # The title is part of what a reader sees, and helps short documents.
-        samples = [f"{d.title}\n{t}" if d.title else t for d, t in zip(docs, texts)]
-        for doc, (lang, score) in zip(docs, detect_all(samples, cfg, ctx)):
-            doc.annotations["language"] = lang
-            doc.annotations["language_score"] = score
+def run(docs: list[Document], cfg: AnnotateConfig, ctx: RunContext,
+        early: Prefetch | None = None) -> list[Document]:
+    for doc in docs:
+        doc.annotations.update(counts(doc, document_text(doc)))
+    if not cfg.language:
+        return docs
+    samples = [language_sample(d) for d in docs]
+    answers: list[tuple[str | None, float | None] | None] = [None] * len(docs)
+    if early is not None and len(early.samples) == len(docs):
+        done = [r for part in early.pending.result() for r in part]
+        for i, (before, now) in enumerate(zip(early.samples, samples)):
+            if before == now:
+                answers[i] = done[i]
+    todo = [i for i, a in enumerate(answers) if a is None]
+    for i, answer in zip(todo, detect_all([samples[i] for i in todo], cfg, ctx)):
+        answers[i] = answer
+    for doc, (lang, score) in zip(docs, answers):
+        doc.annotations["language"] = lang
+        doc.annotations["language_score"] = score
+    ctx.stage_stats["annotate"] = {"language_detected_early": len(docs) - len(todo)}
     return docs

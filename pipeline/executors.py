@@ -18,12 +18,27 @@ T = TypeVar("T")
 R = TypeVar("R")
 
 
+class Pending:
+    """Results of a `submit`: `result()` waits for them, in the order of the items."""
+
+    def __init__(self, collect: Callable[[], list]) -> None:
+        self._collect = collect
+
+    def result(self) -> list:
+        return self._collect()
+
+
 class Executor:
     name = "base"
     workers = 1
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:  # pragma: no cover
         raise NotImplementedError
+
+    def submit(self, fn: Callable[[T], R], items: Sequence[T]) -> Pending:
+        """Start `map(fn, items)` and return at once where the executor can run it beside this
+        process (a pool, Ray); otherwise it runs when the result is asked for."""
+        return Pending(lambda: self.map(fn, items))
 
     def close(self) -> None:
         pass
@@ -50,6 +65,14 @@ class LocalExecutor(Executor):
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.workers)
         return list(self._pool.map(fn, items))
+
+    def submit(self, fn: Callable[[T], R], items: Sequence[T]) -> Pending:
+        if self.workers == 1:
+            return super().submit(fn, items)
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+        futures = [self._pool.submit(fn, item) for item in items]
+        return Pending(lambda: [f.result() for f in futures])
 
     def close(self) -> None:
         if self._pool is not None:
@@ -89,6 +112,11 @@ class RayExecutor(Executor):
         if remote is None:
             remote = self._remote[fn] = self._ray.remote(fn)
         return self._ray.get([remote.remote(item) for item in items])
+
+    def submit(self, fn: Callable[[T], R], items: Sequence[T]) -> Pending:
+        remote = self._remote.get(fn) or self._remote.setdefault(fn, self._ray.remote(fn))
+        refs = [remote.remote(item) for item in items]
+        return Pending(lambda: self._ray.get(refs))
 
     def close(self) -> None:
         if self._started:

@@ -78,6 +78,7 @@ def _run_stages(cfg: Config, raw: Path, out: Path, key: str, ctx: RunContext) ->
             f"no document could be read from {raw} ({len(ctx.quarantine)} inputs quarantined)"
         )
 
+    early = None
     for name, stage, section in (
         ("clean", clean.run, cfg.clean),
         ("dedup", dedup.run, cfg.dedup),
@@ -86,7 +87,11 @@ def _run_stages(cfg: Config, raw: Path, out: Path, key: str, ctx: RunContext) ->
         t = time.perf_counter()
         before_docs, before_pars = _kept_counts(docs)
         before = _removals(docs)
-        docs = stage(docs, section, ctx)
+        if name == "dedup":
+            # Language identification starts on the cleaned text beside dedup; annotate reuses
+            # each answer whose text dedup left unchanged.
+            early = annotate.prefetch(docs, cfg.annotate, ctx)
+        docs = stage(docs, section, ctx, **({"early": early} if name == "annotate" else {}))
         after_docs, after_pars = _kept_counts(docs)
         removed = _removals(docs) - before
         stats["stages"][name] = {
