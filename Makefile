@@ -16,7 +16,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 $(VENV)/.bench-installed: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[test,bench]'
+	$(PY) -m pip install --quiet -e '.[test,bench,ray]'
 	touch $@
 
 .PHONY: help venv dataset test eval bench report clean
@@ -35,8 +35,10 @@ test: $(VENV)/.installed ## run the test suite
 eval: $(VENV)/.installed ## quality figures: dedup and boilerplate on ../shared/corpora
 	$(PY) -m pipeline.eval $(ARGS)
 
-bench: $(VENV)/.bench-installed ## speed and memory against the peers on ../shared/corpora
-	$(PY) -m bench $(ARGS)
+bench: $(VENV)/.bench-installed ## speed and memory against the peers on ../shared/corpora (~15 min)
+	$(PY) -m bench pipeline --both-parts
+	$(PY) -m bench dedup --datatrove
+	$(PY) -m bench langid
 
 report: $(VENV)/.installed ## rewrite processed/report.html from the outputs
 	$(PY) -m pipeline.report $(OUT)

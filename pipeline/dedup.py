@@ -96,6 +96,9 @@ def run(docs: list[Document], cfg: DedupConfig, ctx: RunContext) -> list[Documen
     result = find_duplicates(
         texts, np.asarray(groups, dtype=np.int64), cfg.near,
         within_group=cfg.within_document, workers=ctx.workers,
+        # On a distributed executor, fingerprints and candidate pairs are computed by its tasks;
+        # locally, threads over shared memory are cheaper than shipping text to processes.
+        mapper=ctx.map if getattr(ctx.executor, "name", "local") == "ray" else None,
     )
     for j in np.flatnonzero(result.dup_of >= 0):
         doc, k = refs[j]

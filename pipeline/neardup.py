@@ -20,12 +20,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from .neardup_hash import candidate_pairs, fingerprint_all
+from .neardup_hash import candidate_pairs, candidate_pairs_shuffled, fingerprint_all
 from .neardup_verify import Verifier
 
 
@@ -143,7 +143,8 @@ def exact_repeats(texts: Sequence[str]) -> np.ndarray:
 
 
 def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig,
-                    within_group: bool = True, workers: int = 1) -> NearDupResult:
+                    within_group: bool = True, workers: int = 1,
+                    mapper: Callable | None = None) -> NearDupResult:
     """Mark the paragraphs whose content kept paragraphs before them already cover.
 
     texts are in keeper order (texts[i] has priority over texts[j] when i < j); groups[i] is the
@@ -160,14 +161,20 @@ def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig
     if n == 0:
         return NearDupResult(dup_of, sim, np.full(0, -1, dtype=np.int64))
 
-    lengths, keys = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits, workers)
+    # With a mapper (a distributed executor), fingerprinting runs as tasks over chunks and the
+    # candidate pairs through a shuffle by fingerprint; the result is the same either way.
+    lengths, keys = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits, workers, mapper)
     long_enough = lengths >= cfg.min_chars
     rep = exact_repeats(texts)
     is_rep = rep == np.arange(n)
     # Only first occurrences long enough to be removed are indexed.
     indexed = is_rep & long_enough
     keys = keys[indexed[(keys & np.uint64(0xFFFFFFFF)).view(np.int64)]]
-    a, b, shared, nfp = candidate_pairs(keys, n, cfg.max_df, cfg.fanin)
+    if mapper is None:
+        a, b, shared, nfp = candidate_pairs(keys, n, cfg.max_df, cfg.fanin)
+    else:
+        a, b, shared, nfp = candidate_pairs_shuffled(keys, n, cfg.max_df, cfg.fanin, mapper,
+                                                     max(2, 2 * workers))
     del keys
     # The share is of the smaller paragraph's fingerprints: a split half is wholly inside its
     # original, and each original is wholly inside the paragraph that joins two.

@@ -12,7 +12,7 @@ rate 2^-sample_bits). Only the sampled shingles are then finalised (murmur3 fmix
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 from .textnorm import fold_bytes
@@ -75,11 +75,17 @@ def fingerprint_chunk(texts: Sequence[str], k: int, sample_bits: int):
     return lengths, key
 
 
-def fingerprint_all(texts: Sequence[str], k: int, sample_bits: int, workers: int = 1):
+def _fingerprint_job(job: tuple[Sequence[str], int, int]):
+    return fingerprint_chunk(*job)
+
+
+def fingerprint_all(texts: Sequence[str], k: int, sample_bits: int, workers: int = 1,
+                    mapper: Callable | None = None):
     """`fingerprint_chunk` over all texts in chunks, with global paragraph indices.
 
     Chunks are independent and numpy releases the GIL in its loops, so `workers` threads overlap
-    them; results are concatenated in chunk order, hence identical for any worker count.
+    them; results are concatenated in chunk order, hence identical for any worker count. With a
+    `mapper` (an ordered map, e.g. Ray tasks), the chunks run there instead.
     """
     # Chunk boundaries from the cumulative text length (characters approximate bytes).
     ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
@@ -91,7 +97,9 @@ def fingerprint_all(texts: Sequence[str], k: int, sample_bits: int, workers: int
     def one(b: tuple[int, int]):
         return fingerprint_chunk(texts[b[0]:b[1]], k, sample_bits)
 
-    if workers > 1 and len(bounds) > 1:
+    if mapper is not None:
+        parts = mapper(_fingerprint_job, [(texts[i:j], k, sample_bits) for i, j in bounds])
+    elif workers > 1 and len(bounds) > 1:
         from concurrent.futures import ThreadPoolExecutor
         with ThreadPoolExecutor(workers) as pool:
             parts = list(pool.map(one, bounds))
@@ -184,3 +192,33 @@ def shingle_sets(texts: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
     key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
     offsets = np.searchsorted(key >> np.uint64(40), np.arange(m + 1, dtype=np.uint64))
     return offsets.astype(np.int64), key & mask
+
+
+def _bucket_pairs(job: tuple[np.ndarray, int, int, int]):
+    key, n_texts, max_df, fanin = job
+    # A copy: candidate_pairs sorts in place, and Ray hands numpy arguments over read-only.
+    return candidate_pairs(np.array(key), n_texts, max_df, fanin)
+
+
+def candidate_pairs_shuffled(key: np.ndarray, n_texts: int, max_df: int, fanin: int,
+                             mapper: Callable, buckets: int):
+    """`candidate_pairs` through a shuffle by fingerprint: records are split into `buckets` by
+    the fingerprint's top bits, each bucket is paired on its own (by `mapper`, e.g. Ray tasks),
+    and the per-bucket counts are summed per pair. Every holder of a fingerprint lands in the
+    same bucket, so the result equals `candidate_pairs` exactly."""
+    bucket = (key >> np.uint64(64 - 8)).astype(np.int64) * buckets >> 8
+    order = np.argsort(bucket, kind="stable")
+    edges = np.searchsorted(bucket[order], np.arange(buckets + 1))
+    jobs = [(key[order[edges[i]:edges[i + 1]]], n_texts, max_df, fanin) for i in range(buckets)]
+    del bucket, order
+    parts = mapper(_bucket_pairs, jobs)
+    nfp = np.sum([p[3] for p in parts], axis=0) if parts else np.zeros(n_texts, np.int64)
+    a = np.concatenate([p[0] for p in parts])
+    if not len(a):
+        e = np.empty(0, np.int64)
+        return e, e, e, nfp
+    pk = a * n_texts + np.concatenate([p[1] for p in parts])
+    shared = np.concatenate([p[2] for p in parts])
+    pk, inverse = np.unique(pk, return_inverse=True)
+    total = np.bincount(inverse.reshape(-1), weights=shared, minlength=len(pk)).astype(np.int64)
+    return pk // n_texts, pk % n_texts, total, nfp
