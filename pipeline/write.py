@@ -92,17 +92,22 @@ def paragraphs_table(docs: list[Document]) -> pa.Table:
     return pa.Table.from_pydict(rows, schema=PARAGRAPH_SCHEMA)
 
 
-def write_parquet_shards(table: pa.Table, folder: Path, name: str, rows_per_shard: int, level: int) -> list[str]:
+def _write_shard(job: tuple[pa.Table, str, int, int]) -> str:
+    part, path, level, row_group = job
+    pq.write_table(part, path, compression="zstd", compression_level=level, row_group_size=row_group)
+    return Path(path).name
+
+
+def write_parquet_shards(table: pa.Table, folder: Path, name: str, rows_per_shard: int, level: int,
+                         ctx: RunContext | None = None) -> list[str]:
+    """Shards of `rows_per_shard` rows, named by position; written by the executor's workers when
+    there is one (each shard is independent, so the bytes are the same either way)."""
     folder.mkdir(parents=True, exist_ok=True)
     n = max(1, math.ceil(table.num_rows / rows_per_shard))
-    files = []
-    for i in range(n):
-        path = folder / f"{name}-{i:05d}-of-{n:05d}.parquet"
-        part = table.slice(i * rows_per_shard, rows_per_shard)
-        pq.write_table(part, path, compression="zstd", compression_level=level,
-                       row_group_size=min(rows_per_shard, 100_000))
-        files.append(path.name)
-    return files
+    jobs = [(table.slice(i * rows_per_shard, rows_per_shard),
+             str(folder / f"{name}-{i:05d}-of-{n:05d}.parquet"), level, min(rows_per_shard, 100_000))
+            for i in range(n)]
+    return ctx.map(_write_shard, jobs) if ctx is not None and n > 1 else [_write_shard(j) for j in jobs]
 
 
 def write_hf(table: pa.Table, folder: Path, rows_per_shard: int, fingerprint: str) -> None:
@@ -154,9 +159,9 @@ def run(docs: list[Document], cfg: WriteConfig, ctx: RunContext, staging: Path) 
     par_table = paragraphs_table(docs)
     files = {
         "documents": write_parquet_shards(doc_table, staging / "parquet" / "documents", "documents",
-                                          cfg.documents_per_shard, cfg.zstd_level),
+                                          cfg.documents_per_shard, cfg.zstd_level, ctx),
         "paragraphs": write_parquet_shards(par_table, staging / "parquet" / "paragraphs", "paragraphs",
-                                           cfg.paragraphs_per_shard, cfg.zstd_level),
+                                           cfg.paragraphs_per_shard, cfg.zstd_level, ctx),
     }
     for name, table, per_shard in (("documents", doc_table, cfg.documents_per_shard),
                                    ("paragraphs", par_table, cfg.paragraphs_per_shard)):

@@ -37,8 +37,10 @@ def test_ray_output_is_identical_to_local(tmp_path: Path):
             fh.write(json.dumps({"id": f"w{i}", "date": f"2024-01-{i % 28 + 1:02d}", "text": text}) + "\n")
     (raw / "broken.jsonl").write_text('{"id": "x", "text": "fine line of text here"}\n{broken\n')
 
-    local = run(load_config(None, ["run.workers=2"]), raw, tmp_path / "local")
-    on_ray = run(load_config(None, ["run.executor=ray", "run.workers=2"]), raw, tmp_path / "ray")
+    shards = ["write.paragraphs_per_shard=20", "write.documents_per_shard=7"]
+    local = run(load_config(None, ["run.workers=2", *shards]), raw, tmp_path / "local")
+    on_ray = run(load_config(None, ["run.executor=ray", "run.workers=2", *shards]), raw, tmp_path / "ray")
+    assert len(list((tmp_path / "ray" / "parquet" / "paragraphs").glob("*.parquet"))) > 3
     assert on_ray["totals"] == local["totals"]
     assert _digest(tmp_path / "ray") == _digest(tmp_path / "local")
     assert local["totals"]["paragraphs_by_status"]["duplicate"] >= 2
