@@ -46,9 +46,9 @@ def dataset_card(cfg: Config, stats: dict[str, Any], docs: list[Document]) -> st
     languages = Counter(d.annotations.get("language") for d in docs if d.annotations.get("n_paragraphs"))
     langs = [lang for lang, _ in languages.most_common() if lang]
     header = {
-        "pretty_name": "newsprep corpus",
+        "pretty_name": cfg.write.pretty_name,
         "language": langs or ["und"],
-        "license": "other",
+        "license": cfg.write.license,
         "size_categories": [size_category(n_docs)],
         "task_categories": ["text-generation"],
         "configs": [
@@ -62,7 +62,7 @@ def dataset_card(cfg: Config, stats: dict[str, Any], docs: list[Document]) -> st
     config_hash = output_config_hash(cfg)
     lines = [
         "---", yaml.safe_dump(header, sort_keys=False).rstrip(), "---", "",
-        "# newsprep corpus", "",
+        f"# {cfg.write.pretty_name}", "",
         "News and web articles from several outlets, cleaned of boilerplate and with repeated",
         "paragraphs removed across outlets (one copy kept: the earliest-dated document's), each",
         "document annotated with its language and counts. `hf/paragraphs` is the ledger: every",

@@ -49,6 +49,10 @@ class WriteConfig:
     # Documents left with no text (every paragraph removed) are kept out of the documents
     # table; their paragraphs stay in the ledger either way.
     drop_empty_documents: bool = True
+    # Dataset card: its name and the license of the text (an SPDX id, or "other" when the
+    # articles belong to their publishers, as scraped news usually does).
+    pretty_name: str = "newsprep corpus"
+    license: str = "other"
 
     def __post_init__(self) -> None:
         if self.documents_per_shard < 1 or self.paragraphs_per_shard < 1:
