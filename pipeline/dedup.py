@@ -6,8 +6,7 @@ document id. Within a document, paragraphs keep their order. A paragraph is remo
 text ranked before it, and kept, covers it; so the copy that stays is the one of the
 highest-ranked document, whatever the order the inputs were read in.
 
-Exact duplicate documents (same kept text after folding case and whitespace) are removed whole
-first; then the near-duplicate detector (`neardup.find_duplicates`) decides paragraph by
+Exact duplicate documents (byte-identical kept text) are removed whole first; then the near-duplicate detector (`neardup.find_duplicates`) decides paragraph by
 paragraph, within and across documents.
 """
 
@@ -51,12 +50,8 @@ def cluster_id(doc_id: str, index: int) -> int:
     return xxhash.xxh64_intdigest(f"{doc_id}\x00{index}".encode()) - (1 << 63)
 
 
-def _fold(text: str) -> str:
-    return " ".join(text.split()).casefold()
-
-
 def remove_exact_documents(docs: list[Document], order: list[int]) -> int:
-    """Mark every kept paragraph of a document whose kept text repeats an earlier one's."""
+    """Mark every kept paragraph of a document whose kept text repeats an earlier one's exactly."""
     first: dict[bytes, Document] = {}
     removed = 0
     for i in order:
@@ -64,7 +59,9 @@ def remove_exact_documents(docs: list[Document], order: list[int]) -> int:
         kept = [(k, p) for k, p in enumerate(doc.paragraphs) if p.kept]
         if not kept:
             continue
-        digest = xxhash.xxh3_128_digest("\n".join(_fold(p.text) for _, p in kept).encode())
+        # Byte-identical kept text: a copy that differs in case or spacing is still caught,
+        # paragraph by paragraph, by the near-duplicate pass (similarity 1.0).
+        digest = xxhash.xxh3_128_digest("\n".join(p.text for _, p in kept).encode())
         keeper = first.setdefault(digest, doc)
         if keeper is doc:
             continue

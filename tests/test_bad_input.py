@@ -101,12 +101,19 @@ def test_messy_corpus_end_to_end(messy_raw: Path, tmp_path: Path):
     assert stats["totals"]["inputs_quarantined"] == len(quarantine)
 
 
-def test_a_huge_single_line_document_is_processed(tmp_path: Path):
+def test_huge_line_and_deep_html_cost_one_file_at_most(tmp_path: Path):
     raw = tmp_path / "raw"
     raw.mkdir()
-    words = [f"word{i % 5000}" for i in range(800_000)]  # ~6 MB on one line
+    words = [f"word{i % 5000}" for i in range(2_600_000)]  # ~21 MB on one line
     (raw / "dump.txt").write_text(" ".join(words) + ".\nSecond line of the dump, short.\n")
+    (raw / "deep.html").write_text("<html><body>" + "<div>" * 20_000 + "deep text" + "</div>" * 20_000
+                                   + "</body></html>")
+    (raw / "fine.txt").write_text(_article(7))
     stats = run(load_config(None), raw, tmp_path / "out")
-    assert stats["totals"]["paragraphs_ingested"] == 2
     ledger = pd.read_parquet(tmp_path / "out" / "parquet" / "paragraphs")
-    assert ledger.text.str.len().max() > 5_000_000
+    assert ledger.text.str.len().max() > 20_000_000
+    assert {"dump", "fine"} <= set(ledger.doc_id)
+    quarantine = (tmp_path / "out" / "quarantine.jsonl").read_text()
+    # The deep page is either extracted or quarantined with a reason: never a crash.
+    assert "deep" in set(ledger.doc_id) or '"path": "deep.html"' in quarantine
+    assert stats["totals"]["documents_ingested"] >= 2
