@@ -19,7 +19,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
 from .dates import normalise_date
-from .decode import InputError, TruncatedInput, decode_text, open_lines, read_bytes, strip_compression
+from .decode import (InputError, TruncatedInput, decode_text, open_lines, read_bytes, repair_mojibake,
+                     strip_compression)
 from .model import Document, Quarantine, RunContext
 from .textfile import parse_text_article, split_paragraphs, split_title
 
@@ -257,7 +258,23 @@ def read_one(job: tuple[Path, str, IngestConfig]) -> tuple[list[Document], list[
     """One input file's documents and quarantine records (a unit of work for the executor)."""
     path, rel, cfg = job
     local = RunContext()
-    return list(read_file(path, rel, cfg, local)), local.quarantine
+    docs = list(read_file(path, rel, cfg, local))
+    for doc in docs:
+        repair_document(doc)
+    return docs, local.quarantine
+
+
+def repair_document(doc: Document) -> None:
+    """Repair mojibake in the title and paragraphs; the count goes to meta."""
+    repaired = 0
+    for p in doc.paragraphs:
+        fixed = repair_mojibake(p.text)
+        if fixed != p.text:
+            p.text, repaired = fixed, repaired + 1
+    if doc.title:
+        doc.title = repair_mojibake(doc.title)
+    if repaired:
+        doc.meta["mojibake_repaired"] = repaired
 
 
 def run(raw: Path, cfg: IngestConfig, ctx: RunContext) -> list[Document]:

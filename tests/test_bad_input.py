@@ -51,6 +51,8 @@ def messy_raw(tmp_path: Path) -> Path:
     (raw / "cp1252.txt").write_bytes(("He said “quoted” – and left.\n" + _article(202)).encode("cp1252"))
     (raw / "utf16.txt").write_bytes(codecs.BOM_UTF16_LE + _article(203).encode("utf-16-le"))
     (raw / "utf8bom.txt").write_bytes(codecs.BOM_UTF8 + _article(204).encode())
+    mojibake = "The cafÃ© owner said â€œwe are openâ€\x9d on Sunday.\n".encode("utf-8")
+    (raw / "mojibake.txt").write_bytes(mojibake + _article(205).encode())
     outside = raw.parent / "secret.txt"
     outside.write_text(_article(999))
     os.symlink(outside, raw / "link-outside.txt")
@@ -81,10 +83,11 @@ def test_messy_corpus_end_to_end(messy_raw: Path, tmp_path: Path):
     # The records before the break of the truncated archive are kept, under their folder's source.
     wire = docs[docs.source == "Wire"]
     assert 5 < len(wire) < 40
-    assert {"ok1", "ok2", "latin1", "cp1252", "utf16", "utf8bom"} <= set(docs.index)
+    assert {"ok1", "ok2", "latin1", "cp1252", "utf16", "utf8bom", "mojibake"} <= set(docs.index)
     assert docs.loc["latin1"].text.startswith("Crème brûlée à la française, über alles.")
     assert docs.loc["cp1252"].text.startswith("He said “quoted” – and left.")
     assert docs.loc["utf16"].text.startswith("Officials said on Tuesday")
+    assert docs.loc["mojibake"].text.startswith("The café owner said “we are open” on Sunday.")
     assert "secret" not in " ".join(docs.index)
 
     # Nothing lost: every ingested paragraph is in the ledger, kept ones make the text.

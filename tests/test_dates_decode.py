@@ -66,3 +66,24 @@ def test_truncated_gzip_keeps_the_part_before_the_break():
 
 def test_concatenated_gzip_members():
     assert decompress(gzip.compress(b"a\n") + gzip.compress(b"b\n"), ".gz") == b"a\nb\n"
+
+
+@pytest.mark.parametrize(
+    "broken, fixed",
+    [
+        ("The cafÃ© said â€œhiâ€\x9d", "The café said “hi”"),
+        ("Ð¿Ñ€Ð¸Ð²ÐµÑ‚ Ð¼Ð¸Ñ€", "привет мир"),
+        ("São Paulo e Ã© que", "São Paulo e é que"),
+    ],
+)
+def test_mojibake_is_repaired(broken, fixed):
+    from pipeline.decode import repair_mojibake
+
+    assert repair_mojibake(broken) == fixed
+
+
+def test_real_text_is_left_alone():
+    from pipeline.decode import repair_mojibake
+
+    for text in ("ÑANDÚ is a bird; Ørsted is a company.", "Müller – “quoted” café", "plain"):
+        assert repair_mojibake(text) == text
