@@ -167,6 +167,10 @@ class RegionParams:
     page_min_short_share: float = 0.5  # region logic only on page-like documents (see is_page_like)
     page_min_lines: int = 30  # ... that have at least this many non-empty lines
     page_min_chrome: int = 2  # ... and at least this many lines only whole pages print
+    join_ratio: float = 0.5  # a run outside the region with >= this share of its sum joins it ...
+    join_gap: int = 15  # ... when at most this many non-empty lines lie between (0: never)
+    dup_share: float = 0.8  # a kept line whose 4-grams are this covered by earlier kept lines ...
+    dup_min_words: int = 8  # ... and has at least this many words is a repeat within the page
 
 
 def prose_weight(line: str, shape: str | None, is_barrier: bool, p: RegionParams) -> float:
@@ -186,15 +190,47 @@ def prose_weight(line: str, shape: str | None, is_barrier: bool, p: RegionParams
 def best_region(weights: Sequence[float]) -> tuple[int, int] | None:
     """Half-open [start, end) of the maximum-sum run of lines (Kadane), or None if none is positive.
     Ties keep the earliest run, so the result depends only on the weights."""
+    return _best_run(weights, 0, len(weights))[0]
+
+
+def _best_run(weights: Sequence[float], lo: int, hi: int) -> tuple[tuple[int, int] | None, float]:
+    """The maximum-sum run within [lo, hi) and its sum (earliest on ties)."""
     best_sum, best = 0.0, None
-    cur, start = 0.0, 0
-    for i, w in enumerate(weights):
+    cur, start = 0.0, lo
+    for i in range(lo, hi):
         if cur <= 0.0:
             cur, start = 0.0, i
-        cur += w
+        cur += weights[i]
         if cur > best_sum:
             best_sum, best = cur, (start, i + 1)
-    return best
+    return best, best_sum
+
+
+def article_runs(weights: Sequence[float], live: Sequence[bool],
+                 p: RegionParams) -> list[tuple[int, int]]:
+    """The article as one or more runs, in order: the best run, joined by the best run on either
+    side of it while that run sums to >= `join_ratio` of the best and at most `join_gap` non-empty
+    lines separate them. A widget of teasers ("Most read") that splits an article in two then
+    costs the widget only, not the smaller half of the article. Empty when no run is positive."""
+    first, best_sum = _best_run(weights, 0, len(weights))
+    if first is None:
+        return []
+    runs = [first]
+    if p.join_gap <= 0:
+        return runs
+    grown = True
+    while grown:
+        grown = False
+        start, end = runs[0][0], runs[-1][1]
+        left, s = _best_run(weights, 0, start)
+        if left and s >= p.join_ratio * best_sum and sum(live[left[1]:start]) <= p.join_gap:
+            runs.insert(0, left)
+            grown = True
+        right, s = _best_run(weights, end, len(weights))
+        if right and s >= p.join_ratio * best_sum and sum(live[end:right[0]]) <= p.join_gap:
+            runs.append(right)
+            grown = True
+    return runs
 
 
 # Every rule and shape describes a short line (the longest, a cookie notice, stays under ~500
@@ -294,17 +330,41 @@ def classify_lines(
         return reasons
     for i in page_only:
         reasons[i] = f"shape:{facts[i].shape}"  # type: ignore[union-attr]
-    region = best_region(weights)
-    if region is None:
+    runs = article_runs(weights, live, params)
+    if not runs:
         return reasons
-    start, end = region
-    for zone, name in ((range(0, start), "zone:header"), (range(end, n), "zone:footer")):
+    zones = [(range(0, runs[0][0]), "zone:header"), (range(runs[-1][1], n), "zone:footer")]
+    zones += [(range(a[1], b[0]), "zone:inner") for a, b in zip(runs, runs[1:])]
+    for zone, name in zones:
         idx = [i for i in zone if live[i]]
         if len(idx) >= params.zone_min_lines:
             for i in idx:
                 if reasons[i] is None:
                     reasons[i] = name
+    _mark_page_repeats(facts, reasons, params)
     return reasons
+
+
+def _mark_page_repeats(facts: Sequence[LineFacts | None], reasons: list[str | None],
+                       p: RegionParams) -> None:
+    """On a page, a kept line of >= `dup_min_words` words whose word 4-grams are mostly
+    (`dup_share`) in earlier kept lines is a second copy ("repeated_in_page"): pages print the
+    article again as a summary, a meta description or a print version, and teasers repeat its lead.
+    Language-independent; allowlisted lines (facts None) are never marked."""
+    if p.dup_share <= 0.0:
+        return
+    seen: set[tuple[str, ...]] = set()
+    for i, f in enumerate(facts):
+        if f is None or reasons[i] is not None:
+            continue
+        toks = _WORD.findall(f.folded.lower())
+        if len(toks) < p.dup_min_words:
+            continue
+        grams = {tuple(toks[k:k + 4]) for k in range(len(toks) - 3)}
+        if len(grams & seen) >= p.dup_share * len(grams):
+            reasons[i] = "repeated_in_page"
+        else:
+            seen |= grams
 
 
 def is_page_like(weights: Sequence[float], live: Sequence[bool], p: RegionParams) -> bool:

@@ -70,6 +70,17 @@ class CleanConfig:
     # smaller part was lost. 50 (tuned on half a over inf/200/100/50/40/30/20/10): F1 a 0.901 ->
     # 0.907, b 0.892 -> 0.896. A comment section still costs 50 per header plus its short lines.
     region_barrier_penalty: float = 50.0
+    # A run of prose outside the region joins it when it sums to >= this share of the region's
+    # sum and at most `region_join_gap` non-empty lines lie between; the lines between are cut
+    # ("zone:inner", when >= region_zone_min_lines): a "Most read" widget splitting an article.
+    # Tuned on half a over ratio 0.4/0.5/0.7 x gap 10/15/20 (0 = off).
+    region_join_ratio: float = 0.5
+    region_join_gap: int = 15
+    # On a page, a kept line of >= region_dup_min_words words whose word 4-grams are at least
+    # this share in earlier kept lines is removed ("repeated_in_page": the article printed twice,
+    # a meta description, truncated teasers of the lead). 0 = off. Tuned on half a: 0.5-0.9 x 4/8.
+    region_dup_share: float = 0.8
+    region_dup_min_words: int = 8
     # Learn the lines each source repeats over the run and remove them.
     learn_repeated: bool = True
     # A line is learned when it occurs in at least max(min_docs, min_share * source docs)
@@ -97,7 +108,8 @@ class CleanConfig:
             if getattr(self, name) < 1:
                 raise ValueError(f"{name}: must be at least 1")
         for name in ("region_short_penalty", "region_short_word_cost", "region_chrome_penalty",
-                     "region_barrier_penalty"):
+                     "region_barrier_penalty", "region_join_ratio", "region_join_gap",
+                     "region_dup_share", "region_dup_min_words"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name}: must be >= 0")
         if self.region_page_min_chrome < 0:
@@ -140,6 +152,10 @@ class CleanConfig:
             page_min_lines=self.region_page_min_lines,
             page_min_chrome=self.region_page_min_chrome,
             barrier_penalty=self.region_barrier_penalty,
+            join_ratio=self.region_join_ratio,
+            join_gap=self.region_join_gap,
+            dup_share=self.region_dup_share,
+            dup_min_words=self.region_dup_min_words,
         )
 
 

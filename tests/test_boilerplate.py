@@ -149,3 +149,32 @@ def test_quote_intro_kept_in_an_extracted_article():
     # "X said:" heads a comment on a page, but introduces a quote in an extracted article.
     lines = ["In his statement, the governor said:", GERMAN[1], "The Journal says:", GERMAN[2]]
     assert bp.classify_lines(lines, RULES) == [None] * 4
+
+
+def test_teaser_widget_inside_an_article_is_cut_and_both_halves_kept():
+    # A "Most read" widget of short headlines splits the article: both halves are prose of
+    # similar weight, so they are joined and only the widget (>= 4 lines) goes ("zone:inner").
+    part1 = [GERMAN[1], GERMAN[2], GERMAN[4]]
+    part2 = [f"Der Verkehrsverbund meldete am Dienstag {w} Fahrgäste mehr als im Vorjahr, hieß es."
+             for w in ("viele", "einige", "etwa tausend")]
+    widget = ["Meistgelesen", "Bürgermeister tritt zurück", "Sturm über der Küste",
+              "Neuer Trainer beim Stadtclub", "Preise für Strom steigen"]
+    lines = _page(part1 + widget + part2)
+    reasons = bp.classify_lines(lines, RULES)
+    kept = [t for t, r in zip(lines, reasons) if r is None]
+    assert kept == part1 + part2
+    assert {r for t, r in zip(lines, reasons) if t in widget[1:]} == {"zone:inner"}
+    off = bp.RegionParams(join_gap=0)
+    kept_off = [t for t, r in zip(lines, bp.classify_lines(lines, RULES, params=off)) if r is None]
+    assert kept_off == part1  # one best run only: the second half was lost
+
+
+def test_article_printed_twice_on_a_page_is_kept_once():
+    summary = " ".join([GERMAN[1], GERMAN[2], GERMAN[4]])
+    lines = _page(GERMAN + ["Zusammenfassung", summary])
+    reasons = bp.classify_lines(lines, RULES)
+    assert reasons[lines.index(summary)] == "repeated_in_page"
+    kept = [t for t, r in zip(lines, reasons) if r is None]
+    assert GERMAN[1:] == [t for t in kept if t in GERMAN[1:]]  # the first copy stays whole
+    # Not a page (an extracted article quoting a sentence twice): never marked.
+    assert bp.classify_lines([GERMAN[1], GERMAN[2], GERMAN[1]], RULES) == [None] * 3
