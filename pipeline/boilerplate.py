@@ -183,7 +183,11 @@ def prose_weight(line: str, shape: str | None, is_barrier: bool, p: RegionParams
     if shape is not None:
         return -p.chrome_penalty
     if n >= p.long_words or (n >= p.min_words and ends_like_sentence(line)):
-        return float(n)
+        # Numbers are not prose: a contact notice full of phone numbers and opening hours must
+        # not outweigh a short article (scaled by the share of tokens that are not all digits).
+        toks = _WORD.findall(line)
+        digits = sum(1 for t in toks if t.isdigit())
+        return float(n) * (1.0 - digits / len(toks)) if toks else float(n)
     return -p.short_penalty - p.short_word_cost * n
 
 

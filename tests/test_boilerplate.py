@@ -178,3 +178,11 @@ def test_article_printed_twice_on_a_page_is_kept_once():
     assert GERMAN[1:] == [t for t in kept if t in GERMAN[1:]]  # the first copy stays whole
     # Not a page (an extracted article quoting a sentence twice): never marked.
     assert bp.classify_lines([GERMAN[1], GERMAN[2], GERMAN[1]], RULES) == [None] * 3
+
+
+def test_numbers_do_not_count_as_prose():
+    p = bp.RegionParams()
+    words = "Die Bahn fährt ab morgen wieder nach dem alten Fahrplan durch die Stadt."
+    hours = "Telefon 030 123 456 Fax 030 123 457 geöffnet 07 00 bis 14 00 und 15 00 bis 18 00 Uhr."
+    assert bp.prose_weight(words, None, False, p) == bp.word_count(words)
+    assert 0 < bp.prose_weight(hours, None, False, p) < bp.word_count(hours) / 2
