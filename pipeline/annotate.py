@@ -10,6 +10,7 @@ from typing import Any
 
 import xxhash
 
+from . import cache
 from .model import BOILERPLATE, DUPLICATE, Document, RunContext
 
 PARAGRAPH_SEP = "\n\n"
@@ -75,6 +76,11 @@ def prefetch(docs: list[Document], cfg: AnnotateConfig, ctx: RunContext) -> Pref
     if not cfg.language or ctx.executor is None or ctx.workers < 2:
         return None
     samples = [language_sample(d) for d in docs]
+    # Texts whose answer is cached are not sent (an empty string costs nothing to detect).
+    if ctx.cache_dir is not None:
+        known = cache.load_languages(ctx.cache_dir)
+        samples = ["" if cache.language_key(t, cfg.langdetect_seed, cfg.language_max_chars) in known
+                   else t for t in samples]
     return Prefetch(samples, ctx.executor.submit(_detect_chunk, _jobs(samples, cfg, ctx.workers)))
 
 
@@ -97,10 +103,15 @@ def run(docs: list[Document], cfg: AnnotateConfig, ctx: RunContext,
         return docs
     samples = [language_sample(d) for d in docs]
     answers: list[tuple[str | None, float | None] | None] = [None] * len(docs)
+    known = cache.load_languages(ctx.cache_dir) if ctx.cache_dir is not None else {}
+    keys = [cache.language_key(t, cfg.langdetect_seed, cfg.language_max_chars) for t in samples]
+    for i, key in enumerate(keys):
+        answers[i] = known.get(key)
+    reused = sum(a is not None for a in answers)
     if early is not None and len(early.samples) == len(docs):
         done = [r for part in early.pending.result() for r in part]
         for i, (before, now) in enumerate(zip(early.samples, samples)):
-            if before == now:
+            if answers[i] is None and before == now:
                 answers[i] = done[i]
     todo = [i for i, a in enumerate(answers) if a is None]
     for i, answer in zip(todo, detect_all([samples[i] for i in todo], cfg, ctx)):
@@ -108,5 +119,8 @@ def run(docs: list[Document], cfg: AnnotateConfig, ctx: RunContext,
     for doc, (lang, score) in zip(docs, answers):
         doc.annotations["language"] = lang
         doc.annotations["language_score"] = score
-    ctx.stage_stats["annotate"] = {"language_detected_early": len(docs) - len(todo)}
+    if ctx.cache_dir is not None:
+        cache.save_languages(ctx.cache_dir, dict(zip(keys, answers)))
+    ctx.stage_stats["annotate"] = {"language_reused": reused,
+                                   "language_detected": len(todo)}
     return docs

@@ -36,6 +36,9 @@ class RunConfig:
     executor: Literal["local", "ray"] = "local"
     # Ray cluster address ("auto", "ray://host:10001"); null starts a local Ray instance.
     address: str | None = None
+    # Reuse work of earlier (or killed) runs kept in <out>/.cache: files already read, languages
+    # already identified. Entries are keyed by content, so reuse never changes the output.
+    cache: bool = True
 
     def __post_init__(self) -> None:
         if self.workers < 1:

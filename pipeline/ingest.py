@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
+from . import cache
 from .dates import normalise_date
 from .decode import (InputError, TruncatedInput, decode_text, open_lines, read_bytes, repair_mojibake,
                      strip_compression)
@@ -277,15 +278,35 @@ def repair_document(doc: Document) -> None:
         doc.meta["mojibake_repaired"] = repaired
 
 
+def read_all(jobs: list[tuple[Path, str, IngestConfig]], cfg: IngestConfig,
+             ctx: RunContext) -> list[tuple[list[Document], list[Quarantine]]]:
+    """Every file's result: from the cache when the same bytes were read by the same code and
+    configuration before, else read (on the executor) and cached."""
+    if ctx.cache_dir is None:
+        return ctx.map(read_one, jobs)
+    code, config_repr = cache.code_digest(), repr(cfg)
+    keys = [cache.ingest_key(path, rel, config_repr, code) for path, rel, _ in jobs]
+    results: list = [cache.load_ingest(ctx.cache_dir, key) if key else None for key in keys]
+    todo = [i for i, r in enumerate(results) if r is None]
+    for i, result in zip(todo, ctx.map(read_one, [jobs[i] for i in todo])):
+        results[i] = result
+        if keys[i]:
+            cache.save_ingest(ctx.cache_dir, keys[i], *result)
+    ctx.stage_stats.setdefault("ingest", {})["files_reused"] = len(jobs) - len(todo)
+    cache.prune_ingest(ctx.cache_dir, {k for k in keys if k})
+    return results
+
+
 def run(raw: Path, cfg: IngestConfig, ctx: RunContext) -> list[Document]:
     manifest = read_manifest(raw, cfg, ctx)
     files = discover(raw, cfg, ctx)
-    ctx.stage_stats["ingest"] = {"files_in": len(files)}
+    ctx.stage_stats.setdefault("ingest", {})["files_in"] = len(files)
     jobs = [(path, path.relative_to(raw).as_posix(), cfg) for path in files]
+    results = read_all(jobs, cfg, ctx)
     docs: list[Document] = []
     seen: dict[str, str] = {}
     # Results come back in file order whatever the executor, so ids and quarantine are stable.
-    for (_, rel, _), (file_docs, quarantined) in zip(jobs, ctx.map(read_one, jobs)):
+    for (_, rel, _), (file_docs, quarantined) in zip(jobs, results):
         ctx.quarantine.extend(quarantined)
         folder = rel.split("/", 1)[0] if "/" in rel else None
         entry = manifest.get(rel)

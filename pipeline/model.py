@@ -85,6 +85,8 @@ class RunContext:
     # Stage-specific figures merged into stats["stages"][stage] by the runner.
     stage_stats: dict[str, dict[str, Any]] = field(default_factory=dict)
     progress: bool = False
+    # Where reusable work is kept between runs (`cache.py`); None: nothing is reused.
+    cache_dir: Any = None
 
     def map(self, fn: Any, items: list) -> list:
         """`[fn(item) for item in items]`, on the run's executor when there is one."""

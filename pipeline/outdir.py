@@ -14,6 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
+CACHE_DIR = ".cache"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
 
@@ -70,6 +71,10 @@ def _fsync_tree(root: Path) -> None:
 def commit(staging: Path, out: Path) -> None:
     """Make `staging` the output folder; the previous output is removed only afterwards."""
     _fsync_tree(staging)
+    # The reusable-work cache lives in the output folder and moves on to the new one.
+    cache = out / CACHE_DIR
+    if cache.is_dir() and not (staging / CACHE_DIR).exists():
+        cache.rename(staging / CACHE_DIR)
     if out.exists():
         if exchange(staging, out):
             shutil.rmtree(staging)

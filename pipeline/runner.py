@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from . import annotate, clean, dedup, ingest, outdir, runkey, write
+from .cache import CACHE_DIR
 from .card import dataset_card
 from .report import render_report
 from .config import Config, dump_yaml
@@ -54,7 +55,8 @@ def run(cfg: Config, raw: Path, out: Path, progress: bool = False, force: bool =
     if not force and runkey.up_to_date(out, key):
         return {**json.loads((out / "stats.json").read_text()), "up_to_date": True}
     with make_executor(cfg.run.executor, cfg.run.workers, cfg.run.address) as executor:
-        ctx = RunContext(workers=executor.workers, executor=executor, progress=progress)
+        ctx = RunContext(workers=executor.workers, executor=executor, progress=progress,
+                         cache_dir=out / CACHE_DIR if cfg.run.cache else None)
         return _run_stages(cfg, raw, out, key, ctx)
 
 

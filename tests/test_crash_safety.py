@@ -31,7 +31,8 @@ def _corpus(raw: Path, n: int, seed: int) -> None:
 def _digest(out: Path) -> dict[str, str]:
     return {
         str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(out.rglob("*")) if p.is_file() and p.name != "stats.json"
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.name != "stats.json" and ".cache" not in p.relative_to(out).parts
     }
 
 
@@ -72,6 +73,9 @@ def test_sigkill_never_damages_the_previous_output(tmp_path: Path):
             assert now in (previous, expected), f"output damaged by a kill at {fraction:.0%}"
             previous = now
 
-    subprocess.run(_cmd(raw_new, out), cwd=ROOT, check=True)
+    subprocess.run([*_cmd(raw_new, out), "--force"], cwd=ROOT, check=True)
     assert _digest(out) == expected
+    # The file read by a killed run was reused, not read again.
+    stats = json.loads((out / "stats.json").read_text())
+    assert stats["stages"]["ingest"]["files_reused"] == 1
     assert not list(tmp_path.glob(".processed.*")), "staging left behind"

@@ -91,6 +91,7 @@ def _digests(out: Path) -> dict[str, str]:
         for p in sorted(out.rglob("*"))
         # stats.json holds timings; config.yaml records run.workers, which differs on purpose.
         if p.is_file() and p.name not in ("stats.json", "config.yaml")
+        and ".cache" not in p.relative_to(out).parts  # reusable work, not output
     }
 
 

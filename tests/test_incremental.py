@@ -27,3 +27,37 @@ def test_unchanged_inputs_are_up_to_date_and_changes_rerun(seed_raw: Path, tmp_p
     changed = run(load_config(None, ["dedup.within_document=false"]), seed_raw, out)
     assert "up_to_date" not in changed
     assert "up_to_date" not in run(load_config(None, ["dedup.within_document=false"]), seed_raw, out, force=True)
+
+
+def _outputs(out: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(out)): p.read_bytes()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.name not in ("stats.json", "run_key.txt")
+        and ".cache" not in p.relative_to(out).parts
+    }
+
+
+def test_new_files_reuse_old_work_and_equal_a_run_from_scratch(seed_raw: Path, tmp_path: Path):
+    out, scratch = tmp_path / "processed", tmp_path / "scratch"
+    cfg = load_config(None)
+    run(cfg, seed_raw, out)
+    # A later outlet reprints the Putin quote: deduplicated against what is already kept.
+    (seed_raw / "later").mkdir()
+    (seed_raw / "later" / "wire.txt").write_text(
+        "Putin offers terms\n\n"
+        "“In this regard, I would like to emphasise that if the Ukrainian troops lay down their arms "
+        "and surrender, they will be guaranteed life and decent treatment in accordance with "
+        "international law and the laws of the Russian Federation,” Putin said.\n"
+        "The Kremlin gave no timetable for talks on Friday.\n"
+    )
+    stats = run(cfg, seed_raw, out)
+    assert stats["stages"]["ingest"]["files_reused"] == 2
+    assert stats["stages"]["annotate"]["language_reused"] == 2  # old documents unchanged
+    run(cfg, seed_raw, scratch)
+    assert _outputs(out) == _outputs(scratch)
+    import pandas as pd
+
+    ledger = pd.read_parquet(out / "parquet" / "paragraphs")
+    reprint = ledger[(ledger.doc_id == "later/wire") & (ledger.status == "duplicate")]
+    assert list(reprint.duplicate_of_doc_id) == ["000_c31a543739f4d4b5"]

@@ -22,6 +22,7 @@ def _digest(out: Path) -> dict[str, str]:
         str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
         for p in sorted(out.rglob("*"))
         if p.is_file() and p.name not in ("stats.json", "config.yaml")
+        and ".cache" not in p.relative_to(out).parts  # reusable work, not output
     }
 
 
