@@ -199,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
         a = agreement(ours, ref)
         rows.append((name, a))
         non_en = agreement(ours, ref, keep=lambda i: ref[i][0] != "en")
-        rows.append((f"  of which langdetect != en", non_en))
+        rows.append(("  of which langdetect != en", non_en))
         for i in a["wrong"][:10]:
             print(f"  differs: {name} #{i}: ours {ours[i]} langdetect {ref[i]}")
         # langdetect speed, same run: the reference run if it happened now, else a sample

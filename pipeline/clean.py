@@ -29,7 +29,7 @@ def _compile_all(patterns: tuple[str, ...], name: str) -> list[re.Pattern[str]]:
         try:
             out.append(re.compile(pat, re.IGNORECASE))
         except re.error as e:
-            raise ValueError(f"{name}: must be valid regular expressions ({name}[{i}] {pat!r}: {e})")
+            raise ValueError(f"{name}: must be valid regular expressions ({name}[{i}] {pat!r}: {e})") from None
     return out
 
 
