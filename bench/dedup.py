@@ -63,6 +63,7 @@ def _datatrove_minhash_only() -> None:
 
     if "datatrove.pipeline.dedup" in sys.modules:
         return
+    import datatrove.pipeline  # noqa: F401 - the parent package must be imported first
     pkg = types.ModuleType("datatrove.pipeline.dedup")
     pkg.__path__ = [str(Path(importlib.util.find_spec("datatrove.pipeline").origin).parent
                         / "dedup")]
