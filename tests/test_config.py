@@ -30,6 +30,8 @@ def test_defaults_and_shipped_config_load():
         ("annotate:\n  language: 'yes'\n", "annotate.language"),
         ("ingest:\n  fields: {nope: [a]}\n", "ingest.fields"),
         ("dedup:\n  near:\n    containment: 3\n", "dedup.near.containment"),
+        ("clean:\n  allowlist: ['(unclosed']\n", "clean.allowlist"),
+        ("run:\n  executor: spark\n", "run.executor"),
     ],
 )
 def test_errors_name_file_and_key(tmp_path, text, key):
