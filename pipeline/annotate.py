@@ -54,7 +54,11 @@ def detect_all(texts: list[str], cfg: AnnotateConfig, ctx: RunContext) -> list[t
     Chunks are independent (each answer depends only on its text and the seed), so they run on
     the executor and the result is the same for any worker count.
     """
-    return [r for part in ctx.map(_detect_chunk, _jobs(texts, cfg, ctx.workers)) for r in part]
+    out = []
+    for part in ctx.map(_detect_chunk, _jobs(texts, cfg, ctx.workers)):
+        out.extend(part)
+        ctx.tick(len(part))
+    return out
 
 
 def language_sample(doc: Document) -> str:

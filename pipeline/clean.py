@@ -231,7 +231,7 @@ def _run(docs: list[Document], cfg: CleanConfig, ctx: RunContext) -> list[Docume
     learned = learn(docs, cfg, table) if cfg.learn_repeated else {}
     fired: Counter[tuple[str, str]] = Counter()
     reasons_count: Counter[str] = Counter()
-    for doc in docs:
+    for doc in ctx.track(docs):
         repeated = learned.get(doc.source or "", {})
         texts = [p.text for p in doc.paragraphs]
         # A page an HTML extractor already cut (meta["extractor"], set by htmlextract) is not cut

@@ -307,6 +307,7 @@ def run(raw: Path, cfg: IngestConfig, ctx: RunContext) -> list[Document]:
     seen: dict[str, str] = {}
     # Results come back in file order whatever the executor, so ids and quarantine are stable.
     for (_, rel, _), (file_docs, quarantined) in zip(jobs, results):
+        ctx.tick(len(file_docs))
         ctx.quarantine.extend(quarantined)
         folder = rel.split("/", 1)[0] if "/" in rel else None
         entry = manifest.get(rel)

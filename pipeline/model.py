@@ -94,10 +94,22 @@ class RunContext:
             return [fn(item) for item in items]
         return self.executor.map(fn, items)
 
-    def track(self, items: Iterable[T], desc: str, total: int | None = None, unit: str = "doc") -> Iterable[T]:
-        """`items`, with a progress bar (rate per second) when progress is on."""
-        if not self.progress:
-            return items
-        from tqdm import tqdm
+    # The current stage's progress bar (tqdm), set by the runner when progress is on.
+    bar: Any = None
 
-        return tqdm(items, desc=f"{desc:9s}", total=total, unit=unit, leave=False, dynamic_ncols=True)
+    def tick(self, n: int = 1) -> None:
+        """A stage reports `n` more documents done (no-op without a bar)."""
+        if self.bar is not None:
+            self.bar.update(n)
+
+    def track(self, items: Iterable[T], desc: str = "", total: int | None = None,
+              unit: str = "doc") -> Iterable[T]:
+        """`items`, ticking the stage's bar once per item."""
+        if self.bar is None:
+            return items
+        return self._ticking(items)
+
+    def _ticking(self, items: Iterable[T]) -> Iterable[T]:
+        for item in items:
+            yield item
+            self.bar.update(1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 import resource
 import time
 from collections import Counter
@@ -22,6 +23,25 @@ STAGES = ("ingest", "clean", "dedup", "annotate", "write")
 
 class NothingToRead(Exception):
     """No document could be read from the raw folder."""
+
+
+@contextmanager
+def _progress(ctx: RunContext, stage: str, total: int | None):
+    """A tqdm bar for one stage (documents/s), when progress is on; stages tick it where they
+    loop over documents, and it is completed when the stage ends."""
+    if not ctx.progress:
+        yield
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=total, desc=f"{stage:9s}", unit="doc", dynamic_ncols=True, leave=False) as bar:
+        ctx.bar = bar
+        try:
+            yield
+        finally:
+            if total is not None and bar.n < total:
+                bar.update(total - bar.n)
+            ctx.bar = None
 
 
 def _peak_mb() -> float:
@@ -65,7 +85,8 @@ def _run_stages(cfg: Config, raw: Path, out: Path, key: str, ctx: RunContext) ->
     started = time.perf_counter()
 
     t = time.perf_counter()
-    docs = ingest.run(raw, cfg.ingest, ctx)
+    with _progress(ctx, "ingest", None):
+        docs = ingest.run(raw, cfg.ingest, ctx)
     n_docs, n_pars = _kept_counts(docs)
     stats["stages"]["ingest"] = {
         "documents_in": None, "documents_out": len(docs),
@@ -93,7 +114,8 @@ def _run_stages(cfg: Config, raw: Path, out: Path, key: str, ctx: RunContext) ->
             # Language identification starts on the cleaned text beside dedup; annotate reuses
             # each answer whose text dedup left unchanged.
             early = annotate.prefetch(docs, cfg.annotate, ctx)
-        docs = stage(docs, section, ctx, **({"early": early} if name == "annotate" else {}))
+        with _progress(ctx, name, len(docs)):
+            docs = stage(docs, section, ctx, **({"early": early} if name == "annotate" else {}))
         after_docs, after_pars = _kept_counts(docs)
         removed = _removals(docs) - before
         stats["stages"][name] = {
@@ -108,7 +130,8 @@ def _run_stages(cfg: Config, raw: Path, out: Path, key: str, ctx: RunContext) ->
 
     t = time.perf_counter()
     staging = outdir.new_staging(out)
-    written = write.run(docs, cfg.write, ctx, staging)
+    with _progress(ctx, "write", len(docs)):
+        written = write.run(docs, cfg.write, ctx, staging)
     with_text, kept_pars = _kept_counts(docs)
     stats["stages"]["write"] = {
         # Documents left without text were counted as dropped by the stage that emptied them.

@@ -49,3 +49,16 @@ def test_parquet_loads_with_load_dataset(out: Path):
     ds = load_dataset("parquet", data_files=files, split="train",
                       cache_dir=str(out.parent / "hf-cache"))
     assert sorted(ds["id"]) == ["000_c31a543739f4d4b5", "003_f0f537a06f17b18a"]
+
+
+def test_progress_bars_per_stage(seed_raw: Path, tmp_path: Path, capsys):
+    from pipeline.config import load_config
+    from pipeline.runner import STAGES, run
+
+    run(load_config(None), seed_raw, tmp_path / "out", progress=True)
+    err = capsys.readouterr().err
+    for stage in STAGES:
+        assert f"{stage:9s}:" in err
+    assert "doc/s" in err
+    run(load_config(None), seed_raw, tmp_path / "quiet", progress=False)
+    assert capsys.readouterr().err == ""
