@@ -150,7 +150,8 @@ def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig
     texts are in keeper order (texts[i] has priority over texts[j] when i < j); groups[i] is the
     document of texts[i]. within_group=False: never match paragraphs of the same document. The
     result is a pure function of (texts, groups, cfg, within_group); `workers` only overlaps the
-    fingerprinting chunks.
+    fingerprinting chunks, the candidate pairing (by fingerprint range) and the batch of
+    verification shingle sets.
     """
     n = len(texts)
     groups = np.asarray(groups, dtype=np.int64)
@@ -171,7 +172,7 @@ def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig
     indexed = is_rep & long_enough
     keys = keys[indexed[(keys & np.uint64(0xFFFFFFFF)).view(np.int64)]]
     if mapper is None:
-        a, b, shared, nfp = candidate_pairs(keys, n, cfg.max_df, cfg.fanin)
+        a, b, shared, nfp = candidate_pairs(keys, n, cfg.max_df, cfg.fanin, workers)
     else:
         a, b, shared, nfp = candidate_pairs_shuffled(keys, n, cfg.max_df, cfg.fanin, mapper,
                                                      max(2, 2 * workers))
@@ -201,7 +202,7 @@ def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig
     for i in np.unique(rep[multi]).tolist():
         members[i] = []
     kept = np.ones(n, dtype=bool)
-    verifier = Verifier(texts, cfg)
+    verifier = Verifier(texts, cfg, workers if mapper is None else 1)
     events = np.union1d(np.unique(b), multi)
     events = events[long_enough[events]]
     # Shingle sets of everything the loop is likely to compare, built in one batch: the events

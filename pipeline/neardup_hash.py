@@ -45,7 +45,9 @@ def fingerprint_chunk(texts: Sequence[str], k: int, sample_bits: int):
     a collision only adds a candidate that the exact pass rejects) above the chunk-local index
     of its paragraph.
     """
-    raw = "\x00".join(texts).encode("utf-8")
+    # Encoded one by one: a text is mostly ASCII, whose UTF-8 is a copy, while the joined str
+    # takes the widest kind of any text and encodes slower (same bytes either way).
+    raw = b"\x00".join(map(str.encode, texts))
     if raw.count(b"\x00") != len(texts) - 1:  # a NUL inside a text: it becomes a space
         raw = "\x00".join(t.replace("\x00", " ") for t in texts).encode("utf-8")
     b = fold_bytes(raw)
@@ -62,8 +64,11 @@ def fingerprint_chunk(texts: Sequence[str], k: int, sample_bits: int):
     w = _words64(b)
     y = w[:n_win] * _MUL[0]
     pos = np.flatnonzero(y < np.uint64(1 << (64 - sample_bits)))
-    # A window is valid when it ends inside its paragraph: find the paragraph by binary search.
-    par = np.searchsorted(sep, pos)
+    # A window is valid when it ends inside its paragraph. Its paragraph is the number of
+    # separators before it (as np.searchsorted(sep, pos)), counted the cheap way round: one
+    # binary search per separator into the sampled positions, then a running sum.
+    par = np.cumsum(np.bincount(np.searchsorted(pos, sep, side="right"),
+                                minlength=len(pos) + 1)[:len(pos)])
     pos_ok = pos + k <= ends[par]
     pos, par = pos[pos_ok], par[pos_ok]
     x = y[pos]
@@ -118,7 +123,7 @@ def fingerprint_all(texts: Sequence[str], k: int, sample_bits: int, workers: int
     return lengths, keys
 
 
-def candidate_pairs(key: np.ndarray, n_texts: int, max_df: int, fanin: int):
+def candidate_pairs(key: np.ndarray, n_texts: int, max_df: int, fanin: int, workers: int = 1):
     """Pairs (a, b), a < b, sharing sampled fingerprints, with the number they share.
 
     Records are (fingerprint << 32 | paragraph) keys. Each holder of a fingerprint is paired
@@ -127,6 +132,37 @@ def candidate_pairs(key: np.ndarray, n_texts: int, max_df: int, fanin: int):
     language, not a reprint, and makes no pairs. Returns (a, b, shared, nfp), nfp[i] being the
     number of distinct fingerprints of paragraph i.
     """
+    if workers > 1 and len(key) >= 1 << 20:
+        # All holders of a fingerprint share its top bits, so ranges of fingerprints are paired
+        # on their own in threads (numpy releases the GIL in the sorts and passes); the pair
+        # keys of all ranges are then counted together, which is the same as counting them in
+        # one range, and the ranges' fingerprint counts add up.
+        from concurrent.futures import ThreadPoolExecutor
+        edges = [np.uint64((i << 64) // workers) for i in range(1, workers)]
+        parts = []
+        for i in range(workers):
+            sel = np.ones(len(key), dtype=bool) if i == workers - 1 else key < edges[i]
+            if i:
+                sel &= key >= edges[i - 1]
+            parts.append(key[sel])
+        del sel
+        with ThreadPoolExecutor(workers) as pool:
+            done = list(pool.map(lambda k: _pair_keys(k, n_texts, max_df, fanin), parts))
+        del parts
+        keys = [k for d in done for k in d[0]]
+        nfp = np.sum([d[1] for d in done], axis=0)
+    else:
+        keys, nfp = _pair_keys(key, n_texts, max_df, fanin)
+    if not keys:
+        e = np.empty(0, np.int64)
+        return e, e, e, nfp
+    pk, shared = np.unique(np.concatenate(keys), return_counts=True)
+    return pk // n_texts, pk % n_texts, shared.astype(np.int64), nfp
+
+
+def _pair_keys(key: np.ndarray, n_texts: int, max_df: int, fanin: int):
+    """The body of `candidate_pairs`: (list of pair-key arrays a * n_texts + b, one entry per
+    pairing, and nfp)."""
     # key: one uint64 per record, fingerprint in the high half, paragraph in the low half; it is
     # sorted in place (the caller hands it over).
     key.sort()
@@ -142,7 +178,13 @@ def candidate_pairs(key: np.ndarray, n_texts: int, max_df: int, fanin: int):
     run_start = np.flatnonzero(np.r_[True, f[1:] != f[:-1]])
     del f
     size = np.diff(np.r_[run_start, len(key)])
-    distinct = np.add.reduceat(fresh, run_start) if len(key) else size
+    # Distinct paragraphs per run: its size minus its repeated (fingerprint, paragraph) records,
+    # which are rare (a segmented sum over ~10 M mostly single-record runs is not).
+    distinct = size.copy()
+    again = np.flatnonzero(~fresh)
+    if len(again):
+        r, c = np.unique(np.searchsorted(run_start, again, side="right") - 1, return_counts=True)
+        distinct[r] -= c
     good = np.repeat((distinct >= 2) & (distinct <= max_df), size)
     good &= fresh
     sub = key[good]
@@ -151,8 +193,7 @@ def candidate_pairs(key: np.ndarray, n_texts: int, max_df: int, fanin: int):
     f = (sub >> np.uint64(32)).astype(np.uint32)
     del sub
     if len(p) == 0:
-        e = np.empty(0, np.int64)
-        return e, e, e, nfp
+        return [], nfp
     run_start = np.flatnonzero(np.r_[True, f[1:] != f[:-1]])
     run_len = np.diff(np.r_[run_start, len(p)])
     first = np.repeat(run_start, run_len)
@@ -164,11 +205,7 @@ def candidate_pairs(key: np.ndarray, n_texts: int, max_df: int, fanin: int):
         if not len(s):
             break
         keys.append(p[first[s] + j] * n_texts + p[s])
-    if not keys:
-        e = np.empty(0, np.int64)
-        return e, e, e, nfp
-    pk, shared = np.unique(np.concatenate(keys), return_counts=True)
-    return pk // n_texts, pk % n_texts, shared.astype(np.int64), nfp
+    return keys, nfp
 
 
 def shingle_sets(texts: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -178,18 +215,22 @@ def shingle_sets(texts: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
     m = len(texts)
     if m == 0:
         return np.zeros(1, np.int64), np.empty(0, np.uint64)
-    raw = "\x00".join(t.replace("\x00", " ") for t in texts).encode("utf-8")
+    raw = b"\x00".join([t.replace("\x00", " ").encode() for t in texts])
     b = fold_bytes(raw)
     n = len(b)
     sep = b == 0
-    ends = np.r_[np.flatnonzero(sep), n]
+    ends = np.append(np.flatnonzero(sep), n)
     par = np.cumsum(sep, dtype=np.int64)
     pos = np.flatnonzero(~sep)
     pos = pos[pos + k <= ends[par[pos]]]
     mask = np.uint64((1 << (8 * k)) - 1)
     key = (_words64(b)[pos] & mask) | (par[pos].astype(np.uint64) << np.uint64(40))
     key.sort()
-    key = key[np.r_[True, key[1:] != key[:-1]]] if len(key) else key
+    if len(key):
+        fresh = np.empty(len(key), dtype=bool)
+        fresh[0] = True
+        np.not_equal(key[1:], key[:-1], out=fresh[1:])
+        key = key[fresh]
     offsets = np.searchsorted(key >> np.uint64(40), np.arange(m + 1, dtype=np.uint64))
     return offsets.astype(np.int64), key & mask
 

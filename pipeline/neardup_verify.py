@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .neardup_hash import shingle_sets
-from .textnorm import STOPWORDS, sentences, tokens
+from .textnorm import STOPWORDS, sentences, token_set
 
 if TYPE_CHECKING:
     from .neardup import NearDupConfig
@@ -33,9 +33,14 @@ def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """a & b for sorted unique arrays (binary search of a in b)."""
     if not len(a) or not len(b):
         return a[:0]
-    idx = np.searchsorted(b, a)
-    idx[idx == len(b)] = len(b) - 1
-    return a[b[idx] == a]
+    return a[_found(a, b)]
+
+
+def _found(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Mask of the elements of a (any order) that are in b (sorted unique, non-empty)."""
+    idx = b.searchsorted(a)
+    np.minimum(idx, len(b) - 1, out=idx)
+    return b[idx] == a
 
 
 def _typo_of(word: str, words: set[str]) -> bool:
@@ -66,7 +71,7 @@ class _Para:
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.words = set(tokens(text))
+        self.words = token_set(text)
         self._content: list[str] | None = None
         self._figures: set[str] | None = None
         self._sentences: tuple | None = None
@@ -98,9 +103,10 @@ class Verifier:
     are built in one vectorised batch (`prepare`); words and sentences only for the few that
     reach the fact checks."""
 
-    def __init__(self, texts: Sequence[str], cfg: NearDupConfig) -> None:
+    def __init__(self, texts: Sequence[str], cfg: NearDupConfig, workers: int = 1) -> None:
         self.texts = texts
         self.cfg = cfg
+        self.workers = workers
         self._local: dict[int, int] = {}
         self._offsets = np.zeros(1, np.int64)
         self._values = np.empty(0, np.uint64)
@@ -110,8 +116,22 @@ class Verifier:
     def prepare(self, indices: np.ndarray) -> None:
         idx = np.unique(indices).tolist()
         self._local = {i: j for j, i in enumerate(idx)}
-        self._offsets, self._values = shingle_sets([self.texts[i] for i in idx],
-                                                   self.cfg.verify_chars)
+        texts = [self.texts[i] for i in idx]
+        k = self.cfg.verify_chars
+        if self.workers < 2 or len(texts) < 2000:
+            self._offsets, self._values = shingle_sets(texts, k)
+            return
+        # Sets are per text, so parts built in threads (numpy releases the GIL in the folding
+        # and sorting) and concatenated in order are the same CSR arrays.
+        from concurrent.futures import ThreadPoolExecutor
+        cuts = np.linspace(0, len(texts), self.workers + 1).astype(int).tolist()
+        with ThreadPoolExecutor(self.workers) as pool:
+            parts = list(pool.map(lambda ij: shingle_sets(texts[ij[0]:ij[1]], k),
+                                  zip(cuts[:-1], cuts[1:])))
+        base = np.cumsum([0] + [len(p[1]) for p in parts[:-1]])
+        self._offsets = np.concatenate([parts[0][0]] + [p[0][1:] + b
+                                                         for p, b in zip(parts[1:], base[1:])])
+        self._values = np.concatenate([p[1] for p in parts])
 
     def shingles(self, i: int) -> np.ndarray:
         j = self._local.get(i)
@@ -137,7 +157,18 @@ class Verifier:
         total = len(ps)
         if total == 0:
             return None
-        inter = {c: intersect(ps, self.shingles(alias[c] if len(alias) else c)) for c in cands}
+        # ps & S(c) for every candidate with one binary search: S(c) are concatenated, and the
+        # part of each found in ps is, like ps, sorted and unique.
+        sets = [self.shingles(alias[c] if len(alias) else c) for c in cands]
+        if len(sets) == 1:
+            inter = {cands[0]: sets[0][_found(sets[0], ps)]}
+        else:
+            cat = np.concatenate(sets)
+            hit = _found(cat, ps)
+            inter, at = {}, 0
+            for c, cs in zip(cands, sets):
+                inter[c] = cat[at:at + len(cs)][hit[at:at + len(cs)]]
+                at += len(cs)
         ranked = sorted(cands, key=lambda c: (-len(inter[c]), cands.index(c)))
         best = ranked[0]  # most contained; ties: earliest in candidate order
         if len(inter[best]) < cfg.min_part * total:
@@ -173,12 +204,17 @@ class Verifier:
                     return None
                 continue
             offsets, values = sets
-            for j in range(len(offsets) - 1):
-                sent = values[offsets[j]:offsets[j + 1]]
-                if len(sent) >= 40:  # short sentences: one typo would look like a rewrite
-                    r = len(intersect(sent, ps)) / len(sent)
-                    if lo <= r < hi:
-                        return None
+            sizes = np.diff(offsets)
+            if not (sizes >= 40).any():  # short sentences: one typo would look like a rewrite
+                continue
+            # Shingles of each sentence found in p: one binary search for all sentences.
+            found = np.zeros(len(values) + 1, np.int64)
+            np.cumsum(_found(values, ps), out=found[1:])
+            found = found[offsets]
+            for j in np.flatnonzero(sizes >= 40).tolist():
+                r = int(found[j + 1] - found[j]) / int(sizes[j])
+                if lo <= r < hi:
+                    return None
         words = set().union(*(self.para(c).words for c in chosen))
         if cfg.check_figures and not p.figures <= words:
             return None

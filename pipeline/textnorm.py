@@ -43,6 +43,34 @@ _LUT = _byte_table()
 _TABLE = _LUT.tobytes()
 
 
+_SMALL = 1 << 11  # below this many bytes, fold with bytes/regex calls (few numpy calls)
+_DIGIT_COMMA = re.compile(rb"(?<=[0-9]),(?=[0-9])")
+_WIDE_PUNCT = re.compile(rb"\xe2[\x80\x81][\x00-\xff]|\xc2[\xa0\xab\xbb]")
+_SPACES = re.compile(rb"  +")
+
+
+def _wide_to_spaces(m: re.Match) -> bytes:
+    return b" " * (m.end() - m.start())
+
+
+def _fold_small(raw: bytes) -> np.ndarray:
+    return np.frombuffer(fold_small_bytes(raw), dtype=np.uint8)
+
+
+def fold_small_bytes(raw: bytes) -> bytes:
+    """`fold_bytes` for a short buffer: the same steps as bytes and regex operations, whose
+    per-call cost is far below numpy's on a few hundred bytes. In valid UTF-8 the patched
+    sequences cannot overlap, and a thousands comma is flanked by digits, never by a space, so
+    dropping it before the collapse gives the same bytes."""
+    if len(raw) >= 3 and not raw.isascii():  # as fold_bytes: no patch below 3 bytes
+        raw = _WIDE_PUNCT.sub(_wide_to_spaces, raw)
+    if b"," in raw:
+        raw = _DIGIT_COMMA.sub(b"", raw)
+    # Runs of spaces to one, then no space at the start or after a separator.
+    out = _SPACES.sub(b" ", raw.translate(_TABLE)).replace(b"\x00 ", b"\x00")
+    return out[1:] if out[:1] == b" " else out
+
+
 def fold_bytes(raw: bytes) -> np.ndarray:
     """Fold UTF-8 text bytes for fingerprinting; returns a uint8 array, possibly shorter.
 
@@ -52,6 +80,8 @@ def fold_bytes(raw: bytes) -> np.ndarray:
     `bytes.translate`; the rare cases (non-ASCII punctuation, digit commas) are found first and
     patched on their few positions only.
     """
+    if len(raw) < _SMALL:
+        return _fold_small(raw)
     buf = np.frombuffer(raw, dtype=np.uint8)
     out = np.frombuffer(raw.translate(_TABLE), dtype=np.uint8).copy()
     n = len(buf)
@@ -137,6 +167,16 @@ def tokens(text: str) -> list[str]:
     if "per" in s or "pct" in s:
         s = _PER_CENT.sub(" % ", s)
     return [fold_word(t) for t in _TOKEN.findall(s)]
+
+
+def token_set(text: str) -> set[str]:
+    """set(tokens(text)), folding each distinct word once."""
+    s = text.lower()
+    if "," in s:
+        s = _NUM_SEP.sub(r"\1", s)
+    if "per" in s or "pct" in s:
+        s = _PER_CENT.sub(" % ", s)
+    return {fold_word(t) for t in set(_TOKEN.findall(s))}
 
 
 # Function words: a reprint may add or drop these freely ("requested to President Putin").
