@@ -11,7 +11,7 @@ from typing import Any
 import xxhash
 
 from . import cache
-from .model import BOILERPLATE, DUPLICATE, Document, RunContext
+from .model import BOILERPLATE, DUPLICATE, KEPT, Document, RunContext
 
 PARAGRAPH_SEP = "\n\n"
 
@@ -61,38 +61,61 @@ def detect_all(texts: list[str], cfg: AnnotateConfig, ctx: RunContext) -> list[t
     return out
 
 
-def language_sample(doc: Document) -> str:
+def _sample(title: str | None, kept: list[str]) -> str:
     # The title is part of what a reader sees, and helps short documents.
-    text = document_text(doc)
-    return f"{doc.title}\n{text}" if doc.title else text
+    text = PARAGRAPH_SEP.join(kept)
+    return f"{title}\n{text}" if title else text
+
+
+def language_sample(doc: Document) -> str:
+    return _sample(doc.title, doc.kept_texts())
+
+
+def _detect_keyed(args: tuple[list[str], int, int]) -> list[tuple[int, str | None, float | None]]:
+    """(cache key, language, score) per text: answers matched by key, not by position."""
+    texts, seed, max_chars = args
+    return [(cache.language_key(t, seed, max_chars), *answer)
+            for t, answer in zip(texts, _detect_chunk(args))]
+
+
+# Documents per background chunk: small, so that only a few chunks of text (the ones in flight)
+# are in memory at once; each worker process builds langid's tables once, whatever the count.
+PREFETCH_CHUNK = 512
 
 
 @dataclass
 class Prefetch:
-    samples: list[str]
-    pending: Any
+    pending: Any  # executors.Pending of lists of (key, language, score)
 
 
 def prefetch(docs: list[Document], cfg: AnnotateConfig, ctx: RunContext) -> Prefetch | None:
     """Start language identification on the documents as they are now, beside the stages that
     follow (dedup works in this process, so the other cores are free). `run` reuses an answer
-    only where the document's text did not change since; the output is the same as without."""
+    only where the document's text did not change since (same key); the output is the same as
+    without. The texts are snapshotted now (references, not copies) and joined chunk by chunk
+    as the workers take them."""
     if not cfg.language or ctx.executor is None or ctx.workers < 2:
         return None
-    samples = [language_sample(d) for d in docs]
-    # Texts whose answer is cached are not sent (an empty string costs nothing to detect).
-    if ctx.cache_dir is not None:
-        known = cache.load_languages(ctx.cache_dir)
-        samples = ["" if cache.language_key(t, cfg.langdetect_seed, cfg.language_max_chars) in known
-                   else t for t in samples]
-    return Prefetch(samples, ctx.executor.submit(_detect_chunk, _jobs(samples, cfg, ctx.workers)))
+    snapshot = [(d.title, d.kept_texts()) for d in docs]
+    known = cache.load_languages(ctx.cache_dir) if ctx.cache_dir is not None else {}
+    seed, max_chars = cfg.langdetect_seed, cfg.language_max_chars
+
+    def chunks():
+        for i in range(0, len(snapshot), PREFETCH_CHUNK):
+            texts = [_sample(title, kept) for title, kept in snapshot[i:i + PREFETCH_CHUNK]]
+            # Texts whose answer is cached are not sent.
+            texts = [t for t in texts if cache.language_key(t, seed, max_chars) not in known]
+            if texts:
+                yield texts, seed, max_chars
+
+    return Prefetch(ctx.executor.submit(_detect_keyed, chunks()))
 
 
 def counts(doc: Document, text: str) -> dict[str, int | str]:
     return {
         "n_chars": len(text),
         "n_words": len(text.split()),
-        "n_paragraphs": sum(1 for p in doc.paragraphs if p.kept),
+        "n_paragraphs": sum(1 for p in doc.paragraphs if p.status == KEPT),
         "n_boilerplate_removed": doc.count(BOILERPLATE),
         "n_duplicates_removed": doc.count(DUPLICATE),
         "content_hash": xxhash.xxh3_64_hexdigest(text.encode("utf-8")),
@@ -112,11 +135,11 @@ def run(docs: list[Document], cfg: AnnotateConfig, ctx: RunContext,
     for i, key in enumerate(keys):
         answers[i] = known.get(key)
     reused = sum(a is not None for a in answers)
-    if early is not None and len(early.samples) == len(docs):
-        done = [r for part in early.pending.result() for r in part]
-        for i, (before, now) in enumerate(zip(early.samples, samples)):
-            if answers[i] is None and before == now:
-                answers[i] = done[i]
+    if early is not None:
+        done = {key: (lang, score) for part in early.pending.result() for key, lang, score in part}
+        for i, key in enumerate(keys):
+            if answers[i] is None and key in done:
+                answers[i] = done[key]
     todo = [i for i, a in enumerate(answers) if a is None]
     for i, answer in zip(todo, detect_all([samples[i] for i in todo], cfg, ctx)):
         answers[i] = answer

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterable
 
 import pyarrow as pa
 import pyarrow.ipc as ipc
@@ -33,11 +33,12 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def _write_atomic(table: pa.Table, path: Path) -> None:
+def _write_atomic(schema: pa.Schema, batches: Iterable[pa.RecordBatch], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with ipc.new_file(tmp, table.schema) as writer:
-        writer.write_table(table)
+    with ipc.new_file(tmp, schema) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
     os.replace(tmp, path)
 
 
@@ -66,20 +67,31 @@ def ingest_key(path: Path, rel: str, config_repr: str, code: str) -> str | None:
 _DOC_FIELDS = ("id", "source", "title", "section", "url", "date", "path")
 
 
+# Documents per record batch of an ingest entry: the entry is written batch by batch, so saving
+# a large file costs the memory of one batch, not a second copy of the whole file's text.
+INGEST_BATCH = 1024
+
+_INGEST_SCHEMA = pa.schema([(f, pa.string()) for f in (*_DOC_FIELDS, "meta")]
+                           + [("paragraphs", pa.list_(pa.string()))])
+
+
 def save_ingest(folder: Path, key: str, docs: list[Document], quarantine: list[Quarantine]) -> None:
     try:
         meta = [json.dumps(d.meta, ensure_ascii=False, sort_keys=True) for d in docs]
     except (TypeError, ValueError):
         return  # metadata that JSON cannot hold exactly is not cached
-    columns: dict[str, Any] = {f: [getattr(d, f) for d in docs] for f in _DOC_FIELDS}
-    columns["meta"] = meta
-    columns["paragraphs"] = [[p.text for p in d.paragraphs] for d in docs]
-    schema = pa.schema([(f, pa.string()) for f in (*_DOC_FIELDS, "meta")]
-                       + [("paragraphs", pa.list_(pa.string()))])
-    table = pa.Table.from_pydict(columns, schema=schema)
     q = json.dumps([x.as_dict() for x in quarantine], ensure_ascii=False)
-    table = table.replace_schema_metadata({"quarantine": q})
-    _write_atomic(table, folder / "ingest" / f"{key}.arrow")
+    schema = _INGEST_SCHEMA.with_metadata({"quarantine": q})
+
+    def batches():
+        for i in range(0, len(docs), INGEST_BATCH):
+            part = docs[i:i + INGEST_BATCH]
+            columns: dict[str, Any] = {f: [getattr(d, f) for d in part] for f in _DOC_FIELDS}
+            columns["meta"] = meta[i:i + INGEST_BATCH]
+            columns["paragraphs"] = [[p.text for p in d.paragraphs] for d in part]
+            yield pa.RecordBatch.from_pydict(columns, schema=schema)
+
+    _write_atomic(schema, batches(), folder / "ingest" / f"{key}.arrow")
 
 
 def prune_ingest(folder: Path, keep: set[str]) -> None:
@@ -94,10 +106,11 @@ def load_ingest(folder: Path, key: str) -> tuple[list[Document], list[Quarantine
     if table is None:
         return None
     docs = []
-    for row in table.to_pylist():
-        fields = {f: row[f] for f in _DOC_FIELDS}
-        docs.append(Document(paragraphs=[Paragraph(t) for t in row["paragraphs"]],
-                             meta=json.loads(row["meta"]), **fields))
+    for batch in table.to_batches():  # batch by batch: one batch of Python rows at a time
+        for row in batch.to_pylist():
+            fields = {f: row[f] for f in _DOC_FIELDS}
+            docs.append(Document(paragraphs=[Paragraph(t) for t in row["paragraphs"]],
+                                 meta=json.loads(row["meta"]), **fields))
     raw_q = json.loads((table.schema.metadata or {}).get(b"quarantine", b"[]"))
     return docs, [Quarantine(q["path"], q["reason"], q["line"]) for q in raw_q]
 
@@ -120,4 +133,4 @@ def save_languages(folder: Path, known: dict[int, tuple[str | None, float | None
     table = pa.table({"key": pa.array(keys, pa.int64()),
                       "language": pa.array([known[k][0] for k in keys], pa.string()),
                       "score": pa.array([known[k][1] for k in keys], pa.float64())})
-    _write_atomic(table, folder / "language.arrow")
+    _write_atomic(table.schema, table.to_batches(), folder / "language.arrow")

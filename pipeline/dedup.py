@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import xxhash
 
-from .model import DUPLICATE, Document, RunContext
+from .model import DUPLICATE, KEPT, Document, RunContext
 from .neardup import NearDupConfig, find_duplicates
 
 
@@ -51,27 +51,31 @@ def cluster_id(doc_id: str, index: int) -> int:
 
 
 def remove_exact_documents(docs: list[Document], order: list[int]) -> int:
-    """Mark every kept paragraph of a document whose kept text repeats an earlier one's exactly."""
-    first: dict[bytes, Document] = {}
+    """Mark every kept paragraph of a document whose kept paragraphs repeat an earlier one's
+    exactly (the same texts in the same order)."""
+    # Keyed by the tuple of kept texts: Python caches each string's hash, so this costs one
+    # pass over the text instead of joining and hashing a copy of it, and equality is exact.
+    first: dict[tuple[str, ...], tuple[Document, list[int]]] = {}
     removed = 0
     for i in order:
         doc = docs[i]
-        kept = [(k, p) for k, p in enumerate(doc.paragraphs) if p.kept]
-        if not kept:
+        idx = [k for k, p in enumerate(doc.paragraphs) if p.status == KEPT]
+        if not idx:
             continue
-        # Byte-identical kept text: a copy that differs in case or spacing is still caught,
-        # paragraph by paragraph, by the near-duplicate pass (similarity 1.0).
-        digest = xxhash.xxh3_128_digest("\n".join(p.text for _, p in kept).encode())
-        keeper = first.setdefault(digest, doc)
+        pars = doc.paragraphs
+        texts = tuple(pars[k].text for k in idx)
+        keeper, keeper_idx = first.setdefault(texts, (doc, idx))
         if keeper is doc:
             continue
-        keeper_idx = [k for k, p in enumerate(keeper.paragraphs) if p.kept]
-        for (_, p), k in zip(kept, keeper_idx):
+        # A copy that differs in case or spacing is still caught, paragraph by paragraph, by
+        # the near-duplicate pass (similarity 1.0).
+        for k, kk in zip(idx, keeper_idx):
+            p = pars[k]
             p.remove(DUPLICATE, "exact_document")
-            p.duplicate_of_doc_id, p.duplicate_of_index = keeper.id, k
+            p.duplicate_of_doc_id, p.duplicate_of_index = keeper.id, kk
             p.similarity = 1.0
-            p.cluster_id = cluster_id(keeper.id, k)
-            keeper.paragraphs[k].cluster_id = p.cluster_id
+            p.cluster_id = cluster_id(keeper.id, kk)
+            keeper.paragraphs[kk].cluster_id = p.cluster_id
         removed += 1
     return removed
 
@@ -84,12 +88,14 @@ def run(docs: list[Document], cfg: DedupConfig, ctx: RunContext) -> list[Documen
 
     refs: list[tuple[Document, int]] = []
     groups: list[int] = []
+    texts: list[str] = []
     for rank, i in enumerate(order):
-        for k, p in enumerate(docs[i].paragraphs):
-            if p.kept:
-                refs.append((docs[i], k))
-                groups.append(rank)
-    texts = [doc.paragraphs[k].text for doc, k in refs]
+        doc = docs[i]
+        for k, p in enumerate(doc.paragraphs):
+            if p.status == KEPT:
+                refs.append((doc, k))
+                texts.append(p.text)
+        groups.extend([rank] * (len(refs) - len(groups)))
     result = find_duplicates(
         texts, np.asarray(groups, dtype=np.int64), cfg.near,
         within_group=cfg.within_document, workers=ctx.workers,

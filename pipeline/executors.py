@@ -10,7 +10,8 @@ and any worker count.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
@@ -35,10 +36,12 @@ class Executor:
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:  # pragma: no cover
         raise NotImplementedError
 
-    def submit(self, fn: Callable[[T], R], items: Sequence[T]) -> Pending:
+    def submit(self, fn: Callable[[T], R], items: Iterable[T]) -> Pending:
         """Start `map(fn, items)` and return at once where the executor can run it beside this
-        process (a pool, Ray); otherwise it runs when the result is asked for."""
-        return Pending(lambda: self.map(fn, items))
+        process (a pool, Ray); otherwise it runs when the result is asked for. `items` may be
+        a generator: a pool draws from it only as workers free up, so the inputs of a long
+        background map are not all in memory at once."""
+        return Pending(lambda: self.map(fn, list(items)))
 
     def close(self) -> None:
         pass
@@ -66,13 +69,38 @@ class LocalExecutor(Executor):
             self._pool = ProcessPoolExecutor(max_workers=self.workers)
         return list(self._pool.map(fn, items))
 
-    def submit(self, fn: Callable[[T], R], items: Sequence[T]) -> Pending:
+    def submit(self, fn: Callable[[T], R], items: Iterable[T]) -> Pending:
         if self.workers == 1:
             return super().submit(fn, items)
         if self._pool is None:
             self._pool = ProcessPoolExecutor(max_workers=self.workers)
-        futures = [self._pool.submit(fn, item) for item in items]
-        return Pending(lambda: [f.result() for f in futures])
+        pool = self._pool
+        # At most two items per worker are in flight (pickled, queued or running); a feeder
+        # thread draws the next item from `items` when one finishes.
+        slots = threading.Semaphore(2 * self.workers)
+        futures: list = []
+        failed: list[BaseException] = []
+
+        def feed() -> None:
+            try:
+                for item in items:
+                    slots.acquire()
+                    future = pool.submit(fn, item)
+                    future.add_done_callback(lambda _: slots.release())
+                    futures.append(future)
+            except BaseException as e:  # noqa: BLE001 - re-raised by result()
+                failed.append(e)
+
+        feeder = threading.Thread(target=feed, name="executor-feeder", daemon=True)
+        feeder.start()
+
+        def collect() -> list:
+            feeder.join()
+            if failed:
+                raise failed[0]
+            return [f.result() for f in futures]
+
+        return Pending(collect)
 
     def close(self) -> None:
         if self._pool is not None:
@@ -113,7 +141,7 @@ class RayExecutor(Executor):
             remote = self._remote[fn] = self._ray.remote(fn)
         return self._ray.get([remote.remote(item) for item in items])
 
-    def submit(self, fn: Callable[[T], R], items: Sequence[T]) -> Pending:
+    def submit(self, fn: Callable[[T], R], items: Iterable[T]) -> Pending:
         remote = self._remote.get(fn) or self._remote.setdefault(fn, self._ray.remote(fn))
         refs = [remote.remote(item) for item in items]
         return Pending(lambda: self._ray.get(refs))

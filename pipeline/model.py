@@ -54,7 +54,7 @@ class Document:
         return cls(id=id, paragraphs=[Paragraph(t) for t in texts], **kw)
 
     def kept_texts(self) -> list[str]:
-        return [p.text for p in self.paragraphs if p.kept]
+        return [p.text for p in self.paragraphs if p.status == KEPT]
 
     def count(self, status: str) -> int:
         return sum(1 for p in self.paragraphs if p.status == status)

@@ -16,7 +16,7 @@ from .card import dataset_card
 from .report import render_report
 from .config import Config, dump_yaml
 from .executors import make_executor
-from .model import Document, RunContext
+from .model import KEPT, Document, RunContext
 
 STAGES = ("ingest", "clean", "dedup", "annotate", "write")
 
@@ -49,17 +49,21 @@ def _peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _kept_counts(docs: list[Document]) -> tuple[int, int]:
+def _tally(docs: list[Document]) -> tuple[int, int, Counter[str]]:
+    """(documents with kept text, kept paragraphs, removals by "status:reason"): one pass, taken
+    at each stage boundary (the after-tally of one stage is the before-tally of the next)."""
     n_docs = n_pars = 0
+    removed: Counter[str] = Counter()
     for d in docs:
-        k = sum(1 for p in d.paragraphs if p.kept)
+        k = 0
+        for p in d.paragraphs:
+            if p.status == KEPT:
+                k += 1
+            else:
+                removed[f"{p.status}:{p.reason}"] += 1
         n_pars += k
         n_docs += k > 0
-    return n_docs, n_pars
-
-
-def _removals(docs: list[Document]) -> Counter[str]:
-    return Counter(f"{p.status}:{p.reason}" for d in docs for p in d.paragraphs if not p.kept)
+    return n_docs, n_pars, removed
 
 
 def run(cfg: Config, raw: Path, out: Path, progress: bool = False, force: bool = False) -> dict[str, Any]:
@@ -87,7 +91,7 @@ def _run_stages(cfg: Config, raw: Path, out: Path, key: str, ctx: RunContext) ->
     t = time.perf_counter()
     with _progress(ctx, "ingest", None):
         docs = ingest.run(raw, cfg.ingest, ctx)
-    n_docs, n_pars = _kept_counts(docs)
+    n_docs, n_pars, removals = _tally(docs)
     stats["stages"]["ingest"] = {
         "documents_in": None, "documents_out": len(docs),
         "paragraphs_in": None, "paragraphs_out": n_pars,
@@ -108,20 +112,19 @@ def _run_stages(cfg: Config, raw: Path, out: Path, key: str, ctx: RunContext) ->
         ("annotate", annotate.run, cfg.annotate),
     ):
         t = time.perf_counter()
-        before_docs, before_pars = _kept_counts(docs)
-        before = _removals(docs)
+        before_docs, before_pars, before = n_docs, n_pars, removals
         if name == "dedup":
             # Language identification starts on the cleaned text beside dedup; annotate reuses
             # each answer whose text dedup left unchanged.
             early = annotate.prefetch(docs, cfg.annotate, ctx)
         with _progress(ctx, name, len(docs)):
             docs = stage(docs, section, ctx, **({"early": early} if name == "annotate" else {}))
-        after_docs, after_pars = _kept_counts(docs)
-        removed = _removals(docs) - before
+        n_docs, n_pars, removals = _tally(docs)
+        removed = removals - before
         stats["stages"][name] = {
-            "documents_in": before_docs, "documents_out": after_docs,
-            "documents_dropped": {"no_text_left": before_docs - after_docs},
-            "paragraphs_in": before_pars, "paragraphs_out": after_pars,
+            "documents_in": before_docs, "documents_out": n_docs,
+            "documents_dropped": {"no_text_left": before_docs - n_docs},
+            "paragraphs_in": before_pars, "paragraphs_out": n_pars,
             "removed": dict(sorted(removed.items())),
             **ctx.stage_stats.get(name, {}),
             "wall_seconds": round(time.perf_counter() - t, 3),
@@ -132,7 +135,7 @@ def _run_stages(cfg: Config, raw: Path, out: Path, key: str, ctx: RunContext) ->
     staging = outdir.new_staging(out)
     with _progress(ctx, "write", len(docs)):
         written = write.run(docs, cfg.write, ctx, staging)
-    with_text, kept_pars = _kept_counts(docs)
+    with_text, kept_pars = n_docs, n_pars
     stats["stages"]["write"] = {
         # Documents left without text were counted as dropped by the stage that emptied them.
         "documents_in": with_text, "documents_out": written["documents_written"],
@@ -143,7 +146,7 @@ def _run_stages(cfg: Config, raw: Path, out: Path, key: str, ctx: RunContext) ->
         "wall_seconds": round(time.perf_counter() - t, 3),
         "peak_rss_mb": _peak_mb(),
     }
-    stats["totals"] = totals(docs, ctx)
+    stats["totals"] = totals(len(docs), n_pars, removals, len(ctx.quarantine))
     stats["wall_seconds"] = round(time.perf_counter() - started, 3)
     (staging / "config.yaml").write_text(dump_yaml(cfg), encoding="utf-8")
     (staging / runkey.KEY_FILE).write_text(key + "\n")
@@ -157,11 +160,14 @@ def _run_stages(cfg: Config, raw: Path, out: Path, key: str, ctx: RunContext) ->
     return stats
 
 
-def totals(docs: list[Document], ctx: RunContext) -> dict[str, Any]:
-    status = Counter(p.status for d in docs for p in d.paragraphs)
+def totals(n_docs: int, n_kept: int, removals: Counter[str], n_quarantined: int) -> dict[str, Any]:
+    """Whole-run counts from the last tally (statuses never contain ":")."""
+    status: Counter[str] = Counter({KEPT: n_kept} if n_kept else {})
+    for key, n in removals.items():
+        status[key.split(":", 1)[0]] += n
     return {
-        "documents_ingested": len(docs),
+        "documents_ingested": n_docs,
         "paragraphs_ingested": sum(status.values()),
         "paragraphs_by_status": dict(sorted(status.items())),
-        "inputs_quarantined": len(ctx.quarantine),
+        "inputs_quarantined": n_quarantined,
     }
