@@ -18,6 +18,7 @@ from pathlib import Path
 import yaml
 
 from . import boilerplate as bp
+from .forkmap import fork_map
 from .model import BOILERPLATE, Document, RunContext
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "configs" / "boilerplate.yaml"
@@ -190,27 +191,37 @@ def _clean_partition(job: tuple[list[Document], CleanConfig]):
     return docs, local.artifacts["boilerplate_learned"], local.stage_stats["clean"]
 
 
-def run(docs: list[Document], cfg: CleanConfig, ctx: RunContext) -> list[Document]:
-    """Mark boilerplate. On a distributed executor, documents are shuffled by source into
-    partitions cleaned by its tasks: learning is per source and every other decision per
-    document, so each source wholly inside one partition gives the decisions of one process."""
-    if getattr(ctx.executor, "name", "local") != "ray" or ctx.workers < 2 or len(docs) < 2:
-        return _run(docs, cfg, ctx)
-    n_parts = 2 * ctx.workers
-    sources = sorted({d.source or "" for d in docs})
-    part_of = {s: i % n_parts for i, s in enumerate(sources)}
-    members: list[list[int]] = [[] for _ in range(n_parts)]
+def _clean_inherited(shared: tuple[list[Document], list[list[int]], CleanConfig], part: int):
+    """In a forked child: clean one partition of the parent's documents and send back only the
+    decisions, (document, paragraph, reason) for each paragraph it removed."""
+    docs, members, cfg = shared
+    mine = [docs[i] for i in members[part]]
+    before = [[p.status for p in d.paragraphs] for d in mine]
+    _, rows, stats = _clean_partition((mine, cfg))
+    removed = [(i, k, p.reason)
+               for i, d, was in zip(members[part], mine, before)
+               for k, (p, s) in enumerate(zip(d.paragraphs, was)) if p.status != s]
+    return removed, rows, stats
+
+
+def partitions(docs: list[Document], n_parts: int) -> list[list[int]]:
+    """Document indices in at most `n_parts` groups, each source wholly inside one (learning is
+    per source, every other decision per document, so the decisions are those of one process).
+    Sources are placed largest first on the lightest group, ties by name: deterministic."""
+    by_source: dict[str, list[int]] = defaultdict(list)
     for i, d in enumerate(docs):
-        members[part_of[d.source or ""]].append(i)
-    members = [m for m in members if m]
-    results = ctx.map(_clean_partition, [([docs[i] for i in m], cfg) for m in members])
-    out: list[Document | None] = [None] * len(docs)
+        by_source[d.source or ""].append(i)
+    groups: list[list[int]] = [[] for _ in range(max(1, n_parts))]
+    for source in sorted(by_source, key=lambda s: (-len(by_source[s]), s)):
+        min(groups, key=len).extend(by_source[source])
+    return [sorted(g) for g in groups if g]
+
+
+def _merge(parts: list[tuple[object, list, dict]], ctx: RunContext) -> None:
     rows: list[dict[str, object]] = []
     stats: dict[str, object] = {"removed_by_reason": Counter(), "learned_lines": 0,
                                 "sources_with_learned_lines": 0}
-    for m, (part_docs, part_rows, part_stats) in zip(members, results):
-        for i, d in zip(m, part_docs):
-            out[i] = d
+    for _, part_rows, part_stats in parts:
         rows += part_rows
         stats["removed_by_reason"].update(part_stats["removed_by_reason"])
         stats["learned_lines"] += part_stats["learned_lines"]
@@ -220,6 +231,29 @@ def run(docs: list[Document], cfg: CleanConfig, ctx: RunContext) -> list[Documen
     stats["removed_by_reason"] = dict(sorted(stats["removed_by_reason"].items()))
     ctx.artifacts["boilerplate_learned"] = rows
     ctx.stage_stats.setdefault("clean", {}).update(stats)
+
+
+def run(docs: list[Document], cfg: CleanConfig, ctx: RunContext) -> list[Document]:
+    """Mark boilerplate, on partitions of whole sources when there are several workers: on a
+    distributed executor the partitions are shipped to its tasks; locally, forked children
+    inherit the documents and send back only their decisions."""
+    if ctx.workers < 2 or len(docs) < 2:
+        return _run(docs, cfg, ctx)
+    members = partitions(docs, 2 * ctx.workers)
+    if getattr(ctx.executor, "name", "local") != "ray":
+        results = fork_map(_clean_inherited, (docs, members, cfg), len(members), ctx.workers)
+        for removed, _, _ in results:
+            for i, k, reason in removed:
+                docs[i].paragraphs[k].remove(BOILERPLATE, reason)
+        ctx.tick(len(docs))
+        _merge(results, ctx)
+        return docs
+    shipped = ctx.map(_clean_partition, [([docs[i] for i in m], cfg) for m in members])
+    out: list[Document | None] = [None] * len(docs)
+    for m, (part_docs, _, _) in zip(members, shipped):
+        for i, d in zip(m, part_docs):
+            out[i] = d
+    _merge(shipped, ctx)
     return out  # type: ignore[return-value]
 
 

@@ -110,3 +110,47 @@ def test_arbitrary_text_never_crashes(texts, source):
     docs = [Document.from_texts(str(i), texts, source=source) for i in range(3)]
     run(docs, CleanConfig(repeated_min_docs=2), RunContext())
     assert all(len(d.paragraphs) == len(texts) for d in docs)
+
+
+def _mixed_outlets() -> list[Document]:
+    """Three outlets of different sizes, each with its own footer, and a document already marked
+    by an earlier stage (its decision must survive the partitioned path too)."""
+    docs = _outlet(40)
+    for i in range(12):
+        docs.append(Document.from_texts(f"w{i}", [
+            f"Council member {i} said the vote on the harbour plan would come on day {i}.",
+            "Sign up for Daily Newsletters Manage Newsletters",
+            f"The plan, revised {i} times, adds a ferry stop and a bus lane, officials said.",
+        ], source="Wire"))
+    docs.append(Document.from_texts("solo", ["Advertisement", "A lone article from an unnamed outlet."]))
+    docs[5].paragraphs[0].remove("duplicate", "exact")
+    return docs
+
+
+def test_partitioned_run_in_forked_workers_equals_one_process():
+    from pipeline.executors import LocalExecutor
+
+    one = RunContext()
+    docs_one = run(_mixed_outlets(), CleanConfig(), one)
+    with LocalExecutor(2) as executor:
+        two = RunContext(workers=2, executor=executor)
+        docs_two = run(_mixed_outlets(), CleanConfig(), two)
+    assert [[(p.status, p.reason) for p in d.paragraphs] for d in docs_two] == \
+        [[(p.status, p.reason) for p in d.paragraphs] for d in docs_one]
+    assert two.artifacts == one.artifacts and two.stage_stats == one.stage_stats
+    # The partitioned path did remove what the single process removes, and kept the earlier mark.
+    assert docs_two[5].paragraphs[0].reason == "exact"
+    assert {p.reason for d in docs_two[40:52] for p in d.paragraphs if not p.kept} == {"rule:newsletter"}
+
+
+def test_partitions_keep_each_source_whole_and_balance_sizes():
+    from pipeline.clean import partitions
+
+    docs = _mixed_outlets()
+    groups = partitions(docs, 4)
+    assert sorted(i for g in groups for i in g) == list(range(len(docs)))
+    source_group = {}
+    for n, g in enumerate(groups):
+        for i in g:
+            assert source_group.setdefault(docs[i].source, n) == n
+    assert len(groups) == 3  # three sources: at most one group each
