@@ -158,10 +158,18 @@ def open_lines(path: Path):
 _MOJIBAKE_MARKS = ("Ã", "Â", "â€", "Ð", "Ñ", "Ø", "Ù", "ï»¿")
 
 
+def has_mojibake_marks(text: str) -> bool:
+    """Whether text holds one of _MOJIBAKE_MARKS (a loop, not any(genexpr): it runs per paragraph)."""
+    for mark in _MOJIBAKE_MARKS:
+        if mark in text:
+            return True
+    return False
+
+
 def repair_mojibake(text: str) -> str:
     """Undo UTF-8 read as Windows-1252/Latin-1 ("cafÃ©" -> "café"), via ftfy.fix_encoding, which
     changes text only when the repaired form is clearly better (real "Ã" in Portuguese stays)."""
-    if not any(mark in text for mark in _MOJIBAKE_MARKS):
+    if not has_mojibake_marks(text):
         return text
     from ftfy import fix_encoding
 

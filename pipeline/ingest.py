@@ -20,8 +20,8 @@ from typing import Any, Iterator
 
 from . import cache
 from .dates import normalise_date
-from .decode import (InputError, TruncatedInput, decode_text, open_lines, read_bytes, repair_mojibake,
-                     strip_compression)
+from .decode import (InputError, TruncatedInput, decode_text, has_mojibake_marks, open_lines,
+                     read_bytes, repair_mojibake, strip_compression)
 from .model import Document, Quarantine, RunContext
 from .textfile import parse_text_article, split_paragraphs, split_title
 
@@ -268,7 +268,10 @@ def read_one(job: tuple[Path, str, IngestConfig]) -> tuple[list[Document], list[
 def repair_document(doc: Document) -> None:
     """Repair mojibake in the title and paragraphs; the count goes to meta."""
     repaired = 0
-    for p in doc.paragraphs:
+    # One scan of the whole text finds no mark in most documents (a mark holds no newline, so
+    # it cannot span two paragraphs here): then no paragraph needs looking at.
+    whole = "\n".join([p.text for p in doc.paragraphs])
+    for p in doc.paragraphs if has_mojibake_marks(whole) else ():
         fixed = repair_mojibake(p.text)
         if fixed != p.text:
             p.text, repaired = fixed, repaired + 1

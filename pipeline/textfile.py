@@ -42,9 +42,15 @@ def is_wrapped_prose(lines: list[str]) -> bool:
 def split_paragraphs(text: str) -> list[str]:
     """Paragraphs of a text: its non-empty lines, except that a blank-line block of wrapped prose
     is one paragraph (its lines joined with single spaces). Each paragraph is stripped."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    blocks = _BLOCK_SPLIT.split(text)
+    if "\n" not in "".join(blocks):
+        # One line per block (the usual layout): each non-empty line is a paragraph. Same result
+        # as the general loop below, without its per-block Python work.
+        return [line for block in blocks if (line := block.strip())]
     paragraphs: list[str] = []
-    for block in _BLOCK_SPLIT.split(text):
+    for block in blocks:
         lines = [line.strip() for line in block.split("\n")]
         lines = [line for line in lines if line]
         if is_wrapped_prose(lines):

@@ -87,3 +87,16 @@ def test_real_text_is_left_alone():
 
     for text in ("ÑANDÚ is a bird; Ørsted is a company.", "Müller – “quoted” café", "plain"):
         assert repair_mojibake(text) == text
+
+
+def test_repair_document_scans_the_whole_text_once():
+    from pipeline.ingest import repair_document
+    from pipeline.model import Document
+
+    doc = Document.from_texts("d", ["clean \u2019 text", "the cafÃ© owner", "more"], title="cafÃ©")
+    repair_document(doc)
+    assert [p.text for p in doc.paragraphs] == ["clean \u2019 text", "the café owner", "more"]
+    assert doc.title == "café" and doc.meta == {"mojibake_repaired": 1}
+    clean = Document.from_texts("c", ["no marks", "at all"])
+    repair_document(clean)
+    assert clean.meta == {}

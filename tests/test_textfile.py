@@ -53,3 +53,11 @@ def test_seed_headline_becomes_title_and_sentence_does_not():
     assert title is None and section is None
     assert paragraphs[0].startswith("Russian President Vladimir Putin on Friday")
     assert "Ukraine denies encirclement claims" in paragraphs
+
+
+def test_one_line_blocks_match_the_general_path():
+    # Blocks of one line each take a shortcut; it must give what the per-block loop gives.
+    text = " a \n\n\u00a0\n\nb\u2019s  \n \t\nc\n\n\n\nd"
+    assert split_paragraphs(text) == ["a", "b\u2019s", "c", "d"]
+    # One block of two lines anywhere sends the whole text through the general path.
+    assert split_paragraphs(text + "\n\ne\nf") == ["a", "b\u2019s", "c", "d", "e", "f"]
