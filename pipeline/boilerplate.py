@@ -29,23 +29,23 @@ from functools import lru_cache
 from typing import Any, NamedTuple
 
 from .boilerplate_regex import Matcher
+from .boilerplate_region import (  # noqa: F401  (re-exported: the region is part of this API)
+    THREAD_SHAPES,
+    RegionParams,
+    _discount_repeats,
+    _discount_threads,
+    _mark_page_repeats,
+    article_runs,
+    best_region,
+    comment_threads,
+    ends_like_sentence,
+    is_page_like,
+    prose_weight,
+    word_count,
+)
 
-_WORD = re.compile(r"\w+")
-# A line ends like a sentence when its last character, after closing quotes and brackets, is
+
 # terminal punctuation (Latin, Cyrillic, CJK), or when it ends with a closing quote.
-_TERMINAL_CHARS = ".!?…。！？:;"
-_CLOSERS = "\"'”’»)]"
-
-
-def ends_like_sentence(folded: str) -> bool:
-    """Terminal punctuation at the end of a folded line (a string check: a regex search for `$`
-    scanned the whole line and cost 4 s on allsides)."""
-    if folded and folded[-1] in "\"”»":
-        return True
-    core = folded.rstrip(_CLOSERS)
-    return bool(core) and core[-1] in _TERMINAL_CHARS
-
-
 def fold(text: str) -> str:
     """Whitespace collapsed and stripped. Already-folded text (no whitespace but single inner
     spaces: all other whitespace is unprintable) is returned as is, without a split and join."""
@@ -59,25 +59,13 @@ def normalise_line(text: str) -> str:
     return fold(text).lower()
 
 
-def word_count(text: str) -> int:
-    """Words as the benchmark counts them (`\\w+`), with unspaced scripts (Chinese, Japanese)
-    counted as one word per three characters, so a CJK sentence is not a single 'word'."""
-    if len(text) > 400 and text.isascii():
-        return len(text.split())  # long prose: the exact count does not change any decision
-    if text.isascii():
-        return len(_WORD.findall(text))  # the long-word rule below is for non-ASCII scripts only
-    n = 0
-    for w in _WORD.findall(text):
-        n += max(1, len(w) // 3) if len(w) > 12 and not w.isascii() else 1
-    return n
-
-
 @dataclass(frozen=True)
 class Rule:
     name: str
     kind: str  # "remove" or "barrier"
     pattern: re.Pattern[str]
     page: bool = False  # printed by whole web pages, not inside extracted article bodies
+    pages_only: bool = False  # removed on page-like documents only (captions, inline teasers)
 
 
 def compile_rules(data: dict[str, Any] | None) -> list[Rule]:
@@ -96,7 +84,10 @@ def compile_rules(data: dict[str, Any] | None) -> list[Rule]:
         page = item.get("page", False)
         if not isinstance(page, bool):
             raise ValueError(f"rules[{i}] ({item['name']}): page must be true or false")
-        rules.append(Rule(str(item["name"]), kind, pattern, page))
+        scope = item.get("scope", "all")
+        if scope not in ("all", "pages"):
+            raise ValueError(f"rules[{i}] ({item['name']}): scope must be all or pages")
+        rules.append(Rule(str(item["name"]), kind, pattern, page, scope == "pages"))
     return rules
 
 
@@ -153,92 +144,6 @@ def line_shape(line: str) -> str | None:
     return None if i is None else SHAPES[i]
 
 
-@dataclass(frozen=True)
-class RegionParams:
-    """How the article region of a page is found (defaults measured, see docs/boilerplate.md)."""
-
-    min_words: int = 6  # a line ending like a sentence with at least this many words is prose
-    long_words: int = 20  # a line this long is prose even without terminal punctuation
-    short_penalty: float = 10.0  # cost of one short line inside the region
-    short_word_cost: float = 1.0  # plus this per word of the short line
-    chrome_penalty: float = 30.0  # cost of a line whose shape says page chrome
-    barrier_penalty: float = 50.0  # cost of a barrier line (inf: the region never crosses one)
-    zone_min_lines: int = 4  # a header/footer zone is cut only when it holds this many lines
-    page_min_short_share: float = 0.5  # region logic only on page-like documents (see is_page_like)
-    page_min_lines: int = 30  # ... that have at least this many non-empty lines
-    page_min_chrome: int = 2  # ... and at least this many lines only whole pages print
-    join_ratio: float = 0.5  # a run outside the region with >= this share of its sum joins it ...
-    join_gap: int = 15  # ... when at most this many non-empty lines lie between (0: never)
-    dup_share: float = 0.8  # a kept line whose 4-grams are this covered by earlier kept lines ...
-    dup_min_words: int = 8  # ... and has at least this many words is a repeat within the page
-
-
-def prose_weight(line: str, shape: str | None, is_barrier: bool, p: RegionParams) -> float:
-    """Positive for lines that read like article prose, negative for everything else."""
-    if is_barrier:
-        return -p.barrier_penalty
-    n = word_count(line)
-    if n == 0:
-        return 0.0
-    if shape is not None:
-        return -p.chrome_penalty
-    if n >= p.long_words or (n >= p.min_words and ends_like_sentence(line)):
-        # Numbers are not prose: a contact notice full of phone numbers and opening hours must
-        # not outweigh a short article (scaled by the share of tokens that are not all digits).
-        toks = _WORD.findall(line)
-        digits = sum(1 for t in toks if t.isdigit())
-        return float(n) * (1.0 - digits / len(toks)) if toks else float(n)
-    return -p.short_penalty - p.short_word_cost * n
-
-
-def best_region(weights: Sequence[float]) -> tuple[int, int] | None:
-    """Half-open [start, end) of the maximum-sum run of lines (Kadane), or None if none is positive.
-    Ties keep the earliest run, so the result depends only on the weights."""
-    return _best_run(weights, 0, len(weights))[0]
-
-
-def _best_run(weights: Sequence[float], lo: int, hi: int) -> tuple[tuple[int, int] | None, float]:
-    """The maximum-sum run within [lo, hi) and its sum (earliest on ties)."""
-    best_sum, best = 0.0, None
-    cur, start = 0.0, lo
-    for i in range(lo, hi):
-        if cur <= 0.0:
-            cur, start = 0.0, i
-        cur += weights[i]
-        if cur > best_sum:
-            best_sum, best = cur, (start, i + 1)
-    return best, best_sum
-
-
-def article_runs(weights: Sequence[float], live: Sequence[bool],
-                 p: RegionParams) -> list[tuple[int, int]]:
-    """The article as one or more runs, in order: the best run, joined by the best run on either
-    side of it while that run sums to >= `join_ratio` of the best and at most `join_gap` non-empty
-    lines separate them. A widget of teasers ("Most read") that splits an article in two then
-    costs the widget only, not the smaller half of the article. Empty when no run is positive."""
-    first, best_sum = _best_run(weights, 0, len(weights))
-    if first is None:
-        return []
-    runs = [first]
-    if p.join_gap <= 0:
-        return runs
-    grown = True
-    while grown:
-        grown = False
-        start, end = runs[0][0], runs[-1][1]
-        left, s = _best_run(weights, 0, start)
-        if left and s >= p.join_ratio * best_sum and sum(live[left[1]:start]) <= p.join_gap:
-            runs.insert(0, left)
-            grown = True
-        right, s = _best_run(weights, end, len(weights))
-        if right and s >= p.join_ratio * best_sum and sum(live[end:right[0]]) <= p.join_gap:
-            runs.append(right)
-            grown = True
-    return runs
-
-
-# Every rule and shape describes a short line (the longest, a cookie notice, stays under ~500
-# characters): longer lines are prose and skip the pattern checks, which keeps the stage fast.
 MAX_PATTERN_CHARS = 600
 
 
@@ -258,11 +163,25 @@ class LineTable:
     the same facts. Pure given (rules, max_words); the cache only saves time."""
 
     def __init__(self, rules: Sequence[Rule], max_words: int = 40):
-        self.rules = list(rules)
+        # Rules for pages only (captions, inline teasers) are matched only for the lines of
+        # documents that may be pages (`page_rule`): on allsides that is almost no line.
+        self.rules = [r for r in rules if not r.pages_only]
+        self.page_rules = [r for r in rules if r.pages_only]
         self.max_words = max_words
         # Rules and shapes in one matcher: one pass says "nothing" for almost every line.
         self._all = Matcher([r.pattern for r in self.rules] + list(_SHAPES_RX))
+        self._pages = Matcher([r.pattern for r in self.page_rules])
         self._cache: dict[str, LineFacts] = {}
+        self._page_cache: dict[str, Rule | None] = {}
+
+    def page_rule(self, folded: str) -> Rule | None:
+        """The first `scope: pages` rule that matches a folded line, or None."""
+        if not self.page_rules or len(folded) > MAX_PATTERN_CHARS:
+            return None
+        if folded not in self._page_cache:
+            i = self._pages.first(folded)
+            self._page_cache[folded] = None if i is None else self.page_rules[i]
+        return self._page_cache[folded]
 
     def facts(self, text: str) -> LineFacts:
         f = self._cache.get(text)
@@ -328,12 +247,20 @@ def classify_lines(
         return reasons
     weights = [0.0 if f is None else prose_weight(f.folded, f.shape,
                                                   f.rule is not None and f.rule.kind == "barrier",
-                                                  params) for f in facts]
+                                                  params, f.rule is not None and f.rule.page)
+               for f in facts]
     live = [f is not None for f in facts]
     if not is_page_like(weights, live, params):
         return reasons
     for i in page_only:
         reasons[i] = f"shape:{facts[i].shape}"  # type: ignore[union-attr]
+    for i, f in enumerate(facts):
+        if f is not None and reasons[i] is None:
+            r = table.page_rule(f.folded)
+            if r is not None:
+                reasons[i] = f"rule:{r.name}"
+    _discount_repeats(facts, weights, params)
+    _discount_threads(facts, weights, params)
     runs = article_runs(weights, live, params)
     if not runs:
         return reasons
@@ -347,39 +274,6 @@ def classify_lines(
                     reasons[i] = name
     _mark_page_repeats(facts, reasons, params)
     return reasons
-
-
-def _mark_page_repeats(facts: Sequence[LineFacts | None], reasons: list[str | None],
-                       p: RegionParams) -> None:
-    """On a page, a kept line of >= `dup_min_words` words whose word 4-grams are mostly
-    (`dup_share`) in earlier kept lines is a second copy ("repeated_in_page"): pages print the
-    article again as a summary, a meta description or a print version, and teasers repeat its lead.
-    Language-independent; allowlisted lines (facts None) are never marked."""
-    if p.dup_share <= 0.0:
-        return
-    seen: set[tuple[str, ...]] = set()
-    for i, f in enumerate(facts):
-        if f is None or reasons[i] is not None:
-            continue
-        toks = _WORD.findall(f.folded.lower())
-        if len(toks) < p.dup_min_words:
-            continue
-        grams = {tuple(toks[k:k + 4]) for k in range(len(toks) - 3)}
-        if len(grams & seen) >= p.dup_share * len(grams):
-            reasons[i] = "repeated_in_page"
-        else:
-            seen |= grams
-
-
-def is_page_like(weights: Sequence[float], live: Sequence[bool], p: RegionParams) -> bool:
-    """A whole web page (navigation, menus, footer) rather than an extracted article: long, and
-    at least half of its lines short. Measured: benchmark full pages median 0.86 short, 5th
-    percentile 0.59; allsides articles median 0.08, 99th percentile 0.48. The caller has also
-    required `page_min_chrome` lines that only whole pages print, which is what keeps long
-    short-lined extracted articles (transcripts, result lists) out: see classify_lines."""
-    n_live = sum(live)
-    short = sum(1 for w, ok in zip(weights, live) if ok and w < 0)
-    return n_live >= p.page_min_lines and short / n_live >= p.page_min_short_share
 
 
 def count_lines(docs_lines: Iterable[Sequence[str]], max_words: int) -> tuple[Counter[str], int]:

@@ -82,6 +82,12 @@ class CleanConfig:
     # a meta description, truncated teasers of the lead). 0 = off. Tuned on half a: 0.5-0.9 x 4/8.
     region_dup_share: float = 0.8
     region_dup_min_words: int = 8
+    # A comment thread: >= region_thread_min_marks comment markers ("Jane on May 3 said:", "Reply")
+    # or vote counters, each within region_thread_gap non-empty lines of the previous. Its prose
+    # weighs 0 in the region, so a long discussion under a short post does not win the page
+    # (0 = off). 4 / 15: gaps 8/12/16/20/30 x 3/4 marks measured, see docs/boilerplate.md.
+    region_thread_min_marks: int = 4
+    region_thread_gap: int = 15
     # Learn the lines each source repeats over the run and remove them.
     learn_repeated: bool = True
     # A line is learned when it occurs in at least max(min_docs, min_share * source docs)
@@ -110,7 +116,8 @@ class CleanConfig:
                 raise ValueError(f"{name}: must be at least 1")
         for name in ("region_short_penalty", "region_short_word_cost", "region_chrome_penalty",
                      "region_barrier_penalty", "region_join_ratio", "region_join_gap",
-                     "region_dup_share", "region_dup_min_words"):
+                     "region_dup_share", "region_dup_min_words", "region_thread_min_marks",
+                     "region_thread_gap"):
             if getattr(self, name) < 0:
                 raise ValueError(f"{name}: must be >= 0")
         if self.region_page_min_chrome < 0:
@@ -157,6 +164,8 @@ class CleanConfig:
             join_gap=self.region_join_gap,
             dup_share=self.region_dup_share,
             dup_min_words=self.region_dup_min_words,
+            thread_min_marks=self.region_thread_min_marks,
+            thread_gap=self.region_thread_gap,
         )
 
 

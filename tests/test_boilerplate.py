@@ -170,11 +170,18 @@ def test_teaser_widget_inside_an_article_is_cut_and_both_halves_kept():
 
 def test_article_printed_twice_on_a_page_is_kept_once():
     summary = " ".join([GERMAN[1], GERMAN[2], GERMAN[4]])
-    lines = _page(GERMAN + ["Zusammenfassung", summary])
+    # A copy of the lead inside the article region (prose follows it): marked as the repeat.
+    lead = GERMAN[1] + " " + GERMAN[2]
+    lines = _page(GERMAN[:3] + [lead] + GERMAN[3:])
     reasons = bp.classify_lines(lines, RULES)
-    assert reasons[lines.index(summary)] == "repeated_in_page"
+    assert reasons[lines.index(lead)] == "repeated_in_page"
     kept = [t for t, r in zip(lines, reasons) if r is None]
     assert GERMAN[1:] == [t for t in kept if t in GERMAN[1:]]  # the first copy stays whole
+    # Printed after it: the copy weighs nothing, so the region ends before it and cuts it.
+    lines = _page(GERMAN + ["Zusammenfassung", summary])
+    reasons = bp.classify_lines(lines, RULES)
+    assert reasons[lines.index(summary)] == "zone:footer"
+    assert [t for t, r in zip(lines, reasons) if r is None][-4:] == GERMAN[1:]
     # Not a page (an extracted article quoting a sentence twice): never marked.
     assert bp.classify_lines([GERMAN[1], GERMAN[2], GERMAN[1]], RULES) == [None] * 3
 
@@ -185,3 +192,90 @@ def test_numbers_do_not_count_as_prose():
     hours = "Telefon 030 123 456 Fax 030 123 457 geöffnet 07 00 bis 14 00 und 15 00 bis 18 00 Uhr."
     assert bp.prose_weight(words, None, False, p) == bp.word_count(words)
     assert 0 < bp.prose_weight(hours, None, False, p) < bp.word_count(hours) / 2
+
+
+# A short blog post under a long comment thread: the thread holds more prose than the post.
+POST = [
+    ("Our goal with hosting quarterly open threads is to give blog readers an opportunity to "
+     "publicly raise comments or questions about our research in a space that is dedicated to it."),
+    "You can view our previous open thread here, and we will answer every question below.",
+]
+THREAD = []
+for _name, _day in (("Milan Griffes", 12), ("Catherine", 13), ("Alex", 17), ("Gary M", 17),
+                    ("Olivia", 19), ("Mohammad", 29)):
+    THREAD += [
+        f"{_name} on September {_day}, 2018 at 4:47 pm said:",
+        ("I skimmed your latest report, and I did not see any analysis of the trade-off between "
+         "giving now and investing the money to give more in the future, which seems important."),
+        ("In particular, research is still improving quickly, so we might be able to give more "
+         "effectively in a few years; how do you weigh that against now."),
+    ]
+
+
+def test_comment_thread_does_not_win_the_region():
+    lines = _page(["Open thread", "September 10, 2018 | by Catherine"] + POST
+                  + ["Posted in Open thread | 10 Comments", "Comments"] + THREAD)
+    reasons = bp.classify_lines(lines, RULES)
+    kept = [t for t, r in zip(lines, reasons) if r is None]
+    assert kept == POST
+    assert bp.comment_threads([bp.LineTable(RULES).facts(t) for t in lines], bp.RegionParams())
+    # Without the thread signal the discussion outweighs its "Comments" header and is kept.
+    off = bp.RegionParams(thread_min_marks=0)
+    kept_off = [t for t, r in zip(lines, bp.classify_lines(lines, RULES, params=off)) if r is None]
+    assert THREAD[1] in kept_off and THREAD[-1] in kept_off
+
+
+def test_page_rules_weigh_as_chrome_and_tag_clouds_as_nothing():
+    p = bp.RegionParams()
+    cookie = ("This website uses cookies to improve your experience while you navigate through "
+              "the website. Out of these cookies, the cookies that are categorized as necessary "
+              "are stored on your browser as they are essential for the working of the website.")
+    assert bp.prose_weight(cookie, None, False, p) > 0
+    assert bp.prose_weight(cookie, None, False, p, page_rule=True) == -p.chrome_penalty
+    tags = ("adote um amigo agua alerta ambiente amizade atendimento atirador bem-estar biblioteca "
+            "caminhada campanha capacitacao carnaval civil conselho cultura defesa economia")
+    prose = ("A equipe do Serviço de Atendimento Domiciliar registrou nesta manhã o arrombamento "
+             "de dois dos cinco automóveis da unidade, segundo a prefeitura")
+    assert bp.word_count(tags) >= p.long_words and bp.prose_weight(tags, None, False, p) == 0.0
+    assert bp.prose_weight(prose, None, False, p) == bp.word_count(prose)  # a comma: prose
+    # On a page, a cookie notice after a short review no longer outweighs it.
+    review = GERMAN[1:3]
+    notice = [cookie, "Necessary Always Enabled", "Non-necessary", cookie.replace("Out of", "Of")]
+    lines = _page(review) + notice
+    kept = [t for t, r in zip(lines, bp.classify_lines(lines, RULES)) if r is None]
+    assert kept == review
+
+
+CAPTION = ("Vicente Aguiar loads trims into his truck outside a store in Hialeah, Fla. "
+           "(AP Photo/Alan Diaz, File)")
+TEASER = "Read more: Alibaba poised to launch record-breaking $13.4bn Hong Kong listing"
+
+
+def test_captions_and_inline_teasers_are_cut_on_pages_only():
+    body = [GERMAN[1], CAPTION, GERMAN[2], TEASER, GERMAN[4]]
+    lines = _page(body)
+    reasons = dict(zip(lines, bp.classify_lines(lines, RULES)))
+    assert reasons[CAPTION] == "rule:caption" and reasons[TEASER] == "rule:related_link"
+    assert all(reasons[t] is None for t in GERMAN[1:3])
+    for line in ("Image caption Assange gestures after he was arrested in London",
+                 "President Trump at the Club. Credit... Anna Moneymaker/The New York Times",
+                 "FILE PHOTO: Traders work on the floor of the exchange. REUTERS/Brendan McDermid",
+                 "Lakers vs Nets: NBA make final decision on game amid China turmoil [ VIDEO]"):
+        table = bp.LineTable(RULES)
+        assert table.page_rule(bp.fold(line)) is not None, line
+    # Prose that mentions a photo, or an acronym in brackets, is not a caption.
+    table = bp.LineTable(RULES)
+    for line in ("Das Thema wird seit Jahren diskutiert: Die elektronische Patientenakte (ePA)",
+                 "The photo: a man on a bench, which the agency said was taken in May.",
+                 "Reuters reported that the deal was signed on Monday after months of talks"):
+        assert table.page_rule(bp.fold(line)) is None, line
+    # An extracted article (not a page) keeps its captions and "Read more:" lines.
+    article = ["Senate passes budget"] + body
+    assert bp.classify_lines(article, RULES) == [None] * len(article)
+
+
+def test_rule_scope_is_validated():
+    rules = bp.compile_rules({"rules": [{"name": "c", "pattern": "x", "scope": "pages"}]})
+    assert rules[0].pages_only
+    with pytest.raises(ValueError, match="scope"):
+        bp.compile_rules({"rules": [{"name": "c", "pattern": "x", "scope": "page"}]})
