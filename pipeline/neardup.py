@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .neardup_hash import candidate_pairs, candidate_pairs_shuffled, fingerprint_all
-from .neardup_verify import Verifier
+from .neardup_decide import Plan, decide_all
 
 
 @dataclass(frozen=True)
@@ -150,8 +150,8 @@ def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig
     texts are in keeper order (texts[i] has priority over texts[j] when i < j); groups[i] is the
     document of texts[i]. within_group=False: never match paragraphs of the same document. The
     result is a pure function of (texts, groups, cfg, within_group); `workers` only overlaps the
-    fingerprinting chunks, the candidate pairing (by fingerprint range) and the batch of
-    verification shingle sets.
+    fingerprinting chunks and the candidate pairing (by fingerprint range) in threads, and
+    decides independent components in forked workers.
     """
     n = len(texts)
     groups = np.asarray(groups, dtype=np.int64)
@@ -194,50 +194,15 @@ def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig
     hopeful = top2 >= cfg.candidate_min_estimate * np.maximum(nfp, 1)
     keep = hopeful[b]
     a, b = a[keep], b[keep]
-    cand_start = np.searchsorted(b, np.arange(n + 1))
 
-    # Members of exact-repeat groups, in index order (only groups with >= 2 members).
+    # Decisions in keeper order, by connected component of the candidate and exact-repeat
+    # links (`neardup_decide`): forked workers or Ray tasks decide independent parts.
     multi = np.flatnonzero(~is_rep & long_enough)
-    members: dict[int, list[int]] = {}
-    for i in np.unique(rep[multi]).tolist():
-        members[i] = []
-    kept = np.ones(n, dtype=bool)
-    verifier = Verifier(texts, cfg, workers if mapper is None else 1)
     events = np.union1d(np.unique(b), multi)
     events = events[long_enough[events]]
-    # Shingle sets of everything the loop is likely to compare, built in one batch: the events
-    # (by their first occurrence) and the first max_candidates candidates of each.
-    rank = np.arange(len(b)) - cand_start[b]
-    verifier.prepare(np.r_[rep[events], a[rank < cfg.max_candidates]])
-    for i in events.tolist():
-        r = int(rep[i])
-        g = groups[i]
-        if r != i:
-            # An exact repeat: the first kept copy outside this document (or inside it, when
-            # allowed) covers it.
-            for m in [r, *members[r]]:
-                if m < i and kept[m] and (within_group or groups[m] != g):
-                    dup_of[i], sim[i] = m, 1.0
-                    break
-        if dup_of[i] < 0:
-            cands: list[int] = []
-            for c in a[cand_start[r]:cand_start[r + 1]].tolist():
-                # A candidate that was removed may have a kept exact copy that covers instead.
-                for m in [c, *members.get(c, ())]:
-                    if m < i and kept[m] and (within_group or groups[m] != g):
-                        if m not in cands:
-                            cands.append(m)
-                        break
-                if len(cands) >= cfg.max_candidates:
-                    break
-            if cands:
-                hit = verifier.covered_by(i, cands, rep)
-                if hit is not None:
-                    dup_of[i], sim[i] = hit
-        if dup_of[i] >= 0:
-            kept[i] = False
-        elif r in members and r != i:
-            members[r].append(i)
+    plan = Plan(texts, groups, rep, a, b, events, np.unique(rep[multi]), cfg,
+                within_group)
+    dup_of, sim = decide_all(plan, workers, mapper)
 
     cluster = np.full(n, -1, dtype=np.int64)
     dups = np.flatnonzero(dup_of >= 0)

@@ -70,7 +70,11 @@ def test_sigkill_never_damages_the_previous_output(tmp_path: Path):
         # Killed after the swap, the new output is complete: either whole output, never a mix.
         if out.exists():
             now = _digest(out)
-            assert now in (previous, expected), f"output damaged by a kill at {fraction:.0%}"
+            assert now in (previous, expected), (
+                f"output damaged by a kill at {fraction:.0%}: differs from the previous output in "
+                f"{sorted(k for k in now.keys() | previous.keys() if now.get(k) != previous.get(k))[:8]}, "
+                f"from the new one in "
+                f"{sorted(k for k in now.keys() | expected.keys() if now.get(k) != expected.get(k))[:8]}")
             previous = now
 
     subprocess.run([*_cmd(raw_new, out), "--force"], cwd=ROOT, check=True)

@@ -45,3 +45,27 @@ def test_find_duplicates_with_a_mapper_gives_the_same_result():
     for field in ("dup_of", "cluster"):
         assert np.array_equal(getattr(local, field), getattr(mapped, field))
     assert np.array_equal(np.nan_to_num(local.similarity, nan=-1), np.nan_to_num(mapped.similarity, nan=-1))
+
+
+def test_decisions_split_by_component_equal_one_pass():
+    # workers=2 decides parts in forked workers; the mapper path ships each part as a task.
+    texts = _paragraphs()
+    groups = np.arange(len(texts)) // 10
+    one = find_duplicates(texts, groups, NearDupConfig())
+    forked = find_duplicates(texts, groups, NearDupConfig(), workers=2)
+    assert (one.dup_of >= 0).sum() > 40
+    for got in (forked,):
+        assert np.array_equal(one.dup_of, got.dup_of)
+        assert np.array_equal(np.nan_to_num(one.similarity, nan=-1), np.nan_to_num(got.similarity, nan=-1))
+
+
+def test_components_and_parts_keep_linked_paragraphs_together():
+    from pipeline.neardup_decide import components
+
+    # Two chains (0-3-5, 1-4) and loners: labels are each component's smallest member.
+    label = components(7, np.array([3, 1, 5]), np.array([0, 4, 3]))
+    assert label.tolist() == [0, 1, 2, 0, 1, 0, 6]
+    # A long chain needs several rounds of propagation.
+    n = 1000
+    chain = components(n, np.arange(1, n), np.arange(n - 1))
+    assert (chain == 0).all()

@@ -1,0 +1,190 @@
+"""The keep / remove decisions of the near-duplicate detector, split by connected component.
+
+A decision for paragraph i reads only the kept state of paragraphs linked to it: its candidates,
+its exact copies, and their exact copies. So the graph whose edges are the candidate pairs and
+the exact-repeat links falls apart into components whose decisions are independent: each is
+made in keeper order on its own, and together they are the decisions of one pass over all
+paragraphs. Components are grouped into balanced parts; a part is a self-contained job (its
+texts, candidates and copies, renumbered in keeper order) that a forked worker or a Ray task
+decides, so no single process has to walk every decision of a large corpus.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from .neardup_verify import Verifier
+
+if TYPE_CHECKING:
+    from .neardup import NearDupConfig
+
+
+def components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """label[i] = the smallest index in i's connected component of the graph with edges (u, v)
+    (vectorised min-label propagation with pointer jumping)."""
+    label = np.arange(n, dtype=np.int64)
+    if not len(u):
+        return label
+    while True:
+        m = np.minimum(label[u], label[v])
+        new = label.copy()
+        np.minimum.at(new, u, m)
+        np.minimum.at(new, v, m)
+        new = new[new]
+        if np.array_equal(new, label):
+            return label
+        label = new
+
+
+@dataclass
+class Job:
+    """One part of the decisions, in its own index space 0..len(nodes)-1 (keeper order kept).
+    nodes: the global index of each local paragraph; events: local indices to decide, in order;
+    cand_a/cand_start: CSR of each local paragraph's candidates, best first."""
+
+    nodes: np.ndarray
+    texts: list[str]
+    groups: np.ndarray
+    rep: np.ndarray
+    cand_a: np.ndarray
+    cand_start: np.ndarray
+    events: np.ndarray
+    member_roots: np.ndarray
+    cfg: NearDupConfig
+    within_group: bool
+
+
+def decide(job: Job, workers: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(global indices of the removed paragraphs, global index of the kept paragraph that covers
+    each, containment) for one job."""
+    cfg, rep, groups, a, cand_start = job.cfg, job.rep, job.groups, job.cand_a, job.cand_start
+    n = len(job.nodes)
+    dup_of = np.full(n, -1, dtype=np.int64)
+    sim = np.full(n, np.nan, dtype=np.float64)
+    kept = np.ones(n, dtype=bool)
+    members: dict[int, list[int]] = {int(r): [] for r in job.member_roots}
+    verifier = Verifier(job.texts, cfg, workers)
+    # Shingle sets of everything the loop is likely to compare, built in one batch: the events
+    # (by their first occurrence) and the first max_candidates candidates of each.
+    row = np.repeat(np.arange(n), np.diff(cand_start))
+    rank = np.arange(len(a)) - cand_start[row]
+    verifier.prepare(np.r_[rep[job.events], a[rank < cfg.max_candidates]])
+    for i in job.events.tolist():
+        r = int(rep[i])
+        g = groups[i]
+        if r != i:
+            # An exact repeat: the first kept copy outside this document (or inside it, when
+            # allowed) covers it.
+            for m in [r, *members[r]]:
+                if m < i and kept[m] and (job.within_group or groups[m] != g):
+                    dup_of[i], sim[i] = m, 1.0
+                    break
+        if dup_of[i] < 0:
+            cands: list[int] = []
+            for c in a[cand_start[r]:cand_start[r + 1]].tolist():
+                # A candidate that was removed may have a kept exact copy that covers instead.
+                for m in [c, *members.get(c, ())]:
+                    if m < i and kept[m] and (job.within_group or groups[m] != g):
+                        if m not in cands:
+                            cands.append(m)
+                        break
+                if len(cands) >= cfg.max_candidates:
+                    break
+            if cands:
+                hit = verifier.covered_by(i, cands, rep)
+                if hit is not None:
+                    dup_of[i], sim[i] = hit
+        if dup_of[i] >= 0:
+            kept[i] = False
+        elif r in members and r != i:
+            members[r].append(i)
+    removed = np.flatnonzero(dup_of >= 0)
+    return job.nodes[removed], job.nodes[dup_of[removed]], sim[removed]
+
+
+@dataclass
+class Plan:
+    """Everything the decisions need, over all paragraphs (global indices, keeper order)."""
+
+    texts: Sequence[str]
+    groups: np.ndarray
+    rep: np.ndarray
+    cand_a: np.ndarray  # candidate pairs (earlier, later), sorted by the later paragraph
+    cand_b: np.ndarray  # (its first occurrence), then best candidate first
+    events: np.ndarray  # the paragraphs to decide, ascending
+    member_roots: np.ndarray  # first occurrences of texts that repeat exactly
+    cfg: NearDupConfig
+    within_group: bool
+
+    def parts(self, n_parts: int) -> list[np.ndarray]:
+        """The paragraphs of each part (sorted): whole components, balanced by their number of
+        events, largest first onto the lightest part (ties by smallest member)."""
+        n = len(self.texts)
+        copies = np.flatnonzero(self.rep != np.arange(n))
+        u = np.r_[self.cand_a, copies]
+        v = np.r_[self.cand_b, self.rep[copies]]
+        label = components(n, u, v)
+        if not len(self.events):
+            return []
+        roots, weight = np.unique(label[self.events], return_counts=True)
+        load = np.zeros(max(1, n_parts), dtype=np.int64)
+        part_of_root = np.empty(len(roots), dtype=np.int64)
+        for j in np.lexsort((roots, -weight)).tolist():
+            p = int(load.argmin())
+            part_of_root[j] = p
+            load[p] += weight[j]
+        # Every paragraph in a component with events: the events, their candidates and copies.
+        involved = np.flatnonzero(np.isin(label, roots))
+        part = part_of_root[np.searchsorted(roots, label[involved])]
+        order = np.argsort(part, kind="stable")
+        cuts = np.searchsorted(part[order], np.arange(len(load) + 1))
+        return [involved[order[cuts[p]:cuts[p + 1]]] for p in range(len(load))
+                if cuts[p + 1] > cuts[p]]
+
+    def job(self, nodes: np.ndarray) -> Job:
+        """The self-contained job of one part (nodes sorted, closed under the links)."""
+        local = lambda g: np.searchsorted(nodes, g)  # noqa: E731 - monotone renumbering
+        keep = np.isin(self.cand_b, nodes)
+        a, b = local(self.cand_a[keep]), local(self.cand_b[keep])
+        start = np.searchsorted(b, np.arange(len(nodes) + 1))
+        events = self.events[np.isin(self.events, nodes)]
+        roots = self.member_roots[np.isin(self.member_roots, nodes)]
+        return Job(nodes, [self.texts[i] for i in nodes.tolist()], self.groups[nodes],
+                   local(self.rep[nodes]), a, start, local(events), local(roots), self.cfg,
+                   self.within_group)
+
+
+def _decide_job(job: Job):
+    return decide(job)
+
+
+def _decide_inherited(shared: tuple[Plan, list[np.ndarray]], part: int):
+    plan, parts = shared
+    return decide(plan.job(parts[part]))
+
+
+def decide_all(plan: Plan, workers: int = 1, mapper=None) -> tuple[np.ndarray, np.ndarray]:
+    """(dup_of, similarity) over all paragraphs: -1 / nan where kept. With a mapper (Ray), each
+    part is a task; with workers > 1, forked workers decide the parts; else one job."""
+    from .forkmap import fork_map
+
+    n = len(plan.texts)
+    dup_of = np.full(n, -1, dtype=np.int64)
+    sim = np.full(n, np.nan, dtype=np.float64)
+    if not len(plan.events):
+        return dup_of, sim
+    if mapper is not None:
+        parts = plan.parts(4 * max(1, workers))
+        results = mapper(_decide_job, [plan.job(p) for p in parts])
+    elif workers > 1:
+        parts = plan.parts(4 * workers)
+        results = fork_map(_decide_inherited, (plan, parts), len(parts), workers)
+    else:
+        results = [decide(plan.job(np.unique(np.r_[plan.events, plan.cand_a, plan.rep[plan.events]])))]
+    for removed, by, score in results:
+        dup_of[removed], sim[removed] = by, score
+    return dup_of, sim
