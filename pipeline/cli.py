@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     _config_args(run)
     run.add_argument("--raw", type=Path, default=Path("raw"), help="input folder (default: raw/)")
     run.add_argument("--out", type=Path, default=Path("processed"), help="output folder (default: processed/)")
-    run.add_argument("--workers", type=int, default=None, help="worker processes (default: run.workers)")
+    run.add_argument("--workers", type=int, default=None, help="worker processes, 0 = one per CPU core (default: run.workers, 0)")
     run.add_argument("--executor", choices=["local", "ray"], default=None,
                      help="where the parallel work runs (default: run.executor, local)")
     run.add_argument("--address", default=None, help="Ray cluster address (with --executor ray)")

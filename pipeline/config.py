@@ -31,7 +31,8 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class RunConfig:
     # How a run executes, never what it writes: outputs are identical for every value here.
-    workers: int = 1
+    # Processes for the parallel parts; 0: one per CPU core this process may use.
+    workers: int = 0
     # "local": this machine (a process pool when workers > 1); "ray": Ray tasks.
     executor: Literal["local", "ray"] = "local"
     # Ray cluster address ("auto", "ray://host:10001"); null starts a local Ray instance.
@@ -41,8 +42,8 @@ class RunConfig:
     cache: bool = True
 
     def __post_init__(self) -> None:
-        if self.workers < 1:
-            raise ValueError("workers: must be at least 1")
+        if self.workers < 0:
+            raise ValueError("workers: must be 0 (one per core) or a positive count")
 
 
 @dataclass(frozen=True)

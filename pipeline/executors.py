@@ -126,7 +126,7 @@ class RayExecutor(Executor):
             if address:
                 kwargs["address"] = address
             else:
-                kwargs["num_cpus"] = workers or os.cpu_count() or 1
+                kwargs["num_cpus"] = workers or cpu_count()
             # Workers import this package from the driver's environment (same venv on a node).
             ray.init(**kwargs)
             self._started = True
@@ -152,8 +152,18 @@ class RayExecutor(Executor):
             self._started = False
 
 
+def cpu_count() -> int:
+    """CPU cores this process may run on (its affinity mask, e.g. a container's share)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
+
+
 def make_executor(kind: str, workers: int, address: str | None = None) -> Executor:
+    """workers 0: one per core (locally), or every CPU of the cluster (Ray)."""
     if kind == "local":
+        workers = workers or cpu_count()
         return LocalExecutor(workers)
     if kind == "ray":
         return RayExecutor(address, workers)

@@ -13,7 +13,7 @@ def _write(tmp_path: Path, text: str) -> Path:
 
 
 def test_defaults_and_shipped_config_load():
-    assert load_config(None).run.workers == 1
+    assert load_config(None).run.workers == 0  # one per core
     cfg = load_config("configs/default.yaml")
     assert cfg.dedup.enabled and cfg.annotate.langdetect_seed == 0
 
@@ -24,7 +24,7 @@ def test_defaults_and_shipped_config_load():
         ("dedup:\n  nonsense: 1\n", "dedup.nonsense"),
         ("nosection: {}\n", "nosection"),
         ("run:\n  workers: two\n", "run.workers"),
-        ("run:\n  workers: 0\n", "run.workers"),
+        ("run:\n  workers: -2\n", "run.workers"),
         ("write:\n  zstd_level: 99\n", "write.zstd_level"),
         ("dedup:\n  source_priority: Reuters\n", "dedup.source_priority"),
         ("annotate:\n  language: 'yes'\n", "annotate.language"),
@@ -62,3 +62,12 @@ def test_validate_command(tmp_path, capsys):
     assert main(["validate", "--config", str(_write(tmp_path, "run:\n  workers: -1\n"))]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "run.workers" in err
+
+
+def test_zero_workers_means_one_per_core():
+    from pipeline.executors import cpu_count, make_executor
+
+    with make_executor("local", 0) as executor:
+        assert executor.workers == cpu_count() >= 1
+    with make_executor("local", 3) as executor:
+        assert executor.workers == 3
