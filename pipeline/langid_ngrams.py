@@ -30,7 +30,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .langid_tables import BMP, Tables
+from .langid_tables import BMP, ONE_GRAM, TWO_GRAM, UPPER, Tables
 
 # Set bits of a 3-bit mask, and NTH[mask, r] = length of the r-th emitted n-gram (1-based).
 POPCOUNT = np.array([bin(m).count("1") for m in range(8)], dtype=np.uint8)
@@ -41,6 +41,8 @@ for _m in range(8):
 
 BLOCK = 32  # characters per block of the two-level search in Batch.position
 _SPACE_RUN = re.compile("  +")
+# Reach of langdetect's e-mail pattern around its '@' (see _remove_mail).
+MAIL_BEFORE, MAIL_AFTER = 64, 510
 
 
 def prepare(text: str, max_chars: int) -> str:
@@ -52,11 +54,37 @@ def prepare(text: str, max_chars: int) -> str:
     if "http" in text:
         text = Detector.URL_RE.sub(" ", text)
     if "@" in text:
-        text = Detector.MAIL_RE.sub(" ", text)
+        text = _remove_mail(text, Detector.MAIL_RE)
     if any(mark in text for mark in NGram.DMARK_CLASS):
         text = NGram.normalize_vi(text)
     text = text[:max_chars]  # cut before the space collapse, as append does
     return _SPACE_RUN.sub(" ", text) if "  " in text else text
+
+
+def _remove_mail(text: str, mail_re: re.Pattern) -> str:
+    """mail_re.sub(" ", text), scanning only near the '@'s. langdetect's pattern
+    `[-_.0-9A-Za-z]{1,64}@[-_0-9A-Za-z]{1,255}[-_.0-9A-Za-z]{1,255}` has no anchor or lookaround,
+    so whether and how far it matches from a position depends only on the MAIL_REACH characters
+    that follow; every match holds exactly one '@' and lies within 64 characters before it and
+    510 after. So the matches are those of the regions around each '@' (merged where they
+    overlap), scanned left to right as sub does; the rest of the text (where the full scan costs
+    a failed attempt at every letter) cannot match."""
+    spans: list[list[int]] = []
+    at = text.find("@")
+    while at >= 0:
+        lo, hi = max(at - MAIL_BEFORE, 0), at + MAIL_AFTER + 1
+        if spans and lo <= spans[-1][1]:
+            spans[-1][1] = hi
+        else:
+            spans.append([lo, hi])
+        at = text.find("@", at + 1)
+    out, end = [], 0
+    for lo, hi in spans:
+        out.append(text[end:lo])
+        out.append(mail_re.sub(" ", text[lo:hi]))
+        end = hi
+    out.append(text[end:])
+    return "".join(out)
 
 
 def _codepoints(text: str) -> np.ndarray:
@@ -133,32 +161,36 @@ def extract(texts: Sequence[str], max_chars: int, T: Tables) -> Batch:
     cp = np.concatenate(parts, dtype=np.intp, casting="unsafe")
     starts = np.cumsum(lengths) - lengths  # position of each text's NUL
 
-    # Step 3. Alphabet ids of the normalised characters (the NUL normalises to ' ').
+    # Step 3. Alphabet ids of the normalised characters (the NUL normalises to ' ') and their
+    # flags (1-gram, upper case).
     if cp.max(initial=0) < BMP:
-        a = T.alpha_of_cp[cp].astype(np.intp)
-        up = T.upper_of_cp[cp]
-        m1 = T.has1_of_cp[cp]
+        a = T.alpha_of_cp[cp]
+        flags = T.flags_of_cp[cp]
     else:  # astral characters: normalised to themselves, in no profile
         bmp = cp < BMP
         safe = np.where(bmp, cp, 0)
-        a = np.where(bmp, T.alpha_of_cp[safe], 0).astype(np.intp)
-        m1 = T.has1_of_cp[safe] & bmp
-        up = T.upper_of_cp[safe]
+        a = np.where(bmp, T.alpha_of_cp[safe], 0)
+        flags = np.where(bmp, T.flags_of_cp[safe], 0).astype(np.uint8)
         astral = np.flatnonzero(~bmp)
-        up[astral] = [chr(c).isupper() for c in cp[astral].tolist()]
+        flags[astral] = [UPPER if chr(c).isupper() else 0 for c in cp[astral].tolist()]
     W = T.width
     # 2-gram s_{i-1}s_i and 3-gram s_{i-2}s_{i-1}s_i keys (position 0 is a NUL: nothing emitted).
     key2 = np.empty_like(a)
     key2[0] = T.space * W + a[0]
-    np.add(a[:-1] * W, a[1:], out=key2[1:])
-    pre = T.prefix3[key2]  # prefix id of s_{i-1}s_i, for the 3-gram ending at i+1
+    np.multiply(a[:-1], W, out=key2[1:])
+    key2[1:] += a[1:]
+    pair = T.pair[key2]  # TWO_GRAM, and 4 * the prefix id of s_{i-1}s_i for the 3-gram at i+1
     key3 = np.empty_like(a)
     key3[0] = 0
-    np.add(pre[:-1].astype(np.intp) * W, a[1:], out=key3[1:])
-    mask = m1.view(np.uint8) | (T.has2[key2].view(np.uint8) << 1)
+    np.right_shift(pair[:-1], 2, out=key3[1:], casting="unsafe")
+    key3[1:] *= W
+    key3[1:] += a[1:]
+    mask = flags & ONE_GRAM
+    mask |= (pair & TWO_GRAM).astype(np.uint8)
     mask |= T.member3[key3].view(np.uint8) << 2
     mask[starts] = 0  # the separators
-    mask[1:] *= ~(up[1:] & up[:-1])  # capitalword: two capitals in a row emit nothing
+    # capitalword: two capitals in a row emit nothing
+    mask[1:][(flags[1:] & flags[:-1]) >= UPPER] = 0
     cum = np.cumsum(POPCOUNT[mask], dtype=np.int32 if mask.size < 1 << 29 else np.int64)
     # Texts are contiguous and each starts with its NUL, which emits nothing.
     offset = cum[starts]

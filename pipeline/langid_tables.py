@@ -25,10 +25,12 @@ import json
 import os
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import compress
 
 import numpy as np
 
 BMP = 0x10000
+ONE_GRAM, TWO_GRAM, UPPER = 1, 2, 8  # bits of flags_of_cp and pair
 
 
 @dataclass(frozen=True)
@@ -38,56 +40,85 @@ class Tables:
     P: np.ndarray  # (rows + 1, n_langs) float64: langdetect's word_lang_prob_map, then zeros
     # Per BMP code point; astral ones (normalised to themselves, in no profile) have id 0 and
     # their case is looked up by the caller.
-    alpha_of_cp: np.ndarray  # (0x10000,) uint16: alphabet id of the normalised code point
+    alpha_of_cp: np.ndarray  # (0x10000,) intp: alphabet id of the normalised code point
     upper_of_cp: np.ndarray  # (0x10000,) bool: normalised character is upper case
+    # (0x10000,) uint8: bit 0 (ONE_GRAM) set if the normalised code point is a 1-gram, bit 3
+    # (UPPER) if it is upper case: one gather gives both.
+    flags_of_cp: np.ndarray
     space: int  # alphabet id of ' '
     width: int  # alphabet size + 1 (ids are 1..A, 0 = unknown)
-    has1_of_cp: np.ndarray  # (0x10000,) bool: the normalised code point is a 1-gram
     row1: np.ndarray  # (width,) int32: row of the 1-gram, -1 if none
     row2: np.ndarray  # (width**2,) int32: row of the 2-gram a*width+b, -1 if none
-    has2: np.ndarray  # (width**2,) bool: row2 >= 0 (a smaller table for the per-character pass)
-    prefix3: np.ndarray  # (width**2,) uint16: 1 + index of the 3-gram prefix a*width+b, 0 if none
+    # (width**2,) int32: for the pair a*width+b, TWO_GRAM (2) if it is a 2-gram, plus 4 * (1 +
+    # index of the 3-gram prefix ab, 0 if none): one gather for both.
+    pair: np.ndarray
     member3: np.ndarray  # ((n_prefixes+1)*width,) bool: 3-gram prefix*width+c exists
     keys3: np.ndarray  # sorted int64 keys prefix*width+c of all 3-grams
     rows3: np.ndarray  # int32 rows of keys3
 
 
 def _normalised_bmp() -> np.ndarray:
-    """NGram.normalize for every BMP code point. It only rewrites characters of BMP blocks, so
-    astral code points map to themselves (checked in tests against langdetect itself)."""
+    """NGram.normalize for every BMP code point. It only rewrites characters of a dozen Unicode
+    blocks (returning every other character unchanged), and maps the kana, Bopomofo and Hangul
+    blocks wholesale to one character and the CJK block through its CJK_MAP: so normalize is asked
+    per character only in the small blocks (~1,200 calls, not 65,536). Astral code points map to
+    themselves. Both are checked in tests against NGram.normalize on every code point."""
+    from langdetect.utils import unicode_block as ub
     from langdetect.utils.ngram import NGram
 
-    return np.array([ord(NGram.normalize(chr(c))) for c in range(0x10000)], dtype=np.int32)
+    spans = {name: (start, min(end, BMP - 1) + 1) for name, start, end in ub._unicode_blocks}
+    norm = np.arange(BMP, dtype=np.int32)
+    for block in (ub.UNICODE_HIRAGANA, ub.UNICODE_KATAKANA, ub.UNICODE_BOPOMOFO,
+                  ub.UNICODE_BOPOMOFO_EXTENDED, ub.UNICODE_HANGUL_SYLLABLES):
+        start, end = spans[block]
+        norm[start:end] = ord(NGram.normalize(chr(start)))
+    start, end = spans[ub.UNICODE_CJK_UNIFIED_IDEOGRAPHS]
+    for ch, rep in NGram.CJK_MAP.items():
+        if start <= ord(ch) < end:
+            norm[ord(ch)] = ord(rep)
+    for block in (ub.UNICODE_BASIC_LATIN, ub.UNICODE_LATIN_1_SUPPLEMENT, ub.UNICODE_LATIN_EXTENDED_B,
+                  ub.UNICODE_GENERAL_PUNCTUATION, ub.UNICODE_ARABIC,
+                  ub.UNICODE_LATIN_EXTENDED_ADDITIONAL):
+        start, end = spans[block]
+        norm[start:end] = [ord(NGram.normalize(chr(c))) for c in range(start, end)]
+    return norm
 
 
 def load_profiles() -> tuple[tuple[str, ...], list[str], np.ndarray]:
     """(languages, n-grams, P) exactly as DetectorFactory.load_profile builds langlist and
     word_lang_prob_map from the package's profiles: languages in os.listdir order (which is also
-    langdetect's tie order), p(w|lang) = freq / n_words[len(w) - 1] in float64. Read directly
-    rather than through langdetect's factory, which holds ~5 M Python floats (~150 MB, ~1 s).
+    langdetect's tie order), n-grams numbered in order of first appearance, p(w|lang) =
+    freq / n_words[len(w) - 1] in float64 (the same IEEE division as langdetect's
+    `1.0 * freq / n_words[...]`, done per profile by numpy). Read directly rather than through
+    langdetect's factory, which holds ~5 M Python floats (~150 MB, ~1 s).
     P has one extra row of zeros at the end, see langid_sample.estimate."""
     from langdetect.detector_factory import PROFILES_DIRECTORY
 
     langs: list[str] = []
-    row_of: dict[str, int] = {}
-    cells: list[tuple[int, int, float]] = []
+    keys: list[str] = []  # every profile's kept n-grams, one profile after the other
+    cols, vals = [], []
     for name in os.listdir(PROFILES_DIRECTORY):
         path = os.path.join(PROFILES_DIRECTORY, name)
         if name.startswith(".") or not os.path.isfile(path):
             continue
         with open(path, encoding="utf-8") as f:
             profile = json.load(f)
-        index = len(langs)
+        freq = profile["freq"]
+        lens = np.fromiter(map(len, freq), np.int64, len(freq))
+        # langdetect keeps longer keys too, with all-zero probabilities: they never match.
+        keep = (lens >= 1) & (lens <= 3)
+        n_words = np.array(profile["n_words"], dtype=np.float64)
+        freqs = np.fromiter(freq.values(), np.float64, len(freq))[keep]
+        vals.append(freqs / n_words[lens[keep] - 1])
+        keys.extend(compress(freq, keep.tolist()))
+        cols.append(np.full(vals[-1].size, len(langs)))
         langs.append(profile["name"])
-        n_words = profile["n_words"]
-        for word, freq in profile["freq"].items():
-            if 1 <= len(word) <= 3:  # langdetect keeps longer keys with all-zero probabilities
-                cells.append((row_of.setdefault(word, len(row_of)), index,
-                              1.0 * freq / n_words[len(word) - 1]))
-    P = np.zeros((len(row_of) + 1, len(langs)))
-    r, c, v = zip(*cells)
-    P[np.array(r), np.array(c)] = v
-    return tuple(langs), list(row_of), P
+    words = list(dict.fromkeys(keys))
+    row_of = dict(zip(words, range(len(words))))
+    rows = np.fromiter(map(row_of.__getitem__, keys), np.intp, len(keys))
+    P = np.zeros((len(words) + 1, len(langs)))
+    P[rows, np.concatenate(cols)] = np.concatenate(vals)
+    return tuple(langs), words, P
 
 
 @lru_cache(maxsize=1)
@@ -98,8 +129,8 @@ def tables() -> Tables:
     width = len(alphabet) + 1
     ids = {ch: i for i, ch in enumerate(alphabet, start=1)}
     assert max(map(ord, alphabet)) < BMP  # astral characters are in no profile n-gram
-    alpha_id = np.zeros(BMP, dtype=np.uint16)
-    alpha_id[[ord(ch) for ch in alphabet]] = np.arange(1, width, dtype=np.uint16)
+    alpha_id = np.zeros(BMP, dtype=np.intp)
+    alpha_id[[ord(ch) for ch in alphabet]] = np.arange(1, width)
 
     norm = _normalised_bmp()
     upper = np.fromiter((chr(c).isupper() for c in range(BMP)), bool, BMP)
@@ -114,10 +145,10 @@ def tables() -> Tables:
     # Membership alone decides which n-grams are emitted: no profile holds ' ', '  ' or a 3-gram
     # with a space in the middle, which langdetect never emits (the code relies on it).
     assert not any(w in (" ", "  ") or (len(w) == 3 and w[1] == " ") for w in words)
-    assert len(prefixes) < 0xFFFF
-    prefix3 = np.zeros(width * width, dtype=np.uint16)
+    assert 4 * (len(prefixes) + 1) < 1 << 31
+    pair = np.zeros(width * width, dtype=np.int32)
     for i, p in enumerate(prefixes):
-        prefix3[aid(p[0]) * width + aid(p[1])] = i + 1
+        pair[aid(p[0]) * width + aid(p[1])] = 4 * (i + 1)
     for r, w in enumerate(words):
         if len(w) == 1:
             row1[aid(w)] = r
@@ -130,9 +161,11 @@ def tables() -> Tables:
     rows3 = np.array([r for r, _ in tri], dtype=np.int32)[order]
     member3 = np.zeros((len(prefixes) + 1) * width, dtype=bool)
     member3[keys3] = True
+    pair[row2 >= 0] |= TWO_GRAM
+    flags_of_cp = np.where((row1 >= 0)[alpha_of_cp], ONE_GRAM, 0).astype(np.uint8)
+    flags_of_cp[upper_of_cp] |= UPPER
     return Tables(
         langs=langs, alphabet="".join(alphabet), P=P, alpha_of_cp=alpha_of_cp, upper_of_cp=upper_of_cp,
-        space=aid(" "), width=width, has1_of_cp=(row1 >= 0)[alpha_of_cp], row1=row1, row2=row2,
-        has2=row2 >= 0, prefix3=prefix3,
+        flags_of_cp=flags_of_cp, space=aid(" "), width=width, row1=row1, row2=row2, pair=pair,
         member3=member3, keys3=keys3, rows3=rows3,
     )

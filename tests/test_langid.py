@@ -139,6 +139,12 @@ def test_character_tables_match_langdetect_normalisation():
         n = NGram.normalize(chr(cp))
         assert int(T.alpha_of_cp[cp]) == ids.get(n, 0), hex(cp)
         assert bool(T.upper_of_cp[cp]) == n.isupper(), hex(cp)
+    # _normalised_bmp asks NGram.normalize only in the blocks it rewrites per character: it must
+    # still be NGram.normalize on every BMP code point.
+    from pipeline.langid_tables import _normalised_bmp
+
+    norm = _normalised_bmp()
+    assert all(norm[cp] == ord(NGram.normalize(chr(cp))) for cp in range(0x10000))
     for cp in (0x10400, 0x1D400, 0x1F600, 0x20000, 0x10FFFF):  # astral: left as they are
         assert NGram.normalize(chr(cp)) == chr(cp)
         assert chr(cp) not in ids
@@ -168,3 +174,19 @@ def test_random_mixed_script_texts_match_langdetect():
     rng = random.Random(2024)
     texts = ["".join(rng.choice(pool) for _ in range(rng.randint(1, 60))) for _ in range(300)]
     assert_same(texts, detect_languages(texts))
+
+
+def test_mail_removal_near_the_at_signs_is_langdetects():
+    """_remove_mail scans only around each '@' and must give MAIL_RE.sub's result."""
+    from langdetect.detector import Detector
+
+    from pipeline.langid_ngrams import MAIL_AFTER, MAIL_BEFORE, _remove_mail
+
+    rng = random.Random(3)
+    pieces = ["a" * 70, "b" * 300, "@", ".", " ", "x-y_z", "9", "é"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
+        assert _remove_mail(text, Detector.MAIL_RE) == Detector.MAIL_RE.sub(" ", text)
+    edge = "x" * 64 + "@" + "d" * 255 + "e" * 255 + "!"  # the longest match, then one more
+    assert len(edge) == MAIL_BEFORE + 1 + MAIL_AFTER + 1
+    assert _remove_mail("q" + edge, Detector.MAIL_RE) == Detector.MAIL_RE.sub(" ", "q" + edge)
