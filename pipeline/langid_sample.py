@@ -13,7 +13,8 @@ values >= len(ngrams); `gauss` consumes two `random()` (four words) on even tria
 cached second value on odd ones. So the stream is generated once per seed, and for every text the
 draws of a window of W words are found at once (vectorised over texts and draws); the products are
 a cumulative product over the window, checked at the checkpoints of the window. The texts still
-running after a window (not converged) go on with the next one.
+running after a window (not converged) go on with the next one; a text whose trial stopped starts
+its next trial in the next round, beside texts still in earlier trials.
 
 The products are the same real numbers as langdetect's; only float rounding differs (langdetect
 renormalises every 5 draws, here once per window: ~1e-16 relative, which matters only if a
@@ -84,70 +85,87 @@ def estimate(
     shift = 32 - np.array([int(n).bit_length() for n in count], dtype=np.int64)
     result = np.zeros((D, n_langs))
     pos = np.zeros(D, dtype=np.int64)  # next unused word of the stream, per text
-    cached = np.zeros(D)  # gauss's cached value
+    # Per text: its current trial, gauss's cached value, the trial's weight, probabilities and
+    # draws so far. Each text goes on to its next trial as soon as it finishes one, so a round
+    # holds every text still running, whatever its trial: fewer, fuller rounds than trial by
+    # trial, and per text the same operations in the same order.
+    trial = np.zeros(D, dtype=np.int64)
+    cached, weight = np.zeros(D), np.zeros(D)
+    prob = np.empty((D, n_langs))
+    done = np.zeros(D, dtype=np.int64)
     steps = np.arange(RAW_WINDOW)
-    for t in range(N_TRIAL):
-        if t % 2 == 0:  # gauss draws two fresh random() values
-            pairs = [_gauss_pair(seed, p) for p in pos.tolist()]
-            z = np.array([p[0] for p in pairs])
-            cached = np.array([p[1] for p in pairs])
-            pos = pos + 4
-        else:
-            z = cached
-        weight = (ALPHA + z * ALPHA_WIDTH) / BASE_FREQ
-        prob = np.full((D, n_langs), 1.0 / n_langs)
-        done = np.zeros(D, dtype=np.int64)  # draws so far in this trial
-        todo = np.arange(D)
-        while todo.size:
-            n = todo.size
-            words = stream(seed, int(pos[todo].max()) + RAW_WINDOW)
-            cand = words[pos[todo, None] + steps] >> shift[todo, None]
-            ok = cand < count[todo, None]
-            # Pack each text's accepted draws to the left, at most WINDOW of them.
-            slot = np.cumsum(ok, axis=1) - 1
-            ok &= slot < WINDOW
-            n_ok = ok.sum(axis=1)
-            d_ok, w_ok = np.nonzero(ok)
-            rows = np.full((WINDOW, n), pad_row, dtype=np.int64)
-            rows[slot[d_ok, w_ok], d_ok] = rows_of(todo[d_ok], cand[d_ok, w_ok])
-            raw_at = np.zeros((n, WINDOW), dtype=np.int64)  # word index of each draw
-            raw_at[d_ok, slot[d_ok, w_ok]] = w_ok
-            # F[w, d] = prob_d * prod_{v <= w} (weight_d + P[row_{v,d}]): langdetect's products.
-            F = np.take(P, rows, axis=0)
-            F += weight[todo][None, :, None]
-            F[0] *= prob[todo]
-            for w in range(1, WINDOW):
-                np.multiply(F[w], F[w - 1], out=F[w])
-            # Checkpoints: draws whose trial counter i = done + w is a multiple of 5.
-            w_first = (-done[todo]) % 5
-            w_chk = w_first[None, :] + 5 * np.arange((WINDOW + 4) // 5)[:, None]  # (C, n)
-            live = w_chk < n_ok[None, :]
-            c_idx, d_idx = np.nonzero(live)
-            w_sel = w_chk[c_idx, d_idx]
-            at_chk = F[w_sel, d_idx]
-            total = at_chk.sum(axis=1)
-            stop = (at_chk.max(axis=1) / total > CONV_THRESHOLD) | (
-                done[todo[d_idx]] + w_sel >= ITERATION_LIMIT
-            )
-            # The first stopping checkpoint of each text: order checkpoints by (text, draw).
-            order = np.lexsort((w_sel, d_idx))
-            hit = order[stop[order]]
-            d_stop, first = np.unique(d_idx[hit], return_index=True)
-            sel = hit[first]
-            finished = todo[d_stop]
-            result[finished] += (at_chk[sel] / total[sel, None]) / N_TRIAL
-            pos[finished] += raw_at[d_stop, w_sel[sel]] + 1
-            going = np.ones(n, dtype=bool)
-            going[d_stop] = False
-            rest = todo[going]
-            # Texts still running carry their (renormalised) product after their last draw, and
-            # resume after the last word they consumed (or after the whole window).
-            g_idx = np.flatnonzero(going)
-            last_w = n_ok[g_idx] - 1
-            carried = np.where((last_w >= 0)[:, None], F[np.maximum(last_w, 0), g_idx], prob[rest])
-            prob[rest] = carried / carried.sum(axis=1, keepdims=True)
-            done[rest] += n_ok[g_idx]
-            full = n_ok[g_idx] == WINDOW
-            pos[rest] += np.where(full, raw_at[g_idx, WINDOW - 1] + 1, RAW_WINDOW)
-            todo = rest
+
+    def start(texts: np.ndarray) -> None:
+        """Start trial trial[texts] of these texts."""
+        z = cached[texts]
+        even = trial[texts] % 2 == 0  # gauss draws two fresh random() values
+        fresh = texts[even]
+        if fresh.size:
+            pairs = [_gauss_pair(seed, p) for p in pos[fresh].tolist()]
+            z[even] = [p[0] for p in pairs]
+            cached[fresh] = [p[1] for p in pairs]
+            pos[fresh] += 4
+        weight[texts] = (ALPHA + z * ALPHA_WIDTH) / BASE_FREQ
+        prob[texts] = 1.0 / n_langs
+        done[texts] = 0
+
+    todo = np.arange(D)
+    start(todo)
+    while todo.size:
+        n = todo.size
+        words = stream(seed, int(pos[todo].max()) + RAW_WINDOW)
+        cand = words[pos[todo, None] + steps] >> shift[todo, None]
+        ok = cand < count[todo, None]
+        # Pack each text's accepted draws to the left, at most WINDOW of them.
+        slot = np.cumsum(ok, axis=1) - 1
+        ok &= slot < WINDOW
+        n_ok = ok.sum(axis=1)
+        d_ok, w_ok = np.nonzero(ok)
+        rows = np.full((WINDOW, n), pad_row, dtype=np.int64)
+        rows[slot[d_ok, w_ok], d_ok] = rows_of(todo[d_ok], cand[d_ok, w_ok])
+        raw_at = np.zeros((n, WINDOW), dtype=np.int64)  # word index of each draw
+        raw_at[d_ok, slot[d_ok, w_ok]] = w_ok
+        # F[w, d] = prob_d * prod_{v <= w} (weight_d + P[row_{v,d}]): langdetect's products.
+        F = np.take(P, rows, axis=0)
+        F += weight[todo][None, :, None]
+        F[0] *= prob[todo]
+        for w in range(1, WINDOW):
+            np.multiply(F[w], F[w - 1], out=F[w])
+        # Checkpoints: draws whose trial counter i = done + w is a multiple of 5.
+        w_first = (-done[todo]) % 5
+        w_chk = w_first[None, :] + 5 * np.arange((WINDOW + 4) // 5)[:, None]  # (C, n)
+        live = w_chk < n_ok[None, :]
+        c_idx, d_idx = np.nonzero(live)
+        w_sel = w_chk[c_idx, d_idx]
+        at_chk = F[w_sel, d_idx]
+        total = at_chk.sum(axis=1)
+        stop = (at_chk.max(axis=1) / total > CONV_THRESHOLD) | (
+            done[todo[d_idx]] + w_sel >= ITERATION_LIMIT
+        )
+        # The first stopping checkpoint of each text: order checkpoints by (text, draw).
+        order = np.lexsort((w_sel, d_idx))
+        hit = order[stop[order]]
+        d_stop, first = np.unique(d_idx[hit], return_index=True)
+        sel = hit[first]
+        finished = todo[d_stop]
+        result[finished] += (at_chk[sel] / total[sel, None]) / N_TRIAL
+        pos[finished] += raw_at[d_stop, w_sel[sel]] + 1
+        going = np.ones(n, dtype=bool)
+        going[d_stop] = False
+        rest = todo[going]
+        # Texts still running carry their (renormalised) product after their last draw, and
+        # resume after the last word they consumed (or after the whole window).
+        g_idx = np.flatnonzero(going)
+        last_w = n_ok[g_idx] - 1
+        carried = np.where((last_w >= 0)[:, None], F[np.maximum(last_w, 0), g_idx], prob[rest])
+        prob[rest] = carried / carried.sum(axis=1, keepdims=True)
+        done[rest] += n_ok[g_idx]
+        full = n_ok[g_idx] == WINDOW
+        pos[rest] += np.where(full, raw_at[g_idx, WINDOW - 1] + 1, RAW_WINDOW)
+        trial[finished] += 1
+        again = finished[trial[finished] < N_TRIAL]
+        if again.size:
+            start(again)
+            rest = np.sort(np.concatenate((rest, again)))
+        todo = rest
     return result
