@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing as mp
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
 
 R = TypeVar("R")
@@ -35,7 +36,9 @@ def fork_map(fn: Callable[[Any, int], R], shared: Any, n_parts: int, workers: in
         return [fn(shared, i) for i in range(n_parts)]
     _JOB = (fn, shared)
     try:
-        with mp.get_context("fork").Pool(min(workers, n_parts)) as pool:
-            return pool.map(_call, range(n_parts), chunksize=1)
+        # concurrent.futures rather than multiprocessing.Pool: a worker that dies (the OOM
+        # killer) raises BrokenProcessPool here instead of hanging the run.
+        with ProcessPoolExecutor(min(workers, n_parts), mp_context=mp.get_context("fork")) as pool:
+            return list(pool.map(_call, range(n_parts)))
     finally:
         _JOB = None

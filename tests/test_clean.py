@@ -154,3 +154,21 @@ def test_partitions_keep_each_source_whole_and_balance_sizes():
         for i in g:
             assert source_group.setdefault(docs[i].source, n) == n
     assert len(groups) == 3  # three sources: at most one group each
+
+
+def _die_in_part_one(shared, part):
+    import os
+
+    if part == 1:
+        os._exit(9)  # as the OOM killer would end a worker
+    return part
+
+
+def test_a_forked_worker_that_dies_fails_the_stage_instead_of_hanging():
+    from concurrent.futures.process import BrokenProcessPool
+
+    from pipeline.forkmap import fork_map
+
+    assert fork_map(lambda shared, part: shared + part, 10, 3, 2) == [10, 11, 12]
+    with pytest.raises(BrokenProcessPool):
+        fork_map(_die_in_part_one, None, 3, 2)
