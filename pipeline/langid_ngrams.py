@@ -40,13 +40,13 @@ for _m in range(8):
     NTH[_m, : len(_ns)] = _ns
 
 BLOCK = 32  # characters per block of the two-level search in Batch.position
-_SPACE_RUN = re.compile("  +")
 # Reach of langdetect's e-mail pattern around its '@' (see _remove_mail).
 MAIL_BEFORE, MAIL_AFTER = 64, 510
 
 
 def prepare(text: str, max_chars: int) -> str:
-    """Step 1: exactly Detector.append's string operations."""
+    """Step 1: exactly Detector.append's string operations, but for the space collapse, which
+    _codepoints does on the code points (a numpy pass costs less than a string scan for '  ')."""
     from langdetect.detector import Detector
     from langdetect.utils.ngram import NGram
 
@@ -55,10 +55,11 @@ def prepare(text: str, max_chars: int) -> str:
         text = Detector.URL_RE.sub(" ", text)
     if "@" in text:
         text = _remove_mail(text, Detector.MAIL_RE)
-    if any(mark in text for mark in NGram.DMARK_CLASS):
-        text = NGram.normalize_vi(text)
-    text = text[:max_chars]  # cut before the space collapse, as append does
-    return _SPACE_RUN.sub(" ", text) if "  " in text else text
+    for mark in NGram.DMARK_CLASS:
+        if mark in text:
+            text = NGram.normalize_vi(text)
+            break
+    return text[:max_chars]  # cut before the space collapse, as append does
 
 
 def _remove_mail(text: str, mail_re: re.Pattern) -> str:
@@ -89,10 +90,10 @@ def _remove_mail(text: str, mail_re: re.Pattern) -> str:
 
 def _codepoints(text: str) -> np.ndarray:
     """Code points of NUL + text, in the narrowest codec that holds them (CPython's ASCII,
-    Latin-1 and UTF-16 encoders are memcpy-like, its UTF-32 encoder is not); step 2 applied."""
+    Latin-1 and UTF-16 encoders are memcpy-like, its UTF-32 encoder is not); the rest of step 1
+    (append drops every ' ' that follows a ' ') and step 2 applied."""
     text = "\0" + text
-    if text.isascii():
-        return np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    ascii_only = text.isascii()
     try:
         cp = np.frombuffer(text.encode("latin-1"), dtype=np.uint8)
     except UnicodeEncodeError:
@@ -101,6 +102,12 @@ def _codepoints(text: str) -> np.ndarray:
             cp = np.frombuffer(b, dtype="<u2")
         else:
             cp = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<i4")
+    space = cp == 0x20
+    double = space[1:] & space[:-1]  # the NUL at 0 is no space: a leading ' ' stays
+    if double.any():
+        cp = np.concatenate((cp[:1], cp[1:][~double]))
+    if ascii_only:
+        return cp
     # Step 2: Latin noise in a non-Latin text.
     other = np.count_nonzero(cp >= 0x300)
     if other:
