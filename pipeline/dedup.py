@@ -50,21 +50,23 @@ def cluster_id(doc_id: str, index: int) -> int:
     return xxhash.xxh64_intdigest(f"{doc_id}\x00{index}".encode()) - (1 << 63)
 
 
-def remove_exact_documents(docs: list[Document], order: list[int]) -> int:
+def remove_exact_documents(docs: list[Document], order: list[int],
+                           kept: list[list[int]] | None = None) -> set[int]:
     """Mark every kept paragraph of a document whose kept paragraphs repeat an earlier one's
-    exactly (the same texts in the same order)."""
+    exactly (the same texts in the same order). kept[r]: positions of the kept paragraphs of
+    docs[order[r]] (computed when not given). Returns the ranks r of the removed documents."""
+    if kept is None:
+        kept = [[k for k, p in enumerate(docs[i].paragraphs) if p.status == KEPT] for i in order]
     # Keyed by the tuple of kept texts: Python caches each string's hash, so this costs one
     # pass over the text instead of joining and hashing a copy of it, and equality is exact.
     first: dict[tuple[str, ...], tuple[Document, list[int]]] = {}
-    removed = 0
-    for i in order:
-        doc = docs[i]
-        idx = [k for k, p in enumerate(doc.paragraphs) if p.status == KEPT]
+    removed: set[int] = set()
+    for rank, (i, idx) in enumerate(zip(order, kept)):
         if not idx:
             continue
+        doc = docs[i]
         pars = doc.paragraphs
-        texts = tuple(pars[k].text for k in idx)
-        keeper, keeper_idx = first.setdefault(texts, (doc, idx))
+        keeper, keeper_idx = first.setdefault(tuple([pars[k].text for k in idx]), (doc, idx))
         if keeper is doc:
             continue
         # A copy that differs in case or spacing is still caught, paragraph by paragraph, by
@@ -76,7 +78,7 @@ def remove_exact_documents(docs: list[Document], order: list[int]) -> int:
             p.similarity = 1.0
             p.cluster_id = cluster_id(keeper.id, kk)
             keeper.paragraphs[kk].cluster_id = p.cluster_id
-        removed += 1
+        removed.add(rank)
     return removed
 
 
@@ -84,35 +86,38 @@ def run(docs: list[Document], cfg: DedupConfig, ctx: RunContext) -> list[Documen
     if not cfg.enabled:
         return docs
     order = keeper_order(docs, cfg.source_priority)
-    exact = remove_exact_documents(docs, order) if cfg.exact_documents else 0
-
-    refs: list[tuple[Document, int]] = []
-    groups: list[int] = []
-    texts: list[str] = []
-    for rank, i in enumerate(order):
-        doc = docs[i]
-        for k, p in enumerate(doc.paragraphs):
-            if p.status == KEPT:
-                refs.append((doc, k))
-                texts.append(p.text)
-        groups.extend([rank] * (len(refs) - len(groups)))
+    kept = [[k for k, p in enumerate(docs[i].paragraphs) if p.status == KEPT] for i in order]
+    gone = remove_exact_documents(docs, order, kept) if cfg.exact_documents else set()
+    # The kept paragraphs in keeper order: text, document rank (the group) and position.
+    for rank in gone:
+        kept[rank] = []
+    counts = np.fromiter(map(len, kept), dtype=np.int64, count=len(kept))
+    groups = np.repeat(np.arange(len(kept), dtype=np.int64), counts)
+    doc_of = np.repeat(np.asarray(order, dtype=np.int64), counts)
+    position = [k for idx in kept for k in idx]
+    texts = [docs[i].paragraphs[k].text for i, k in zip(doc_of.tolist(), position)]
+    exact = len(gone)
     result = find_duplicates(
-        texts, np.asarray(groups, dtype=np.int64), cfg.near,
+        texts, groups, cfg.near,
         within_group=cfg.within_document, workers=ctx.workers,
         # On a distributed executor, fingerprints and candidate pairs are computed by its tasks;
         # locally, threads over shared memory are cheaper than shipping text to processes.
         mapper=ctx.map if getattr(ctx.executor, "name", "local") == "ray" else None,
     )
-    for j in np.flatnonzero(result.dup_of >= 0):
-        doc, k = refs[j]
-        kdoc, kk = refs[int(result.dup_of[j])]
+
+    def ref(j: int) -> tuple[Document, int]:
+        return docs[doc_of[j]], position[j]
+
+    for j in np.flatnonzero(result.dup_of >= 0).tolist():
+        doc, k = ref(j)
+        kdoc, kk = ref(int(result.dup_of[j]))
         p = doc.paragraphs[k]
         p.remove(DUPLICATE, "near_duplicate" if kdoc is not doc else "repeated_in_document")
         p.duplicate_of_doc_id, p.duplicate_of_index = kdoc.id, kk
         p.similarity = round(float(result.similarity[j]), 6)
-    for j in np.flatnonzero(result.cluster >= 0):
-        doc, k = refs[j]
-        root_doc, root_k = refs[int(result.cluster[j])]
+    for j in np.flatnonzero(result.cluster >= 0).tolist():
+        doc, k = ref(j)
+        root_doc, root_k = ref(int(result.cluster[j]))
         doc.paragraphs[k].cluster_id = cluster_id(root_doc.id, root_k)
     ctx.stage_stats["dedup"] = {
         "exact_duplicate_documents": exact,
