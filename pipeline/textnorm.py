@@ -159,24 +159,24 @@ def fold_word(word: str) -> str:
     return word
 
 
-def tokens(text: str) -> list[str]:
-    """Words and figures of `text`, folded: the units the exact verification compares."""
+def _raw_tokens(text: str) -> list[str]:
+    """The words and figures of `text`, lower-cased, thousands separators and "per cent" folded."""
     s = text.lower()
     if "," in s:
         s = _NUM_SEP.sub(r"\1", s)
     if "per" in s or "pct" in s:
         s = _PER_CENT.sub(" % ", s)
-    return [fold_word(t) for t in _TOKEN.findall(s)]
+    return _TOKEN.findall(s)
+
+
+def tokens(text: str) -> list[str]:
+    """Words and figures of `text`, folded: the units the exact verification compares."""
+    return [fold_word(t) for t in _raw_tokens(text)]
 
 
 def token_set(text: str) -> set[str]:
     """set(tokens(text)), folding each distinct word once."""
-    s = text.lower()
-    if "," in s:
-        s = _NUM_SEP.sub(r"\1", s)
-    if "per" in s or "pct" in s:
-        s = _PER_CENT.sub(" % ", s)
-    return {fold_word(t) for t in set(_TOKEN.findall(s))}
+    return {fold_word(t) for t in set(_raw_tokens(text))}
 
 
 # Function words: a reprint may add or drop these freely ("requested to President Putin").
