@@ -7,7 +7,8 @@ The write stage turns kept paragraphs into the document text and every paragraph
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from operator import attrgetter
 from typing import Any, Iterable, TypeVar
 
 T = TypeVar("T")
@@ -56,20 +57,13 @@ class Document:
     def __reduce__(self):
         # Pickled by columns (worker results, Ray objects): a paragraph per object costs ~5x
         # more (part-00's documents: 2.9 s to pickle, 2.1 s to unpickle by object; 0.5 s and
-        # 1.4 s by columns).
+        # 1.4 s by columns). The columns are the dataclass fields, so none can be left out.
         ps = self.paragraphs
         texts = [p.text for p in ps]
-        if all(p.status == KEPT and p.reason is None and p.cluster_id is None
-               and p.duplicate_of_doc_id is None and p.duplicate_of_index is None
-               and p.similarity is None for p in ps):
-            rest = None  # as ingested: only the texts
-        else:
-            rest = ([p.status for p in ps], [p.reason for p in ps],
-                    [p.duplicate_of_doc_id for p in ps], [p.duplicate_of_index for p in ps],
-                    [p.similarity for p in ps], [p.cluster_id for p in ps])
-        fields = (self.id, self.source, self.title, self.section, self.url, self.date, self.path,
-                  self.meta, self.annotations)
-        return _document, (fields, texts, rest)
+        rows = [_PARAGRAPH_REST(p) for p in ps]
+        # As ingested (every other field at its default): only the texts.
+        rest = None if all(r == _PARAGRAPH_DEFAULTS for r in rows) else rows
+        return _document, (_DOCUMENT_REST(self), texts, rest)
 
     def kept_texts(self) -> list[str]:
         return [p.text for p in self.paragraphs if p.status == KEPT]
@@ -78,10 +72,17 @@ class Document:
         return sum(1 for p in self.paragraphs if p.status == status)
 
 
-def _document(fields: tuple, texts: list[str], rest: tuple | None) -> Document:
+_PARAGRAPH_FIELDS = tuple(f.name for f in fields(Paragraph) if f.name != "text")
+_PARAGRAPH_REST = attrgetter(*_PARAGRAPH_FIELDS)
+_PARAGRAPH_DEFAULTS = _PARAGRAPH_REST(Paragraph(""))
+_DOCUMENT_FIELDS = tuple(f.name for f in fields(Document) if f.name != "paragraphs")
+_DOCUMENT_REST = attrgetter(*_DOCUMENT_FIELDS)
+
+
+def _document(values: tuple, texts: list[str], rest: list[tuple] | None) -> Document:
     pars = ([Paragraph(t) for t in texts] if rest is None
-            else [Paragraph(*row) for row in zip(texts, *rest)])
-    return Document(fields[0], pars, *fields[1:])
+            else [Paragraph(t, *row) for t, row in zip(texts, rest)])
+    return Document(paragraphs=pars, **dict(zip(_DOCUMENT_FIELDS, values)))
 
 
 @dataclass(slots=True)
@@ -111,6 +112,12 @@ class RunContext:
     progress: bool = False
     # Where reusable work is kept between runs (`cache.py`); None: nothing is reused.
     cache_dir: Any = None
+
+    @property
+    def distributed(self) -> bool:
+        """Whether the executor runs work on other machines (Ray): then data must be shipped,
+        locally it can be shared (threads, forked children)."""
+        return getattr(self.executor, "name", "local") == "ray"
 
     def map(self, fn: Any, items: list) -> list:
         """`[fn(item) for item in items]`, on the run's executor when there is one."""
