@@ -61,14 +61,10 @@ def detect_all(texts: list[str], cfg: AnnotateConfig, ctx: RunContext) -> list[t
     return out
 
 
-def _sample(title: str | None, kept: list[str]) -> str:
+def _sample(title: str | None, text: str) -> str:
     # The title is part of what a reader sees, and helps short documents.
-    text = PARAGRAPH_SEP.join(kept)
     return f"{title}\n{text}" if title else text
 
-
-def language_sample(doc: Document) -> str:
-    return _sample(doc.title, doc.kept_texts())
 
 
 def _detect_keyed(args: tuple[list[str], int, int]) -> list[tuple[int, str | None, float | None]]:
@@ -102,7 +98,8 @@ def prefetch(docs: list[Document], cfg: AnnotateConfig, ctx: RunContext) -> Pref
 
     def chunks():
         for i in range(0, len(snapshot), PREFETCH_CHUNK):
-            texts = [_sample(title, kept) for title, kept in snapshot[i:i + PREFETCH_CHUNK]]
+            texts = [_sample(title, PARAGRAPH_SEP.join(kept))
+                     for title, kept in snapshot[i:i + PREFETCH_CHUNK]]
             # Texts whose answer is cached are not sent.
             texts = [t for t in texts if cache.language_key(t, seed, max_chars) not in known]
             if texts:
@@ -115,7 +112,7 @@ def counts(doc: Document, text: str) -> dict[str, int | str]:
     return {
         "n_chars": len(text),
         "n_words": len(text.split()),
-        "n_paragraphs": sum(1 for p in doc.paragraphs if p.status == KEPT),
+        "n_paragraphs": doc.count(KEPT),
         "n_boilerplate_removed": doc.count(BOILERPLATE),
         "n_duplicates_removed": doc.count(DUPLICATE),
         "content_hash": xxhash.xxh3_64_hexdigest(text.encode("utf-8")),
@@ -124,11 +121,14 @@ def counts(doc: Document, text: str) -> dict[str, int | str]:
 
 def run(docs: list[Document], cfg: AnnotateConfig, ctx: RunContext,
         early: Prefetch | None = None) -> list[Document]:
+    samples: list[str] = []  # each document's text is joined once, for counts and language
     for doc in docs:
-        doc.annotations.update(counts(doc, document_text(doc)))
+        text = document_text(doc)
+        doc.annotations.update(counts(doc, text))
+        if cfg.language:
+            samples.append(_sample(doc.title, text))
     if not cfg.language:
         return docs
-    samples = [language_sample(d) for d in docs]
     answers: list[tuple[str | None, float | None] | None] = [None] * len(docs)
     known = cache.load_languages(ctx.cache_dir) if ctx.cache_dir is not None else {}
     keys = [cache.language_key(t, cfg.langdetect_seed, cfg.language_max_chars) for t in samples]

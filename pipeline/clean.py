@@ -249,7 +249,7 @@ def run(docs: list[Document], cfg: CleanConfig, ctx: RunContext) -> list[Documen
     if ctx.workers < 2 or len(docs) < 2:
         return _run(docs, cfg, ctx)
     members = partitions(docs, 2 * ctx.workers)
-    if getattr(ctx.executor, "name", "local") != "ray":
+    if not ctx.distributed:
         results = fork_map(_clean_inherited, (docs, members, cfg), len(members), ctx.workers)
         for removed, _, _ in results:
             for i, k, reason in removed:

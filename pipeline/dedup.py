@@ -51,12 +51,10 @@ def cluster_id(doc_id: str, index: int) -> int:
 
 
 def remove_exact_documents(docs: list[Document], order: list[int],
-                           kept: list[list[int]] | None = None) -> set[int]:
+                           kept: list[list[int]]) -> set[int]:
     """Mark every kept paragraph of a document whose kept paragraphs repeat an earlier one's
     exactly (the same texts in the same order). kept[r]: positions of the kept paragraphs of
-    docs[order[r]] (computed when not given). Returns the ranks r of the removed documents."""
-    if kept is None:
-        kept = [[k for k, p in enumerate(docs[i].paragraphs) if p.status == KEPT] for i in order]
+    docs[order[r]]. Returns the ranks r of the removed documents."""
     # Keyed by the tuple of kept texts: Python caches each string's hash, so this costs one
     # pass over the text instead of joining and hashing a copy of it, and equality is exact.
     first: dict[tuple[str, ...], tuple[Document, list[int]]] = {}
@@ -102,7 +100,7 @@ def run(docs: list[Document], cfg: DedupConfig, ctx: RunContext) -> list[Documen
         within_group=cfg.within_document, workers=ctx.workers,
         # On a distributed executor, fingerprints and candidate pairs are computed by its tasks;
         # locally, threads over shared memory are cheaper than shipping text to processes.
-        mapper=ctx.map if getattr(ctx.executor, "name", "local") == "ray" else None,
+        mapper=ctx.map if ctx.distributed else None,
     )
 
     def ref(j: int) -> tuple[Document, int]:

@@ -157,10 +157,9 @@ def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig
     groups = np.asarray(groups, dtype=np.int64)
     if len(groups) != n:
         raise ValueError("groups must have one entry per text")
-    dup_of = np.full(n, -1, dtype=np.int64)
-    sim = np.full(n, np.nan, dtype=np.float64)
     if n == 0:
-        return NearDupResult(dup_of, sim, np.full(0, -1, dtype=np.int64))
+        empty = np.empty(0, dtype=np.int64)
+        return NearDupResult(empty, np.empty(0, dtype=np.float64), empty)
 
     # With a mapper (a distributed executor), fingerprinting runs as tasks over chunks and the
     # candidate pairs through a shuffle by fingerprint; the result is the same either way.

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from contextlib import contextmanager
 import resource
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -135,12 +135,11 @@ def _run_stages(cfg: Config, raw: Path, out: Path, key: str, ctx: RunContext) ->
     staging = outdir.new_staging(out)
     with _progress(ctx, "write", len(docs)):
         written = write.run(docs, cfg.write, ctx, staging)
-    with_text, kept_pars = n_docs, n_pars
     stats["stages"]["write"] = {
         # Documents left without text were counted as dropped by the stage that emptied them.
-        "documents_in": with_text, "documents_out": written["documents_written"],
-        "documents_dropped": {"no_text_left": max(0, with_text - written["documents_written"])},
-        "paragraphs_in": kept_pars, "paragraphs_out": kept_pars,
+        "documents_in": n_docs, "documents_out": written["documents_written"],
+        "documents_dropped": {"no_text_left": max(0, n_docs - written["documents_written"])},
+        "paragraphs_in": n_pars, "paragraphs_out": n_pars,
         "ledger_rows": written["paragraphs_written"],
         "files": written["files"],
         "wall_seconds": round(time.perf_counter() - t, 3),

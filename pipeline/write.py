@@ -121,7 +121,7 @@ def write_parquet_shards(table: pa.Table, folder: Path, name: str, rows_per_shar
     distributed executor its tasks write them, locally threads do (Arrow compresses and writes
     without the GIL, and a thread needs no copy of the table)."""
     jobs = shard_jobs(table, folder, name, rows_per_shard, level)
-    if ctx is not None and getattr(ctx.executor, "name", "local") == "ray" and len(jobs) > 1:
+    if ctx is not None and ctx.distributed and len(jobs) > 1:
         return ctx.map(_write_shard, jobs)
     return _threaded(_write_shard, jobs, ctx.workers if ctx is not None else 1)
 
