@@ -29,6 +29,10 @@ from .neardup_hash import candidate_pairs, candidate_pairs_shuffled, fingerprint
 from .neardup_decide import Plan, decide_all
 
 
+# Slices of the fingerprint space paired one after another (two at a time with two workers).
+_RANGES = 8
+
+
 @dataclass(frozen=True)
 class NearDupConfig:
     # Bytes per fingerprint window (8/16/24/32). 24 bytes is ~4 words: long enough that a shared
@@ -163,16 +167,22 @@ def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig
 
     # With a mapper (a distributed executor), fingerprinting runs as tasks over chunks and the
     # candidate pairs through a shuffle by fingerprint; the result is the same either way.
-    lengths, keys = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits, workers, mapper)
+    # Locally the records come in slices of the fingerprint space, paired one by one: the
+    # pairing's temporaries are a slice's, not all records'.
+    lengths, keys = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits, workers, mapper,
+                                    ranges=1 if mapper else _RANGES)
     long_enough = lengths >= cfg.min_chars
     rep = exact_repeats(texts)
     is_rep = rep == np.arange(n)
     # Only first occurrences long enough to be removed are indexed.
     indexed = is_rep & long_enough
-    keys = keys[indexed[(keys & np.uint64(0xFFFFFFFF)).view(np.int64)]]
     if mapper is None:
+        for i, k in enumerate(keys):
+            keys[i] = k[indexed[(k & np.uint64(0xFFFFFFFF)).view(np.int64)]]
+        del k
         a, b, shared, nfp = candidate_pairs(keys, n, cfg.max_df, cfg.fanin, workers)
     else:
+        keys = keys[indexed[(keys & np.uint64(0xFFFFFFFF)).view(np.int64)]]
         a, b, shared, nfp = candidate_pairs_shuffled(keys, n, cfg.max_df, cfg.fanin, mapper,
                                                      max(2, 2 * workers))
     del keys

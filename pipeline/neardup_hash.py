@@ -12,6 +12,7 @@ rate 2^-sample_bits). Only the sampled shingles are then finalised (murmur3 fmix
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Sequence
 
 import numpy as np
@@ -85,12 +86,17 @@ def _fingerprint_job(job: tuple[Sequence[str], int, int]):
 
 
 def fingerprint_all(texts: Sequence[str], k: int, sample_bits: int, workers: int = 1,
-                    mapper: Callable | None = None):
+                    mapper: Callable | None = None, ranges: int = 1):
     """`fingerprint_chunk` over all texts in chunks, with global paragraph indices.
 
     Chunks are independent and numpy releases the GIL in its loops, so `workers` threads overlap
-    them; results are concatenated in chunk order, hence identical for any worker count. With a
+    them; results are gathered in chunk order, hence identical for any worker count. With a
     `mapper` (an ordered map, e.g. Ray tasks), the chunks run there instead.
+
+    Returns (lengths, keys). With `ranges` > 1, keys is a list of `ranges` arrays: the records
+    whose fingerprint falls in each slice of the fingerprint space (`fingerprint_range`), which
+    `candidate_pairs` pairs one by one; gathered slice by slice, so the records are never held
+    twice (one array of all of them and its chunks).
     """
     # Chunk boundaries from the cumulative text length (characters approximate bytes).
     ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
@@ -99,11 +105,21 @@ def fingerprint_all(texts: Sequence[str], k: int, sample_bits: int, workers: int
     edges = np.unique(np.r_[0, cuts, len(texts)]).tolist()
     bounds = list(zip(edges[:-1], edges[1:]))
 
+    def split(part, start: int):
+        lengths, key = part
+        key += np.uint64(start)  # chunk-local -> global paragraph
+        if ranges == 1:
+            return lengths, [key]
+        r = fingerprint_range(key, ranges)
+        return lengths, [key[r == i] for i in range(ranges)]
+
     def one(b: tuple[int, int]):
-        return fingerprint_chunk(texts[b[0]:b[1]], k, sample_bits)
+        return split(fingerprint_chunk(texts[b[0]:b[1]], k, sample_bits), b[0])
 
     if mapper is not None:
-        parts = mapper(_fingerprint_job, [(texts[i:j], k, sample_bits) for i, j in bounds])
+        done = mapper(_fingerprint_job, [(texts[i:j], k, sample_bits) for i, j in bounds])
+        parts = [split(p, b[0]) for p, b in zip(done, bounds)]
+        del done
     elif workers > 1 and len(bounds) > 1:
         from concurrent.futures import ThreadPoolExecutor
         with ThreadPoolExecutor(workers) as pool:
@@ -112,47 +128,55 @@ def fingerprint_all(texts: Sequence[str], k: int, sample_bits: int, workers: int
         parts = [one(b) for b in bounds]
     if not parts:
         e = np.empty(0, np.int64)
-        return e, np.empty(0, np.uint64)
+        return e, (np.empty(0, np.uint64) if ranges == 1 else [np.empty(0, np.uint64)] * ranges)
     lengths = np.concatenate([p[0] for p in parts])
-    keys = np.empty(sum(len(p[1]) for p in parts), dtype=np.uint64)
-    at = 0
-    for i, (p, b) in enumerate(zip(parts, bounds)):
-        keys[at:at + len(p[1])] = p[1] + np.uint64(b[0])  # chunk-local -> global paragraph
-        at += len(p[1])
-        parts[i] = None  # free each chunk's records as soon as they are copied
-    return lengths, keys
+    keys = []
+    for i in range(ranges):
+        keys.append(np.concatenate([p[1][i] for p in parts]))
+        for p in parts:
+            p[1][i] = None  # each slice's chunks are freed once gathered
+    return lengths, (keys[0] if ranges == 1 else keys)
 
 
-def candidate_pairs(key: np.ndarray, n_texts: int, max_df: int, fanin: int, workers: int = 1):
+def fingerprint_range(key: np.ndarray, ranges: int) -> np.ndarray:
+    """The slice of the fingerprint space (0 .. ranges-1, by its top byte) of each record."""
+    return (key >> np.uint64(56)).astype(np.int64) * ranges >> 8
+
+
+def candidate_pairs(key: np.ndarray | list[np.ndarray], n_texts: int, max_df: int, fanin: int,
+                    workers: int = 1):
     """Pairs (a, b), a < b, sharing sampled fingerprints, with the number they share.
 
-    Records are (fingerprint << 32 | paragraph) keys. Each holder of a fingerprint is paired
-    with the first `fanin` holders before it (in keeper order, the likely kept copies), so a
-    passage reprinted many times costs `fanin` pairs per copy, not a quadratic number. A fingerprint held by more than `max_df` paragraphs is common
-    language, not a reprint, and makes no pairs. Returns (a, b, shared, nfp), nfp[i] being the
-    number of distinct fingerprints of paragraph i.
+    Records are (fingerprint << 32 | paragraph) keys: one array, or a list of arrays that split
+    the fingerprint space (`fingerprint_all(ranges=...)`), which are handed over (sorted in
+    place, freed as they are paired). Each holder of a fingerprint is paired with the first
+    `fanin` holders before it (in keeper order, the likely kept copies), so a passage reprinted
+    many times costs `fanin` pairs per copy, not a quadratic number. A fingerprint held by more
+    than `max_df` paragraphs is common language, not a reprint, and makes no pairs. Returns
+    (a, b, shared, nfp), nfp[i] being the number of distinct fingerprints of paragraph i.
     """
-    if workers > 1 and len(key) >= 1 << 20:
-        # All holders of a fingerprint share its top bits, so ranges of fingerprints are paired
-        # on their own in threads (numpy releases the GIL in the sorts and passes); the pair
-        # keys of all ranges are then counted together, which is the same as counting them in
-        # one range, and the ranges' fingerprint counts add up.
+    # All holders of a fingerprint share its top bits, so slices of the fingerprint space are
+    # paired on their own, in threads (numpy releases the GIL in the sorts and passes); the pair
+    # keys of all slices are then counted together, which is the same as counting them in one,
+    # and the slices' fingerprint counts add up.
+    slices = key if isinstance(key, list) else [key]
+    del key
+
+    def pair(i: int):
+        k, slices[i] = slices[i], None
+        return _pair_keys(k, n_texts, max_df, fanin)
+
+    if workers > 1 and len(slices) > 1:
         from concurrent.futures import ThreadPoolExecutor
-        edges = [np.uint64((i << 64) // workers) for i in range(1, workers)]
-        parts = []
-        for i in range(workers):
-            sel = np.ones(len(key), dtype=bool) if i == workers - 1 else key < edges[i]
-            if i:
-                sel &= key >= edges[i - 1]
-            parts.append(key[sel])
-        del sel
         with ThreadPoolExecutor(workers) as pool:
-            done = list(pool.map(lambda k: _pair_keys(k, n_texts, max_df, fanin), parts))
-        del parts
-        keys = [k for d in done for k in d[0]]
-        nfp = np.sum([d[1] for d in done], axis=0)
+            done = list(pool.map(pair, range(len(slices))))
     else:
-        keys, nfp = _pair_keys(key, n_texts, max_df, fanin)
+        done = [pair(i) for i in range(len(slices))]
+    keys = [k for d in done for k in d[0]]
+    nfp = done[0][1]
+    for d in done[1:]:
+        nfp += d[1]
+    del done
     if not keys:
         e = np.empty(0, np.int64)
         return e, e, e, nfp
@@ -160,38 +184,45 @@ def candidate_pairs(key: np.ndarray, n_texts: int, max_df: int, fanin: int, work
     return pk // n_texts, pk % n_texts, shared.astype(np.int64), nfp
 
 
+_LOW = np.uint64(0xFFFFFFFF)
+_BLOCK = 1 << 22  # records per step of the per-paragraph count: bounds its temporaries
+
+
 def _pair_keys(key: np.ndarray, n_texts: int, max_df: int, fanin: int):
-    """The body of `candidate_pairs`: (list of pair-key arrays a * n_texts + b, one entry per
-    pairing, and nfp)."""
-    # key: one uint64 per record, fingerprint in the high half, paragraph in the low half; it is
-    # sorted in place (the caller hands it over).
+    """The body of `candidate_pairs` for one array of records, which it sorts in place: (list
+    of pair-key arrays a * n_texts + b, one entry per pairing, and nfp)."""
     key.sort()
-    fresh = np.empty(len(key), dtype=bool)  # first record of a (fingerprint, paragraph) pair
+    n = len(key)
+    if n == 0:
+        return [], np.zeros(n_texts, dtype=np.int64)
+    fresh = np.empty(n, dtype=bool)  # first record of a (fingerprint, paragraph) pair
     fresh[:1] = True
     np.not_equal(key[1:], key[:-1], out=fresh[1:])
-    low = key & np.uint64(0xFFFFFFFF)
-    nfp = np.bincount(low.view(np.int64)[fresh], minlength=n_texts)
-    del low
-    # Runs of equal fingerprints; only runs of 2..max_df distinct paragraphs make pairs, and
-    # they are a small part of all records, so everything after this works on that part.
-    f = (key >> np.uint64(32)).astype(np.uint32)
+    nfp = np.zeros(n_texts, dtype=np.int64)
+    for s in range(0, n, _BLOCK):
+        low = key[s:s + _BLOCK][fresh[s:s + _BLOCK]] & _LOW
+        nfp += np.bincount(low.view(np.int64), minlength=n_texts)
+    # Only records of a fingerprint held more than once can pair, and they are a small part of
+    # all records (most fingerprints are held once), so everything after this works on them:
+    # a record is in such a run when its neighbour in sorted order has the same fingerprint.
+    f = _high32(key)
+    same = f[1:] == f[:-1]
+    multi = np.zeros(n, dtype=bool)
+    multi[1:] = same
+    multi[:-1] |= same
+    del same, f
+    multi &= fresh
+    sub = key[multi]  # one record per (fingerprint, paragraph), in runs by fingerprint
+    del key, multi, fresh
+    if len(sub) == 0:
+        return [], nfp
+    f = _high32(sub)
     run_start = np.flatnonzero(np.r_[True, f[1:] != f[:-1]])
-    del f
-    size = np.diff(np.r_[run_start, len(key)])
-    # Distinct paragraphs per run: its size minus its repeated (fingerprint, paragraph) records,
-    # which are rare (a segmented sum over ~10 M mostly single-record runs is not).
-    distinct = size.copy()
-    again = np.flatnonzero(~fresh)
-    if len(again):
-        r, c = np.unique(np.searchsorted(run_start, again, side="right") - 1, return_counts=True)
-        distinct[r] -= c
-    good = np.repeat((distinct >= 2) & (distinct <= max_df), size)
-    good &= fresh
-    sub = key[good]
-    del key, good, fresh
-    p = (sub & np.uint64(0xFFFFFFFF)).astype(np.int64)
-    f = (sub >> np.uint64(32)).astype(np.uint32)
-    del sub
+    size = np.diff(np.r_[run_start, len(sub)])  # distinct paragraphs holding the fingerprint
+    good = np.repeat((size >= 2) & (size <= max_df), size)
+    p = (sub[good] & _LOW).astype(np.int64)
+    f = f[good]
+    del sub, good
     if len(p) == 0:
         return [], nfp
     run_start = np.flatnonzero(np.r_[True, f[1:] != f[:-1]])
@@ -206,6 +237,13 @@ def _pair_keys(key: np.ndarray, n_texts: int, max_df: int, fanin: int):
             break
         keys.append(p[first[s] + j] * n_texts + p[s])
     return keys, nfp
+
+
+def _high32(key: np.ndarray) -> np.ndarray:
+    """The fingerprint halves of the records (a strided view on little-endian machines)."""
+    if sys.byteorder == "little" and key.flags.c_contiguous:
+        return key.view(np.uint32)[1::2]
+    return (key >> np.uint64(32)).astype(np.uint32)
 
 
 def shingle_sets(texts: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -247,7 +285,7 @@ def candidate_pairs_shuffled(key: np.ndarray, n_texts: int, max_df: int, fanin: 
     the fingerprint's top bits, each bucket is paired on its own (by `mapper`, e.g. Ray tasks),
     and the per-bucket counts are summed per pair. Every holder of a fingerprint lands in the
     same bucket, so the result equals `candidate_pairs` exactly."""
-    bucket = (key >> np.uint64(64 - 8)).astype(np.int64) * buckets >> 8
+    bucket = fingerprint_range(key, buckets)
     order = np.argsort(bucket, kind="stable")
     edges = np.searchsorted(bucket[order], np.arange(buckets + 1))
     jobs = [(key[order[edges[i]:edges[i + 1]]], n_texts, max_df, fanin) for i in range(buckets)]
