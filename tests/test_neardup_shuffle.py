@@ -36,6 +36,60 @@ def test_shuffled_candidate_pairs_equal_the_global_ones():
     assert len(expected[0]) > 50
 
 
+def test_pairing_slice_by_slice_equals_pairing_all_records():
+    # Locally the records are gathered into slices of the fingerprint space and paired one by
+    # one (in threads with two workers): the same pairs and counts as one array of all records.
+    texts = _paragraphs()
+    _, keys = fingerprint_all(texts, 24, 3)
+    expected = candidate_pairs(keys.copy(), len(texts), 1000, 8)
+    for ranges, workers in ((2, 1), (8, 1), (8, 2)):
+        _, slices = fingerprint_all(texts, 24, 3, workers=workers, ranges=ranges)
+        assert len(slices) == ranges and sum(map(len, slices)) == len(keys)
+        assert np.array_equal(np.sort(np.concatenate(slices)), np.sort(keys))
+        got = candidate_pairs(slices, len(texts), 1000, 8, workers=workers)
+        assert all(s is None for s in slices)  # handed over and freed
+        for e, g in zip(expected, got):
+            assert np.array_equal(e, g)
+    # Common phrasing (held by more than max_df paragraphs) makes no pairs in either path.
+    few = candidate_pairs(keys.copy(), len(texts), 2, 8)
+    assert len(few[0]) < len(expected[0])
+
+
+def _pairs_by_dict(keys: np.ndarray, n: int, max_df: int, fanin: int):
+    """candidate_pairs' contract, spelled out with dicts: every holder of a fingerprint (held by
+    2..max_df paragraphs) is paired with the first `fanin` holders before it."""
+    from collections import Counter, defaultdict
+
+    holders: dict[int, set[int]] = defaultdict(set)
+    for k in keys.tolist():
+        holders[k >> 32].add(k & 0xFFFFFFFF)
+    shared: Counter = Counter()
+    nfp = np.zeros(n, dtype=np.int64)
+    for ps in holders.values():
+        ps = sorted(ps)
+        nfp[ps] += 1
+        if 2 <= len(ps) <= max_df:
+            for r, b in enumerate(ps):
+                for a in ps[:min(r, fanin)]:
+                    shared[a, b] += 1
+    pairs = sorted(shared)
+    return ([a for a, _ in pairs], [b for _, b in pairs], [shared[p] for p in pairs], nfp)
+
+
+def test_candidate_pairs_follow_their_contract():
+    texts = _paragraphs()
+    _, keys = fingerprint_all(texts, 24, 3)
+    found = []
+    for max_df, fanin in ((1000, 8), (12, 2), (2, 1)):
+        a, b, shared, nfp = candidate_pairs(keys.copy(), len(texts), max_df, fanin)
+        ea, eb, es, enfp = _pairs_by_dict(keys, len(texts), max_df, fanin)
+        assert a.tolist() == ea and b.tolist() == eb and shared.tolist() == es
+        assert np.array_equal(nfp, enfp)
+        found.append(len(ea))
+    # Every text appears three times, so no fingerprint is held by only two paragraphs.
+    assert found[0] > found[1] > 10 and found[2] == 0
+
+
 def test_find_duplicates_with_a_mapper_gives_the_same_result():
     texts = _paragraphs()
     groups = np.arange(len(texts)) // 10
