@@ -107,7 +107,8 @@ def fingerprint_all(texts: Sequence[str], k: int, sample_bits: int, workers: int
 
     def split(part, start: int):
         lengths, key = part
-        key += np.uint64(start)  # chunk-local -> global paragraph
+        # chunk-local -> global paragraph (a new array: a mapper's results may be read-only)
+        key = key + np.uint64(start)
         if ranges == 1:
             return lengths, [key]
         r = fingerprint_range(key, ranges)
