@@ -165,26 +165,25 @@ def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig
         empty = np.empty(0, dtype=np.int64)
         return NearDupResult(empty, np.empty(0, dtype=np.float64), empty)
 
-    # With a mapper (a distributed executor), fingerprinting runs as tasks over chunks and the
-    # candidate pairs through a shuffle by fingerprint; the result is the same either way.
-    # Locally the records come in slices of the fingerprint space, paired one by one: the
-    # pairing's temporaries are a slice's, not all records'.
+    # The records come in slices of the fingerprint space. Locally they are paired one by one
+    # (the pairing's temporaries are a slice's, not all records'); with a mapper (a distributed
+    # executor), fingerprinting runs as tasks over chunks and the slices are the buckets of a
+    # shuffle by fingerprint, paired by its tasks. The result is the same either way.
+    slices = _RANGES if mapper is None else max(2, 2 * workers)
     lengths, keys = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits, workers, mapper,
-                                    ranges=1 if mapper else _RANGES)
+                                    ranges=slices)
     long_enough = lengths >= cfg.min_chars
     rep = exact_repeats(texts)
     is_rep = rep == np.arange(n)
     # Only first occurrences long enough to be removed are indexed.
     indexed = is_rep & long_enough
+    for i, k in enumerate(keys):
+        keys[i] = k[indexed[(k & np.uint64(0xFFFFFFFF)).view(np.int64)]]
+    del k
     if mapper is None:
-        for i, k in enumerate(keys):
-            keys[i] = k[indexed[(k & np.uint64(0xFFFFFFFF)).view(np.int64)]]
-        del k
         a, b, shared, nfp = candidate_pairs(keys, n, cfg.max_df, cfg.fanin, workers)
     else:
-        keys = keys[indexed[(keys & np.uint64(0xFFFFFFFF)).view(np.int64)]]
-        a, b, shared, nfp = candidate_pairs_shuffled(keys, n, cfg.max_df, cfg.fanin, mapper,
-                                                     max(2, 2 * workers))
+        a, b, shared, nfp = candidate_pairs_shuffled(keys, n, cfg.max_df, cfg.fanin, mapper)
     del keys
     # The share is of the smaller paragraph's fingerprints: a split half is wholly inside its
     # original, and each original is wholly inside the paragraph that joins two.

@@ -93,10 +93,10 @@ def fingerprint_all(texts: Sequence[str], k: int, sample_bits: int, workers: int
     them; results are gathered in chunk order, hence identical for any worker count. With a
     `mapper` (an ordered map, e.g. Ray tasks), the chunks run there instead.
 
-    Returns (lengths, keys). With `ranges` > 1, keys is a list of `ranges` arrays: the records
-    whose fingerprint falls in each slice of the fingerprint space (`fingerprint_range`), which
-    `candidate_pairs` pairs one by one; gathered slice by slice, so the records are never held
-    twice (one array of all of them and its chunks).
+    Returns (lengths, slices): slices is a list of `ranges` arrays, the records whose fingerprint
+    falls in each slice of the fingerprint space (`fingerprint_range`), which `candidate_pairs`
+    pairs one by one and `candidate_pairs_shuffled` ships as its buckets. They are gathered slice
+    by slice, so the records are never held twice (one array of all of them and its chunks).
     """
     # Chunk boundaries from the cumulative text length (characters approximate bytes).
     ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
@@ -129,14 +129,14 @@ def fingerprint_all(texts: Sequence[str], k: int, sample_bits: int, workers: int
         parts = [one(b) for b in bounds]
     if not parts:
         e = np.empty(0, np.int64)
-        return e, (np.empty(0, np.uint64) if ranges == 1 else [np.empty(0, np.uint64)] * ranges)
+        return e, [np.empty(0, np.uint64) for _ in range(ranges)]
     lengths = np.concatenate([p[0] for p in parts])
     keys = []
     for i in range(ranges):
         keys.append(np.concatenate([p[1][i] for p in parts]))
         for p in parts:
             p[1][i] = None  # each slice's chunks are freed once gathered
-    return lengths, (keys[0] if ranges == 1 else keys)
+    return lengths, keys
 
 
 def fingerprint_range(key: np.ndarray, ranges: int) -> np.ndarray:
@@ -280,18 +280,13 @@ def _bucket_pairs(job: tuple[np.ndarray, int, int, int]):
     return candidate_pairs(np.array(key), n_texts, max_df, fanin)
 
 
-def candidate_pairs_shuffled(key: np.ndarray, n_texts: int, max_df: int, fanin: int,
-                             mapper: Callable, buckets: int):
-    """`candidate_pairs` through a shuffle by fingerprint: records are split into `buckets` by
-    the fingerprint's top bits, each bucket is paired on its own (by `mapper`, e.g. Ray tasks),
-    and the per-bucket counts are summed per pair. Every holder of a fingerprint lands in the
-    same bucket, so the result equals `candidate_pairs` exactly."""
-    bucket = fingerprint_range(key, buckets)
-    order = np.argsort(bucket, kind="stable")
-    edges = np.searchsorted(bucket[order], np.arange(buckets + 1))
-    jobs = [(key[order[edges[i]:edges[i + 1]]], n_texts, max_df, fanin) for i in range(buckets)]
-    del bucket, order
-    parts = mapper(_bucket_pairs, jobs)
+def candidate_pairs_shuffled(slices: list[np.ndarray], n_texts: int, max_df: int, fanin: int,
+                             mapper: Callable):
+    """`candidate_pairs` through a shuffle by fingerprint: the records come split into buckets
+    by the fingerprint's top bits (`fingerprint_all(ranges=...)`), each bucket is paired on its
+    own (by `mapper`, e.g. Ray tasks), and the per-bucket counts are summed per pair. Every
+    holder of a fingerprint lands in the same bucket, so the result equals `candidate_pairs`."""
+    parts = mapper(_bucket_pairs, [(s, n_texts, max_df, fanin) for s in slices])
     nfp = np.sum([p[3] for p in parts], axis=0) if parts else np.zeros(n_texts, np.int64)
     a = np.concatenate([p[0] for p in parts])
     if not len(a):

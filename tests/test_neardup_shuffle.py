@@ -25,12 +25,13 @@ def _paragraphs() -> list[str]:
 
 def test_shuffled_candidate_pairs_equal_the_global_ones():
     texts = _paragraphs()
-    _, keys = fingerprint_all(texts, 24, 3)
-    _, keys_mapped = fingerprint_all(texts, 24, 3, mapper=_plain_map)
+    _, (keys,) = fingerprint_all(texts, 24, 3)
+    _, (keys_mapped,) = fingerprint_all(texts, 24, 3, mapper=_plain_map)
     assert np.array_equal(keys, keys_mapped)
     expected = candidate_pairs(keys.copy(), len(texts), 1000, 8)
     for buckets in (2, 3, 7):
-        got = candidate_pairs_shuffled(keys.copy(), len(texts), 1000, 8, _plain_map, buckets)
+        _, slices = fingerprint_all(texts, 24, 3, mapper=_plain_map, ranges=buckets)
+        got = candidate_pairs_shuffled(slices, len(texts), 1000, 8, _plain_map)
         for e, g in zip(expected, got):
             assert np.array_equal(e, g)
     assert len(expected[0]) > 50
@@ -40,7 +41,7 @@ def test_pairing_slice_by_slice_equals_pairing_all_records():
     # Locally the records are gathered into slices of the fingerprint space and paired one by
     # one (in threads with two workers): the same pairs and counts as one array of all records.
     texts = _paragraphs()
-    _, keys = fingerprint_all(texts, 24, 3)
+    _, (keys,) = fingerprint_all(texts, 24, 3)
     expected = candidate_pairs(keys.copy(), len(texts), 1000, 8)
     for ranges, workers in ((2, 1), (8, 1), (8, 2)):
         _, slices = fingerprint_all(texts, 24, 3, workers=workers, ranges=ranges)
@@ -78,7 +79,7 @@ def _pairs_by_dict(keys: np.ndarray, n: int, max_df: int, fanin: int):
 
 def test_candidate_pairs_follow_their_contract():
     texts = _paragraphs()
-    _, keys = fingerprint_all(texts, 24, 3)
+    _, (keys,) = fingerprint_all(texts, 24, 3)
     found = []
     for max_df, fanin in ((1000, 8), (12, 2), (2, 1)):
         a, b, shared, nfp = candidate_pairs(keys.copy(), len(texts), max_df, fanin)
