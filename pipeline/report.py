@@ -7,20 +7,21 @@
 
 Deterministic: no wall times, no dates, no paths of the folder, samples chosen by a hash; the
 same folder contents give the same bytes. Bounded: tables are capped to their top rows and 20
-duplicate pairs are shown, so a 463k-paragraph run gives a page of a few hundred kB.
+duplicate pairs are shown, so a 463k-paragraph run gives a page of a few hundred kB. The
+sections only format aggregates: `report_data.load` streams the tables in batches and folds them
+into counts, histograms and a handful of example texts, so memory does not grow with the corpus.
 """
 from __future__ import annotations
 
 import sys
+from collections import Counter, defaultdict
 from pathlib import Path
 
-import pandas as pd
-
-from .report_data import ReportData, load, sample_duplicate_pairs
+from .report_agg import SCORE_EDGES, SIMILARITY_EDGES, LedgerSummary, ReportData
+from .report_data import load
 from .report_svg import (PALETTE, STATUS_COLORS, bin_counts, bin_labels, cluster_size_edges,
-                         css_bar, esc,
-                         fmt_int, funnel, hbar_chart, histogram, legend_html, linear_edges,
-                         nice_log_edges, pct, stacked_hbar_chart, truncate, word_diff)
+                         css_bar, esc, fmt_int, funnel, hbar_chart, histogram, legend_html, pct,
+                         stacked_hbar_chart, truncate, word_diff)
 
 STAGES = ("ingest", "clean", "dedup", "annotate", "write")
 TOP_SOURCES = 20
@@ -28,7 +29,6 @@ TOP_REASONS = 9
 TOP_LANGUAGES = 12
 LEARNED_SOURCES = 15
 LEARNED_LINES = 8
-N_PAIRS = 20
 PAIR_CHARS = 2500
 
 CSS = """
@@ -89,20 +89,32 @@ def _stage(stats: dict, name: str) -> dict:
 
 
 # --------------------------------------------------------------------------- sections
+def _ranked(counts: dict) -> list[tuple]:
+    """(key, count) by count, largest first; equal counts by key."""
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def _by_status(led: LedgerSummary) -> Counter:
+    out: Counter = Counter()
+    for (_, status, _), n in led.groups.items():
+        out[status] += n
+    return out
+
+
 def summary(data: ReportData) -> str:
     led, docs = data.ledger, data.docs
-    by_status = led["status"].value_counts()
+    by_status = _by_status(led)
+    languages = {lang for _, lang in docs.groups if lang is not None}
     cards = [
         ("documents ingested", _stage(data.stats, "ingest").get("documents_out")),
-        ("documents written", len(docs)),
-        ("paragraphs ingested", len(led)),
-        ("kept", int(by_status.get("kept", 0))),
-        ("boilerplate", int(by_status.get("boilerplate", 0))),
-        ("duplicate", int(by_status.get("duplicate", 0))),
-        ("sources", docs["source"].nunique()),
-        ("languages", docs["language"].dropna().nunique() if docs["language"].notna().any()
-         else None),
-        ("inputs quarantined", len(data.quarantine)),
+        ("documents written", docs.rows),
+        ("paragraphs ingested", led.rows),
+        ("kept", by_status["kept"]),
+        ("boilerplate", by_status["boilerplate"]),
+        ("duplicate", by_status["duplicate"]),
+        ("sources", len({src for src, _ in docs.groups})),
+        ("languages", len(languages) or None),
+        ("inputs quarantined", data.quarantine.n),
     ]
     html = "".join(f'<div class="card"><b>{"–" if v is None else fmt_int(v)}</b>'
                    f"<span>{esc(k)}</span></div>" for k, v in cards)
@@ -111,7 +123,7 @@ def summary(data: ReportData) -> str:
 
 def funnel_section(data: ReportData) -> str:
     stats = data.stats
-    kept = int((data.ledger["status"] == "kept").sum())
+    kept = _by_status(data.ledger)["kept"]
     doc_steps = [(n, _stage(stats, n).get("documents_out")) for n in STAGES]
     par_steps = [(n, _stage(stats, n).get("paragraphs_out")) for n in STAGES[:-1]]
     par_steps.append(("write (kept)", kept))
@@ -141,38 +153,43 @@ def funnel_section(data: ReportData) -> str:
 
 def removals_section(data: ReportData) -> str:
     led = data.ledger
-    if led.empty:
+    if not led.rows:
         return '<p class="empty">no ledger</p>'
-    removed = led[led["status"] != "kept"]
-    key = removed["status"] + ":" + removed["reason"]
-    totals = key.value_counts()
-    totals = totals.sort_index().sort_values(ascending=False, kind="stable")
-    keys = list(totals.index[:TOP_REASONS])
+    n_pars: Counter = Counter()
+    totals: Counter = Counter()
+    for (src, status, reason), n in led.groups.items():
+        n_pars[src] += n
+        if status != "kept":
+            totals[f"{status}:{reason}"] += n
+    ranked = _ranked(totals)
+    keys = [k for k, _ in ranked[:TOP_REASONS]]
+    shown = set(keys)
     other_key = "other reasons"
-    key = key.where(key.isin(keys), other_key)
-    if len(totals) > TOP_REASONS:
+    if len(ranked) > TOP_REASONS:
         keys.append(other_key)
     colors = {k: PALETTE[i % len(PALETTE)] for i, k in enumerate(keys)}
-    per_source = pd.crosstab(removed["source"], key) if not removed.empty else pd.DataFrame()
-    n_pars = led["source"].value_counts()
-    order = (per_source.sum(axis=1).sort_index().sort_values(ascending=False, kind="stable")
-             if not per_source.empty else pd.Series(dtype=int))
+    per_source: dict[str, Counter] = defaultdict(Counter)
+    for (src, status, reason), n in led.groups.items():
+        if status != "kept":
+            key = f"{status}:{reason}"
+            per_source[src][key if key in shown else other_key] += n
+    order = [src for src, _ in _ranked({s: sum(c.values()) for s, c in per_source.items()})]
     rows = []
-    for src in order.index[:TOP_SOURCES]:
-        parts = {k: int(per_source.at[src, k]) for k in keys if k in per_source.columns}
+    for src in order[:TOP_SOURCES]:
+        parts = {k: per_source[src][k] for k in keys if per_source[src][k]}
         share = pct(sum(parts.values()), n_pars[src])
         rows.append((src, parts, f"of {fmt_int(n_pars[src])} ({share})"))
-    rest = order.index[TOP_SOURCES:]
-    if len(rest):
-        sub = per_source.loc[rest]
-        parts = {k: int(sub[k].sum()) for k in keys if k in sub.columns}
-        total = int(n_pars[rest].sum())
+    rest = order[TOP_SOURCES:]
+    if rest:
+        summed = sum((per_source[src] for src in rest), Counter())
+        parts = {k: summed[k] for k in keys if summed[k]}
+        total = sum(n_pars[src] for src in rest)
         rows.append((f"{len(rest)} other sources", parts,
                      f"of {fmt_int(total)} ({pct(sum(parts.values()), total)})"))
     head = (f'<p class="note">Removed paragraphs per source (top {TOP_SOURCES} sources by '
             f'removals), split by <code>status:reason</code>; the note gives the source\'s '
             f'ingested paragraphs and the share removed.')
-    untouched = led["source"].nunique() - len(order)
+    untouched = len(n_pars) - len(order)
     if untouched:
         head += f" {fmt_int(untouched)} sources had nothing removed."
     head += "</p>"
@@ -182,34 +199,27 @@ def removals_section(data: ReportData) -> str:
 
 def clusters_section(data: ReportData) -> str:
     led = data.ledger
-    cl = led[led["cluster_id"].notna()]
-    if cl.empty:
+    sizes = led.clusters.sizes
+    if not len(sizes):
         return '<p class="empty">no duplicate clusters</p>'
-    sizes = cl["cluster_id"].value_counts()
     edges = cluster_size_edges(int(sizes.max()))
     labels = bin_labels(edges)
-    h1 = histogram(labels, {"clusters": bin_counts(sizes.values, edges)},
+    h1 = histogram(labels, {"clusters": bin_counts(sizes, edges)},
                    {"clusters": PALETTE[2]}, title="Clusters by size (paragraphs, kept + copies)",
                    xlabel="cluster size", width=460)
-    dups = led[led["status"] == "duplicate"]
-    sim = dups["similarity"].dropna().astype(float)
-    sedges = linear_edges(0.5, 1.0, 0.05)
-    h2 = histogram(bin_labels(sedges, integer=False), {"copies": bin_counts(sim.values, sedges)},
+    h2 = histogram(bin_labels(SIMILARITY_EDGES, integer=False), {"copies": led.similarity},
                    {"copies": PALETTE[0]}, title="Similarity of removed copies to their kept one",
                    xlabel="similarity", width=460)
-    reasons = dups["reason"].value_counts().sort_index()
+    reasons: Counter = Counter()
+    for (_, status, reason), n in led.groups.items():
+        if status == "duplicate":
+            reasons[reason] += n
     rtab = _table(["duplicate reason", "paragraphs"],
-                  [[f"<code>{esc(k)}</code>", fmt_int(v)] for k, v in reasons.items()], {1})
-    top = sizes.sort_index().sort_values(ascending=False, kind="stable").head(10)
-    k = cl[cl["status"] == "kept"].sort_values(["cluster_id", "doc_id", "index"])
-    k = k.drop_duplicates("cluster_id")
-    kept_row = dict(zip(k["cluster_id"], k.index))
-    n_src = cl.groupby("cluster_id")["source"].nunique()
-    rows = []
-    for cid, size in top.items():
-        text = truncate(data.text(kept_row[cid]), 160) if cid in kept_row else ""
-        rows.append([fmt_int(size), fmt_int(n_src[cid]), esc(text)])
-    summary = (f'<p class="note">{fmt_int(len(sizes))} clusters hold {fmt_int(len(cl))} '
+                  [[f"<code>{esc(k)}</code>", fmt_int(v)] for k, v in sorted(reasons.items())],
+                  {1})
+    rows = [[fmt_int(size), fmt_int(n_src), esc(truncate(text, 160))]
+            for size, n_src, text in data.top_clusters]
+    summary = (f'<p class="note">{fmt_int(len(sizes))} clusters hold {fmt_int(sizes.sum())} '
                f'paragraphs; largest {fmt_int(sizes.max())}.</p>')
     return (summary + f'<div class="row">{h1}{h2}</div>' + rtab
             + "<h3>Largest clusters</h3>"
@@ -218,36 +228,40 @@ def clusters_section(data: ReportData) -> str:
 
 def languages_section(data: ReportData) -> str:
     docs = data.docs
-    if docs.empty:
+    if not docs.rows:
         return '<p class="empty">no documents</p>'
-    if docs["language"].isna().all():
+    if all(lang is None for _, lang in docs.groups):
         return ('<p class="empty">no language annotations (language identification was off '
                 'for this run).</p>')
-    lang = docs["language"].fillna("(none)").astype(str)
-    langs = lang.value_counts().sort_index().sort_values(ascending=False, kind="stable")
-    top = list(langs.index[:TOP_LANGUAGES])
-    rows = [(k, int(langs[k])) for k in top]
+    counts: Counter = Counter()
+    for (_, lang), n in docs.groups.items():
+        counts["(none)" if lang is None else lang] += n
+    langs = _ranked(counts)
+    top = [k for k, _ in langs[:TOP_LANGUAGES]]
+    rows = langs[:TOP_LANGUAGES]
     if len(langs) > TOP_LANGUAGES:
-        rows.append((f"{len(langs) - TOP_LANGUAGES} others", int(langs.iloc[TOP_LANGUAGES:].sum())))
-    notes = [pct(v, len(docs)) for _, v in rows]
+        rows.append((f"{len(langs) - TOP_LANGUAGES} others",
+                     sum(n for _, n in langs[TOP_LANGUAGES:])))
+    notes = [pct(v, docs.rows) for _, v in rows]
     chart = hbar_chart(rows, title="documents by language", notes=notes, width=560,
                        label_width=120)
     # the mix per source: the biggest sources, split by the overall top languages
     keys = top[: len(PALETTE) - 1] + (["other"] if len(langs) > len(PALETTE) - 1 else [])
     colors = {k: PALETTE[i] for i, k in enumerate(keys)}
-    per = pd.crosstab(docs["source"], lang.where(lang.isin(keys), "other"))
-    order = per.sum(axis=1).sort_index().sort_values(ascending=False, kind="stable")
+    per: dict[str, Counter] = defaultdict(Counter)
+    for (src, lang), n in docs.groups.items():
+        lang = "(none)" if lang is None else lang
+        per[src][lang if lang in keys else "other"] += n
+    order = [src for src, _ in _ranked({s: sum(c.values()) for s, c in per.items()})]
     src_rows = []
-    for src in order.index[:TOP_SOURCES]:
-        parts = {k: int(per.at[src, k]) for k in keys if k in per.columns}
+    for src in order[:TOP_SOURCES]:
+        parts = {k: per[src][k] for k in keys if per[src][k]}
         main_share = pct(parts.get(keys[0], 0), sum(parts.values()))
         src_rows.append((src, parts, f"documents ({main_share} {keys[0]})"))
     mix = (f"<h3>Language mix of the {min(len(order), TOP_SOURCES)} largest sources</h3>"
            + legend_html(list(colors.items()))
            + stacked_hbar_chart(src_rows, keys, colors, title="languages per source"))
-    score = docs["language_score"].dropna().astype(float)
-    edges = linear_edges(0.0, 1.0, 0.1)
-    h = histogram(bin_labels(edges, integer=False), {"documents": bin_counts(score.values, edges)},
+    h = histogram(bin_labels(SCORE_EDGES, integer=False), {"documents": docs.score},
                   {"documents": PALETTE[3]}, title="Language score of documents",
                   xlabel="score", width=420)
     return f'<div class="row"><div><h3>Documents by language</h3>{chart}</div>{h}</div>' + mix
@@ -259,18 +273,14 @@ def lengths_section(data: ReportData) -> str:
     for col, title, color in (("n_words", "Document length (words)", PALETTE[0]),
                               ("n_chars", "Document length (characters)", PALETTE[6]),
                               ("n_paragraphs", "Kept paragraphs per document", PALETTE[4])):
-        vals = docs[col].dropna().astype(float)
-        if vals.empty:
+        hist = docs.lengths[col]
+        if not hist.n:
             continue
-        edges = nice_log_edges(vals.max())
-        parts.append(histogram(bin_labels(edges), {"documents": bin_counts(vals.values, edges)},
+        parts.append(histogram(bin_labels(hist.edges()), {"documents": hist.counts("documents")},
                                {"documents": color}, title=title, xlabel=col, width=360))
-    if not led.empty:
-        vals = led["n_chars"].astype(float)
-        edges = nice_log_edges(vals.max())
-        series = {s: bin_counts(led.loc[led["status"] == s, "n_chars"].astype(float).values,
-                                edges) for s in STATUS_COLORS}
-        parts.append(histogram(bin_labels(edges), series, STATUS_COLORS,
+    if led.rows:
+        series = {s: led.lengths.counts(s) for s in STATUS_COLORS}
+        parts.append(histogram(bin_labels(led.lengths.edges()), series, STATUS_COLORS,
                                title="Paragraph length (characters) by status",
                                xlabel="characters", width=560, height=260))
         parts.append(legend_html(list(STATUS_COLORS.items())))
@@ -309,7 +319,7 @@ def boilerplate_section(data: ReportData) -> str:
 
 
 def pairs_section(data: ReportData) -> str:
-    pairs, n_dup = sample_duplicate_pairs(data, N_PAIRS)
+    pairs, n_dup = data.pairs, data.ledger.n_dup
     if not pairs:
         return '<p class="empty">no duplicate paragraphs</p>'
     out = [f'<p class="note">{len(pairs)} of {fmt_int(n_dup)} removed duplicates, chosen by a '
@@ -334,18 +344,12 @@ def pairs_section(data: ReportData) -> str:
 
 def quarantine_section(data: ReportData) -> str:
     q = data.quarantine
-    if not q:
+    if not q.n:
         return '<p class="empty">no input was quarantined.</p>'
-    counts: dict[str, int] = {}
-    for r in q:
-        k = r["reason"].split(":")[0]
-        counts[k] = counts.get(k, 0) + 1
-    rows = [[f"<code>{esc(k)}</code>", fmt_int(v)]
-            for k, v in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:20]]
-    ex = sorted(q, key=lambda r: (r["path"], str(r["line"]), r["reason"]))[:10]
+    rows = [[f"<code>{esc(k)}</code>", fmt_int(v)] for k, v in _ranked(q.reasons)[:20]]
     exrows = [[f"<code>{esc(truncate(r['path'], 80))}</code>",
                esc("" if r["line"] is None else r["line"]), esc(truncate(r["reason"], 160))]
-              for r in ex]
+              for r in q.first]
     return (_table(["reason", "inputs"], rows, {1}) + "<h3>First records</h3>"
             + _table(["path", "line", "reason"], exrows))
 

@@ -1,61 +1,67 @@
-"""Loading an output folder for `processed/report.html`.
+"""Loading an output folder for `processed/report.html`, in memory bounded by the corpus' shape.
 
 Reads only stats.json, the two Parquet tables, boilerplate_learned.csv, quarantine.jsonl and
-run_key.txt. Each piece may be missing (a partial or foreign folder still renders); rows are
-put in a fixed order so that the report does not depend on the order files are listed in.
+run_key.txt. Each piece may be missing (a partial or foreign folder still renders).
+
+The Parquet tables are never held whole: they are read file by file, `BATCH_ROWS` rows at a time
+and only the columns the report uses, and each batch is folded into the aggregates of
+`report_agg` (counts per source, status and reason; per source and language; fixed-bin
+histograms; the best duplicate-pair candidates). A second pass over the ledger fetches the few
+texts the page shows (the pairs and the largest clusters' kept paragraphs). Aggregates are
+independent of the order of the rows, so the report does not depend on the order files are
+listed in.
 """
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Iterator
 
-import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-DOC_COLUMNS = ("id", "source", "language", "language_score", "n_chars", "n_words",
-               "n_paragraphs")
-LEDGER_COLUMNS = ("doc_id", "index", "source", "status", "reason", "duplicate_of_doc_id",
-                  "duplicate_of_index", "similarity", "cluster_id")
-NO_SOURCE = "(no source)"
+from .report_agg import (BATCH_ROWS, DOC_TYPES, EXAMPLE_COLUMNS, LEDGER_TYPES, N_PAIRS,
+                         NO_SOURCE, TOP_CLUSTERS, DocSummary, Examples, LedgerSummary,
+                         QuarantineSummary, ReportData, duplicate_pairs)
 
 
-@dataclass
-class ReportData:
-    stats: dict
-    docs: pd.DataFrame
-    ledger: pd.DataFrame          # LEDGER_COLUMNS + n_chars (length of the paragraph text)
-    texts: pa.ChunkedArray | None  # the ledger's text column, aligned with `ledger` rows
-    learned: list[dict] | None     # None: no boilerplate_learned.csv
-    quarantine: list[dict] = field(default_factory=list)
-    run_key: str | None = None
+# --------------------------------------------------------------------------- reading
+def _parquet_files(folder: Path, columns: set[str]) -> tuple[list[Path], set[str]]:
+    """The table's files (those with at least one of `columns`: a file with none is read as no
+    rows) and the names of the columns any of them has."""
+    files, names = [], set()
+    for f in sorted(folder.glob("*.parquet")) if folder.is_dir() else []:
+        present = set(pq.read_schema(f).names) & columns
+        if present:
+            files.append(f)
+            names |= present
+    return files, names
 
-    def text(self, row: int) -> str:
-        return "" if self.texts is None else (self.texts[row].as_py() or "")
 
+def _batches(files: list[Path], types: dict[str, pa.DataType]) -> Iterator[pa.RecordBatch]:
+    """Every row of `files` in order, BATCH_ROWS at a time, with exactly the columns of `types`
+    (a column a file lacks comes as nulls, even all of them).
 
-def _read_parquet_dir(folder: Path, columns: tuple[str, ...]) -> pa.Table | None:
-    files = sorted(folder.glob("*.parquet")) if folder.is_dir() else []
-    if not files:
-        return None
-    tables = []
+    One reader per row group and no threads: a reader going through a whole file keeps buffers
+    of the row groups it has passed, and reader threads make the allocator hold more memory.
+    """
     for f in files:
-        present = set(pq.read_schema(f).names)
-        tables.append(pq.read_table(f, columns=[c for c in columns if c in present]))
-    return pa.concat_tables(tables, promote_options="default")
-
-
-def _frame(table: pa.Table | None, columns: tuple[str, ...]) -> pd.DataFrame:
-    df = pd.DataFrame(columns=list(columns)) if table is None else table.to_pandas()
-    for c in columns:
-        if c not in df.columns:
-            df[c] = None
-    return df
+        with pq.ParquetFile(f) as pf:
+            present = [c for c in types if c in pf.schema_arrow.names]
+            for rg in range(pf.num_row_groups):
+                if present:
+                    batches = pf.iter_batches(batch_size=BATCH_ROWS, row_groups=[rg],
+                                              columns=present, use_threads=False)
+                else:
+                    n = pf.metadata.row_group(rg).num_rows
+                    batches = (pa.record_batch({"_": pa.nulls(min(BATCH_ROWS, n - s))})
+                               for s in range(0, n, BATCH_ROWS))
+                for b in batches:
+                    yield pa.RecordBatch.from_pydict(
+                        {c: b.column(c).cast(t) if c in present else pa.nulls(b.num_rows, t)
+                         for c, t in types.items()})
 
 
 def load(out_dir: Path) -> ReportData:
@@ -63,26 +69,35 @@ def load(out_dir: Path) -> ReportData:
     stats_path = out_dir / "stats.json"
     stats = json.loads(stats_path.read_text(encoding="utf-8")) if stats_path.is_file() else {}
 
-    dt = _read_parquet_dir(out_dir / "parquet" / "documents", DOC_COLUMNS)
-    docs = _frame(dt, DOC_COLUMNS)
-    docs["source"] = docs["source"].fillna(NO_SOURCE).astype(str)
-    docs = docs.sort_values("id", kind="stable").reset_index(drop=True)
+    docs = DocSummary()
+    files, _ = _parquet_files(out_dir / "parquet" / "documents", {"id", *DOC_TYPES})
+    for batch in _batches(files, DOC_TYPES):
+        docs.add(batch)
 
-    lt = _read_parquet_dir(out_dir / "parquet" / "paragraphs", LEDGER_COLUMNS + ("text",))
-    texts = None
-    if lt is not None:
-        # no sort: every aggregate below is order-independent and ties are broken explicitly
-        if "text" in lt.column_names:
-            texts = lt.column("text")
-            lt = lt.append_column("n_chars", pc.fill_null(pc.utf8_length(texts), 0))
-            lt = lt.drop_columns(["text"])
-    ledger = _frame(lt, LEDGER_COLUMNS + ("n_chars",))
-    ledger["source"] = ledger["source"].fillna(NO_SOURCE).astype(str)
-    ledger["status"] = ledger["status"].fillna("kept").astype(str)
-    ledger["reason"] = ledger["reason"].fillna("").astype(str)
+    files, names = _parquet_files(out_dir / "parquet" / "paragraphs", set(LEDGER_TYPES))
+    ledger = LedgerSummary(has_text="text" in names)
+    offset = 0
+    for batch in _batches(files, LEDGER_TYPES):
+        ledger.add(batch, offset)
+        offset += batch.num_rows
+    ledger.finish()
+
+    top = ledger.clusters.top(TOP_CLUSTERS)
+    ex = Examples({r["row"] for _, r in ledger.candidates},
+                  {(r["of_doc"], r["of_index"]) for _, r in ledger.candidates
+                   if r["of_index"] is not None}, [cid for cid, _ in top])
+    if ex.rows or ex.cluster_ids:
+        offset = 0
+        for batch in _batches(files, {c: LEDGER_TYPES[c] for c in EXAMPLE_COLUMNS}):
+            ex.add(batch, offset)
+            offset += batch.num_rows
 
     return ReportData(
-        stats=stats, docs=docs, ledger=ledger, texts=texts,
+        stats=stats, docs=docs, ledger=ledger,
+        pairs=duplicate_pairs(ledger.candidates, ex, N_PAIRS),
+        top_clusters=[(size, len(ex.sources[cid]),
+                       ex.first_kept[cid][1] if cid in ex.first_kept else "")
+                      for cid, size in top],
         learned=read_learned(out_dir / "boilerplate_learned.csv"),
         quarantine=read_quarantine(out_dir / "quarantine.jsonl"),
         run_key=_read_small(out_dir / "run_key.txt"),
@@ -120,11 +135,12 @@ def read_learned(path: Path) -> list[dict] | None:
     return rows
 
 
-def read_quarantine(path: Path) -> list[dict]:
-    """quarantine.jsonl records (path, line, reason); unreadable lines are skipped."""
+def read_quarantine(path: Path, chunk: int = 10_000) -> QuarantineSummary:
+    """quarantine.jsonl records (path, line, reason) summarised; unreadable lines are skipped."""
+    out = QuarantineSummary()
     if not path.is_file():
-        return []
-    out = []
+        return out
+    records: list[dict] = []
     with path.open(encoding="utf-8", errors="replace") as fh:
         for raw in fh:
             try:
@@ -132,53 +148,10 @@ def read_quarantine(path: Path) -> list[dict]:
             except ValueError:
                 continue
             if isinstance(rec, dict):
-                out.append({"path": str(rec.get("path", "")), "line": rec.get("line"),
-                            "reason": str(rec.get("reason", ""))})
+                records.append({"path": str(rec.get("path", "")), "line": rec.get("line"),
+                                "reason": str(rec.get("reason", ""))})
+            if len(records) >= chunk:
+                out.add(records)
+                records = []
+    out.add(records)
     return out
-
-
-def stable_rank(*parts: object) -> str:
-    """A deterministic pseudo-random sort key for sampling (same parts, same key)."""
-    key = "\x1f".join(str(p) for p in parts).encode("utf-8", "replace")
-    return hashlib.blake2b(key, digest_size=8).hexdigest()
-
-
-def sample_duplicate_pairs(data: ReportData, n: int = 20) -> tuple[list[dict], int]:
-    """Up to `n` (kept copy, removed copy) pairs chosen by a hash of the removed paragraph's id.
-
-    Pairs whose texts differ come first (whole-document exact copies are identical, so they
-    are only shown when nothing else is left). Returns the pairs and the number of candidates.
-    """
-    led = data.ledger
-    dup = led[(led["status"] == "duplicate") & led["duplicate_of_doc_id"].notna()]
-    if dup.empty:
-        return [], 0
-    rank = [stable_rank(d, i) for d, i in zip(dup["doc_id"], dup["index"])]
-    order = pd.DataFrame({"row": dup.index, "exact": (dup["reason"] == "exact_document").values,
-                          "rank": rank, "doc_id": dup["doc_id"].values,
-                          "index": dup["index"].values})
-    order = order.sort_values(["exact", "rank", "doc_id", "index"], kind="stable")
-    wanted = order["row"].tolist()[: n * 3]
-    targets = led.loc[wanted, ["duplicate_of_doc_id", "duplicate_of_index"]]
-    keep_ids = set(targets["duplicate_of_doc_id"])
-    kept_rows = led[led["doc_id"].isin(keep_ids)]
-    where = {(d, int(i)): r for r, d, i in zip(kept_rows.index, kept_rows["doc_id"],
-                                                 kept_rows["index"])}
-    pairs: list[dict] = []
-    identical: list[dict] = []
-    for row in wanted:
-        r = led.loc[row]
-        ref = (r["duplicate_of_doc_id"], int(r["duplicate_of_index"])) \
-            if pd.notna(r["duplicate_of_index"]) else None
-        if ref is None or ref not in where:
-            continue
-        k = led.loc[where[ref]]
-        pair = {
-            "kept_doc": k["doc_id"], "kept_index": int(k["index"]), "kept_source": k["source"],
-            "kept_text": data.text(where[ref]),
-            "dup_doc": r["doc_id"], "dup_index": int(r["index"]), "dup_source": r["source"],
-            "dup_text": data.text(row), "reason": r["reason"],
-            "similarity": None if pd.isna(r["similarity"]) else float(r["similarity"]),
-        }
-        (identical if pair["kept_text"] == pair["dup_text"] else pairs).append(pair)
-    return (pairs + identical)[:n], len(dup)

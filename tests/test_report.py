@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from pipeline import report_agg, report_data
 from pipeline.report import main as report_main
 from pipeline.report import render_report
 from pipeline.report_svg import (bin_counts, bin_labels, cluster_size_edges, esc, funnel,
@@ -196,6 +197,96 @@ def test_scales_to_a_large_ledger(tmp_path):
     assert seconds < 30, seconds
     assert len(html.encode()) < 2_000_000
     assert html.count('<div class="pair">') == 20
+
+
+# --------------------------------------------------------------------------- bounded loading
+def test_log_histogram_matches_binning_everything_at_once():
+    rng = np.random.default_rng(1)
+    batches = [rng.integers(0, 10 ** rng.integers(1, 6), 50).astype(float) for _ in range(20)]
+    batches[3][:5] = np.nan
+    batches[7][:2] = -4
+    hist = report_agg.LogHistogram()
+    for b in batches:
+        hist.add(b, "s")
+    everything = np.concatenate(batches)
+    edges = nice_log_edges(np.nanmax(everything))
+    assert hist.edges() == edges and hist.n == int((~np.isnan(everything)).sum())
+    assert hist.counts("s") == bin_counts(everything, edges)
+    assert hist.counts("absent") == [0] * (len(edges) - 1)
+    assert report_agg.LogHistogram().edges() == [0, 1]
+
+
+def test_cluster_sizes_merge_batches(monkeypatch):
+    monkeypatch.setattr(report_agg.ClusterSizes, "MIN_MERGE", 8)
+    rng = np.random.default_rng(2)
+    batches = [rng.integers(-2 ** 62, 2 ** 62, 30) for _ in range(3)]
+    batches += [rng.integers(0, 200, int(rng.integers(0, 60))) for _ in range(40)]
+    sizes = report_agg.ClusterSizes()
+    for b in batches:
+        sizes.add(b)
+    ids, counts = np.unique(np.concatenate(batches), return_counts=True)
+    sizes.finish()
+    assert (sizes.ids == ids).all() and (sizes.sizes == counts).all()
+    order = sorted(zip(ids.tolist(), counts.tolist()), key=lambda ic: (-ic[1], ic[0]))
+    assert sizes.top(10) == order[:10]
+
+
+def test_batches_and_missing_columns_do_not_change_the_page(tmp_path, monkeypatch):
+    docs, pars, learned, quarantine = _fake_rows()
+    one = _write_folder(tmp_path / "one", docs, pars, learned=learned, quarantine=quarantine)
+    html = render_report(one)
+    monkeypatch.setattr(report_data, "BATCH_ROWS", 2)
+    monkeypatch.setattr(report_agg.ClusterSizes, "MIN_MERGE", 1)
+    assert render_report(one) == html
+    # a shard without a text column: its paragraphs count as 0 characters, no example text
+    two = _write_folder(tmp_path / "two", docs, pars, shards=2, learned=learned,
+                        quarantine=quarantine)
+    shard = two / "parquet" / "paragraphs" / "paragraphs-00001-of-00002.parquet"
+    pq.write_table(pq.read_table(shard).drop_columns(["text"]), shard)
+    assert '<section id="lengths">' in render_report(two)
+
+
+def test_memory_does_not_grow_with_the_text(tmp_path):
+    """Arrow's and Python's peak allocations while loading stay far below the ledger's text."""
+    n_rows, per_row = 120_000, 500
+    rng = np.random.default_rng(3)
+    words = np.array(["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"])
+    pieces = rng.choice(words, size=(2000, per_row // 5))
+    pool = [" ".join(p)[:per_row] for p in pieces]
+    is_dup = np.arange(n_rows) % 10 == 0
+    table = pa.table({
+        "doc_id": [f"d{i // 20:06d}" for i in range(n_rows)],
+        "index": pa.array(np.arange(n_rows) % 20, pa.int32()),
+        "source": [f"s{i % 50}" for i in range(n_rows)],
+        "text": [pool[i % len(pool)] + str(i) for i in range(n_rows)],
+        "status": np.where(is_dup, "duplicate", "kept"),
+        "reason": pa.array(np.where(is_dup, "near_duplicate", None), pa.string()),
+        "duplicate_of_doc_id": pa.array(np.where(is_dup, "d000000", None), pa.string()),
+        "duplicate_of_index": pa.array(np.where(is_dup, 0, None), pa.int32()),
+        "similarity": pa.array(np.where(is_dup, 0.9, None), pa.float64()),
+        "cluster_id": pa.array(np.where(is_dup, np.arange(n_rows) % 3000, None), pa.int64()),
+    }, schema=PARAGRAPH_SCHEMA)
+    folder = tmp_path / "parquet" / "paragraphs"
+    folder.mkdir(parents=True)
+    pq.write_table(table, folder / "paragraphs-00000-of-00001.parquet", row_group_size=10_000)
+    text_bytes = pa.compute.sum(pa.compute.binary_length(table["text"])).as_py()
+    del table
+    (tmp_path / "stats.json").write_text("{}")
+    code = (
+        "import sys, tracemalloc, pyarrow as pa\n"
+        "from pipeline.report_data import load\n"
+        "pa.array([0])  # pyarrow imports pandas on first use: not the report's memory\n"
+        "tracemalloc.start()\n"
+        "data = load(sys.argv[1])\n"
+        "print(pa.default_memory_pool().max_memory(), tracemalloc.get_traced_memory()[1])\n"
+        "assert len(data.pairs) == 20 and data.ledger.rows == int(sys.argv[2])\n")
+    res = subprocess.run([sys.executable, "-c", code, str(tmp_path), str(n_rows)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=300)
+    assert res.returncode == 0, res.stderr
+    arrow_peak, python_peak = map(int, res.stdout.split())
+    assert text_bytes > 55_000_000
+    assert arrow_peak < text_bytes / 4, (arrow_peak, text_bytes)
+    assert python_peak < text_bytes / 10, (python_peak, text_bytes)
 
 
 # --------------------------------------------------------------------------- the seeds' run
