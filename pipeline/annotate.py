@@ -5,12 +5,13 @@ Annotations describe the document as it will be written: its title and kept para
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
-from typing import Any
+from pathlib import Path
 
 import xxhash
 
-from . import cache
+from . import cache, store
 from .model import BOILERPLATE, DUPLICATE, KEPT, Document, RunContext
 
 PARAGRAPH_SEP = "\n\n"
@@ -34,78 +35,9 @@ def document_text(doc: Document) -> str:
     return PARAGRAPH_SEP.join(doc.kept_texts())
 
 
-def _detect_chunk(args: tuple[list[str], int, int]) -> list[tuple[str | None, float | None]]:
-    from .langid import detect_languages
-
-    texts, seed, max_chars = args
-    return detect_languages(texts, seed=seed, max_chars=max_chars)
-
-
-def _jobs(texts: list[str], cfg: AnnotateConfig, workers: int) -> list[tuple[list[str], int, int]]:
-    # A few large chunks per worker: each process builds langid's tables once (~1 s).
-    chunk = max(256, -(-len(texts) // (2 * max(1, workers))))
-    return [(texts[i : i + chunk], cfg.langdetect_seed, cfg.language_max_chars)
-            for i in range(0, len(texts), chunk)]
-
-
-def detect_all(texts: list[str], cfg: AnnotateConfig, ctx: RunContext) -> list[tuple[str | None, float | None]]:
-    """langdetect's (language, probability) for each text, replayed by `langid` with numpy.
-
-    Chunks are independent (each answer depends only on its text and the seed), so they run on
-    the executor and the result is the same for any worker count.
-    """
-    out = []
-    for part in ctx.map(_detect_chunk, _jobs(texts, cfg, ctx.workers)):
-        out.extend(part)
-        ctx.tick(len(part))
-    return out
-
-
 def _sample(title: str | None, text: str) -> str:
     # The title is part of what a reader sees, and helps short documents.
     return f"{title}\n{text}" if title else text
-
-
-
-def _detect_keyed(args: tuple[list[str], int, int]) -> list[tuple[int, str | None, float | None]]:
-    """(cache key, language, score) per text: answers matched by key, not by position."""
-    texts, seed, max_chars = args
-    return [(cache.language_key(t, seed, max_chars), *answer)
-            for t, answer in zip(texts, _detect_chunk(args))]
-
-
-# Documents per background chunk: small, so that only a few chunks of text (the ones in flight)
-# are in memory at once; each worker process builds langid's tables once, whatever the count.
-PREFETCH_CHUNK = 512
-
-
-@dataclass
-class Prefetch:
-    pending: Any  # executors.Pending of lists of (key, language, score)
-
-
-def prefetch(docs: list[Document], cfg: AnnotateConfig, ctx: RunContext) -> Prefetch | None:
-    """Start language identification on the documents as they are now, beside the stages that
-    follow (dedup works in this process, so the other cores are free). `run` reuses an answer
-    only where the document's text did not change since (same key); the output is the same as
-    without. The texts are snapshotted now (references, not copies) and joined chunk by chunk
-    as the workers take them."""
-    if not cfg.language or ctx.executor is None or ctx.workers < 2:
-        return None
-    snapshot = [(d.title, d.kept_texts()) for d in docs]
-    known = cache.load_languages(ctx.cache_dir) if ctx.cache_dir is not None else {}
-    seed, max_chars = cfg.langdetect_seed, cfg.language_max_chars
-
-    def chunks():
-        for i in range(0, len(snapshot), PREFETCH_CHUNK):
-            texts = [_sample(title, PARAGRAPH_SEP.join(kept))
-                     for title, kept in snapshot[i:i + PREFETCH_CHUNK]]
-            # Texts whose answer is cached are not sent.
-            texts = [t for t in texts if cache.language_key(t, seed, max_chars) not in known]
-            if texts:
-                yield texts, seed, max_chars
-
-    return Prefetch(ctx.executor.submit(_detect_keyed, chunks()))
 
 
 def counts(doc: Document, text: str) -> dict[str, int | str]:
@@ -119,35 +51,93 @@ def counts(doc: Document, text: str) -> dict[str, int | str]:
     }
 
 
-def run(docs: list[Document], cfg: AnnotateConfig, ctx: RunContext,
-        early: Prefetch | None = None) -> list[Document]:
-    samples: list[str] = []  # each document's text is joined once, for counts and language
+_KNOWN: dict[str, tuple[float, dict]] = {}
+
+
+def _known(cache_dir: str | None) -> dict[int, tuple[str | None, float | None]]:
+    """The cached language answers, read once per process (and again if the file changed)."""
+    if cache_dir is None:
+        return {}
+    path = Path(cache_dir) / "language.arrow"
+    stamp = path.stat().st_mtime if path.exists() else 0.0
+    hit = _KNOWN.get(cache_dir)
+    if hit is None or hit[0] != stamp:
+        hit = _KNOWN[cache_dir] = (stamp, cache.load_languages(Path(cache_dir)))
+    return hit[1]
+
+
+@dataclass
+class Annotated:
+    """One job's result: its output rows' files, and what the driver adds up."""
+
+    documents: str  # IPC file of the job's rows of the documents table
+    paragraphs: str  # ... and of the ledger
+    n_documents: int
+    n_paragraphs: int
+    languages: Counter  # of the documents written (the dataset card)
+    answers: dict[int, tuple[str | None, float | None]]  # language cache key -> answer
+    detected: int
+    reused: int
+
+
+def _annotate_job(job) -> Annotated:
+    """Apply the job's dedup decisions, annotate its documents, and write their output rows."""
+    parts, decisions, cfg, write_cfg, cache_dir, dest = job
+    from .langid import detect_languages
+    from .write import document_rows, paragraph_rows
+
+    docs = list(store.read_parts(parts))
+    decisions.apply(docs)
+    samples = []
     for doc in docs:
         text = document_text(doc)
         doc.annotations.update(counts(doc, text))
-        if cfg.language:
-            samples.append(_sample(doc.title, text))
-    if not cfg.language:
-        return docs
-    answers: list[tuple[str | None, float | None] | None] = [None] * len(docs)
-    known = cache.load_languages(ctx.cache_dir) if ctx.cache_dir is not None else {}
-    keys = [cache.language_key(t, cfg.langdetect_seed, cfg.language_max_chars) for t in samples]
-    for i, key in enumerate(keys):
-        answers[i] = known.get(key)
-    reused = sum(a is not None for a in answers)
-    if early is not None:
-        done = {key: (lang, score) for part in early.pending.result() for key, lang, score in part}
-        for i, key in enumerate(keys):
-            if answers[i] is None and key in done:
-                answers[i] = done[key]
-    todo = [i for i, a in enumerate(answers) if a is None]
-    for i, answer in zip(todo, detect_all([samples[i] for i in todo], cfg, ctx)):
-        answers[i] = answer
-    for doc, (lang, score) in zip(docs, answers):
-        doc.annotations["language"] = lang
-        doc.annotations["language_score"] = score
-    if ctx.cache_dir is not None:
-        cache.save_languages(ctx.cache_dir, dict(zip(keys, answers)))
-    ctx.stage_stats["annotate"] = {"language_reused": reused,
-                                   "language_detected": len(todo)}
-    return docs
+        samples.append(_sample(doc.title, text))
+    answers: dict[int, tuple[str | None, float | None]] = {}
+    detected = reused = 0
+    if cfg.language:
+        known = _known(cache_dir)
+        keys = [cache.language_key(t, cfg.langdetect_seed, cfg.language_max_chars) for t in samples]
+        got = [known.get(k) for k in keys]
+        reused = sum(a is not None for a in got)
+        todo = [i for i, a in enumerate(got) if a is None]
+        found = detect_languages([samples[i] for i in todo], seed=cfg.langdetect_seed,
+                                 max_chars=cfg.language_max_chars)
+        for i, answer in zip(todo, found):
+            got[i] = answer
+        detected = len(todo)
+        for doc, key, (lang, score) in zip(docs, keys, got):
+            doc.annotations["language"], doc.annotations["language_score"] = lang, score
+            answers[key] = (lang, score)
+    del samples
+    out = [d for d in docs if not (write_cfg.drop_empty_documents and d.annotations["n_paragraphs"] == 0)]
+    doc_rows, par_rows = document_rows(out), paragraph_rows(docs)
+    store.write_atomic(doc_rows.schema, doc_rows.to_batches(), Path(f"{dest}.documents.arrow"))
+    store.write_atomic(par_rows.schema, par_rows.to_batches(), Path(f"{dest}.paragraphs.arrow"))
+    languages = Counter(d.annotations.get("language") for d in out if d.annotations.get("n_paragraphs"))
+    return Annotated(f"{dest}.documents.arrow", f"{dest}.paragraphs.arrow", doc_rows.num_rows,
+                     par_rows.num_rows, languages, answers, detected, reused)
+
+
+def run(jobs: list[list[store.Part]], decisions: list, cfg: AnnotateConfig, write_cfg,
+        ctx: RunContext, spill: Path) -> list[Annotated]:
+    """Every job annotated (on the executor), in job order; the language answers are added
+    to the cache."""
+    cache_dir = str(ctx.cache_dir) if ctx.cache_dir is not None else None
+    done = []
+    for result in ctx.map(_annotate_job, [
+            (job, dec, cfg, write_cfg, cache_dir, str(spill / "annotated" / f"{i:06d}"))
+            for i, (job, dec) in enumerate(zip(jobs, decisions))]):
+        done.append(result)
+        ctx.tick(sum(p.n_docs for p in jobs[len(done) - 1]))
+    if cfg.language:
+        if ctx.cache_dir is not None:
+            known: dict = {}
+            for r in done:
+                known.update(r.answers)
+            cache.save_languages(ctx.cache_dir, known)
+        ctx.stage_stats["annotate"] = {"language_reused": sum(r.reused for r in done),
+                                       "language_detected": sum(r.detected for r in done)}
+    for r in done:
+        r.answers = {}
+    return done

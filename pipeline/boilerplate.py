@@ -183,6 +183,11 @@ class LineTable:
             self._page_cache[folded] = None if i is None else self.page_rules[i]
         return self._page_cache[folded]
 
+    def key(self, text: str) -> str | None:
+        """facts(text).key without matching the rules: the line's key for learning."""
+        folded = fold(text)
+        return folded.lower() if folded and folded.count(" ") < self.max_words else None
+
     def facts(self, text: str) -> LineFacts:
         f = self._cache.get(text)
         if f is None:
@@ -301,8 +306,9 @@ def learn_repeated(
     """Lines of one source that occur in at least max(min_docs, min_share * n_docs) documents,
     except labels and lines without a letter (numbers, bullets). Returns {line: n_docs}."""
     need = max(min_docs, min_share * n_docs)
-    return {
-        line: c
-        for line, c in counts.items()
-        if c >= need and not _LABEL.fullmatch(line) and any(ch.isalpha() for ch in line)
-    }
+    return {line: c for line, c in counts.items() if c >= need and learnable(line)}
+
+
+def learnable(line: str) -> bool:
+    """Labels and lines without a letter (numbers, bullets) are never learned."""
+    return not _LABEL.fullmatch(line) and any(ch.isalpha() for ch in line)

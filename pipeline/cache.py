@@ -1,8 +1,8 @@
 """Work a run can reuse from earlier runs, kept in `<out>/.cache/` and carried across swaps.
 
 Two kinds, both keyed by content, so an entry is right whenever its key matches:
-- ingest: the documents and quarantine records of one input file, keyed by the file's bytes,
-  its path, the ingest configuration and the package's code;
+- ingest: the documents (as `store` parts) and quarantine records of one input file, keyed by
+  the file's bytes, its path, the ingest configuration and the package's code;
 - language: langdetect's answer for one text, keyed by the text, the seed and max_chars.
 Entries are Arrow IPC files written to a temporary name and renamed, so a run killed at any
 moment leaves only whole entries: the next run reuses what the killed one finished.
@@ -12,14 +12,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
-from typing import Any, Iterable
 
 import pyarrow as pa
 import pyarrow.ipc as ipc
 import xxhash
 
-from .model import Document, Paragraph, Quarantine
+from .model import Quarantine
+from .store import Part, write_atomic
 
 from .outdir import CACHE_DIR  # noqa: F401 - one name for the folder
 PACKAGE = Path(__file__).resolve().parent
@@ -31,15 +32,6 @@ def code_digest() -> str:
         h.update(path.name.encode())
         h.update(path.read_bytes())
     return h.hexdigest()
-
-
-def _write_atomic(schema: pa.Schema, batches: Iterable[pa.RecordBatch], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with ipc.new_file(tmp, schema) as writer:
-        for batch in batches:
-            writer.write_batch(batch)
-    os.replace(tmp, path)
 
 
 def _read(path: Path) -> pa.Table | None:
@@ -64,55 +56,42 @@ def ingest_key(path: Path, rel: str, config_repr: str, code: str) -> str | None:
     return h.hexdigest()
 
 
-_DOC_FIELDS = ("id", "source", "title", "section", "url", "date", "path")
+def ingest_entry(folder: Path, key: str) -> Path:
+    """The folder of one input file's documents (`store` files); beside it, `<key>.json`
+    indexes its parts and holds the file's quarantine records. The index is written last: an
+    entry without it is incomplete and read again."""
+    return folder / "ingest" / key
 
 
-# Documents per record batch of an ingest entry: the entry is written batch by batch, so saving
-# a large file costs the memory of one batch, not a second copy of the whole file's text.
-INGEST_BATCH = 1024
+def save_ingest_index(entry: Path, parts: list[Part], quarantine: list[Quarantine]) -> None:
+    index = {"parts": [[Path(p.path).name, p.batch, p.n_docs, p.n_paragraphs] for p in parts],
+             "quarantine": [q.as_dict() for q in quarantine]}
+    entry.parent.mkdir(parents=True, exist_ok=True)
+    tmp = entry.with_name(f".{entry.name}.{os.getpid()}.json.tmp")
+    tmp.write_text(json.dumps(index, ensure_ascii=False), encoding="utf-8")
+    os.replace(tmp, entry.with_name(f"{entry.name}.json"))
 
-_INGEST_SCHEMA = pa.schema([(f, pa.string()) for f in (*_DOC_FIELDS, "meta")]
-                           + [("paragraphs", pa.list_(pa.string()))])
 
-
-def save_ingest(folder: Path, key: str, docs: list[Document], quarantine: list[Quarantine]) -> None:
+def load_ingest_index(entry: Path) -> tuple[list[Part], list[Quarantine]] | None:
     try:
-        meta = [json.dumps(d.meta, ensure_ascii=False, sort_keys=True) for d in docs]
-    except (TypeError, ValueError):
-        return  # metadata that JSON cannot hold exactly is not cached
-    q = json.dumps([x.as_dict() for x in quarantine], ensure_ascii=False)
-    schema = _INGEST_SCHEMA.with_metadata({"quarantine": q})
-
-    def batches():
-        for i in range(0, len(docs), INGEST_BATCH):
-            part = docs[i:i + INGEST_BATCH]
-            columns: dict[str, Any] = {f: [getattr(d, f) for d in part] for f in _DOC_FIELDS}
-            columns["meta"] = meta[i:i + INGEST_BATCH]
-            columns["paragraphs"] = [[p.text for p in d.paragraphs] for d in part]
-            yield pa.RecordBatch.from_pydict(columns, schema=schema)
-
-    _write_atomic(schema, batches(), folder / "ingest" / f"{key}.arrow")
+        index = json.loads(entry.with_name(f"{entry.name}.json").read_text(encoding="utf-8"))
+        parts = [Part(str(entry / name), int(b), int(d), int(p)) for name, b, d, p in index["parts"]]
+        quarantine = [Quarantine(q["path"], q["reason"], q["line"]) for q in index["quarantine"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # absent or damaged: read the file again
+    if not all(Path(p.path).is_file() for p in parts):
+        return None
+    return parts, quarantine
 
 
 def prune_ingest(folder: Path, keep: set[str]) -> None:
     """Drop entries of files no longer in the raw folder (or changed since)."""
-    for path in (folder / "ingest").glob("*.arrow"):
-        if path.stem not in keep:
-            path.unlink(missing_ok=True)
-
-
-def load_ingest(folder: Path, key: str) -> tuple[list[Document], list[Quarantine]] | None:
-    table = _read(folder / "ingest" / f"{key}.arrow")
-    if table is None:
-        return None
-    docs = []
-    for batch in table.to_batches():  # batch by batch: one batch of Python rows at a time
-        for row in batch.to_pylist():
-            fields = {f: row[f] for f in _DOC_FIELDS}
-            docs.append(Document(paragraphs=[Paragraph(t) for t in row["paragraphs"]],
-                                 meta=json.loads(row["meta"]), **fields))
-    raw_q = json.loads((table.schema.metadata or {}).get(b"quarantine", b"[]"))
-    return docs, [Quarantine(q["path"], q["reason"], q["line"]) for q in raw_q]
+    for path in (folder / "ingest").glob("*"):
+        if path.name.split(".", 1)[0] not in keep:
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
 
 def language_key(text: str, seed: int, max_chars: int) -> int:
@@ -133,4 +112,4 @@ def save_languages(folder: Path, known: dict[int, tuple[str | None, float | None
     table = pa.table({"key": pa.array(keys, pa.int64()),
                       "language": pa.array([known[k][0] for k in keys], pa.string()),
                       "score": pa.array([known[k][1] for k in keys], pa.float64())})
-    _write_atomic(table.schema, table.to_batches(), folder / "language.arrow")
+    write_atomic(table.schema, table.to_batches(), folder / "language.arrow")

@@ -15,7 +15,6 @@ import yaml
 
 from . import __version__
 from .config import Config, to_dict
-from .model import Document
 from .write import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
 
 
@@ -41,9 +40,9 @@ def output_config_hash(cfg: Config) -> str:
     return xxhash.xxh3_64_hexdigest(yaml.safe_dump(sections, sort_keys=True).encode())
 
 
-def dataset_card(cfg: Config, stats: dict[str, Any], docs: list[Document]) -> str:
+def dataset_card(cfg: Config, stats: dict[str, Any], languages: Counter) -> str:
+    """`languages`: how many written documents have each language (first seen first)."""
     n_docs = stats["stages"]["write"]["documents_out"]
-    languages = Counter(d.annotations.get("language") for d in docs if d.annotations.get("n_paragraphs"))
     langs = [lang for lang, _ in languages.most_common() if lang]
     header = {
         "pretty_name": cfg.write.pretty_name,

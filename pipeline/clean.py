@@ -11,15 +11,19 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 import yaml
 
+import numpy as np
+import xxhash
+
 from . import boilerplate as bp
-from .forkmap import fork_map
-from .model import BOILERPLATE, Document, RunContext
+from . import ingest, store
+from .model import BOILERPLATE, Document, RunContext, Tally
 
 RULES_FILE = Path(__file__).resolve().parent.parent / "configs" / "boilerplate.yaml"
 
@@ -169,116 +173,119 @@ class CleanConfig:
         )
 
 
-def learn(docs: list[Document], cfg: CleanConfig,
-          table: bp.LineTable | None = None) -> dict[str, dict[str, int]]:
-    """{source: {normalised line: n_docs}} over the run; documents without a source learn nothing.
-    Sources are visited in sorted order, so the result does not depend on input order."""
-    table = table or bp.LineTable(cfg.rules, cfg.repeated_max_words)
-    by_source: dict[str, list[Document]] = defaultdict(list)
-    for doc in docs:
-        if doc.source:
-            by_source[doc.source].append(doc)
-    learned: dict[str, dict[str, int]] = {}
-    for source in sorted(by_source):
-        counts: Counter[str] = Counter()
-        for d in by_source[source]:
-            # facts().key is the normalised line, None beyond repeated_max_words words.
-            counts.update({k for k in (table.facts(p.text).key for p in d.paragraphs) if k})
-        n = len(by_source[source])
-        lines = bp.learn_repeated(counts, n, cfg.repeated_min_docs, cfg.repeated_min_share)
-        if cfg.allow:
-            lines = {k: c for k, c in lines.items() if not any(a.fullmatch(k) for a in cfg.allow)}
-        if lines:
-            learned[source] = lines
-    return learned
+def _digest(source: str, line: str) -> bytes:
+    return xxhash.xxh3_128_digest(f"{source}\x00{line}".encode("utf-8", "surrogatepass"))
 
 
-def _clean_partition(job: tuple[list[Document], CleanConfig]):
-    docs, cfg = job
-    local = RunContext()
-    docs = _run(docs, cfg, local)
-    return docs, local.artifacts["boilerplate_learned"], local.stage_stats["clean"]
+_DIGEST = np.dtype([("hi", "<u8"), ("lo", "<u8")])
 
 
-def _clean_inherited(shared: tuple[list[Document], list[list[int]], CleanConfig], part: int):
-    """In a forked child: clean one partition of the parent's documents and send back only the
-    decisions, (document, paragraph, reason) for each paragraph it removed."""
-    docs, members, cfg = shared
-    mine = [docs[i] for i in members[part]]
-    before = [[p.status for p in d.paragraphs] for d in mine]
-    _, rows, stats = _clean_partition((mine, cfg))
-    removed = [(i, k, p.reason)
-               for i, d, was in zip(members[part], mine, before)
-               for k, (p, s) in enumerate(zip(d.paragraphs, was)) if p.status != s]
-    return removed, rows, stats
+def _eligible(line: str, cfg: CleanConfig) -> bool:
+    """Whether a normalised line may be learned at all (its count decides the rest)."""
+    return bp.learnable(line) and not any(a.fullmatch(line) for a in cfg.allow)
 
 
-def partitions(docs: list[Document], n_parts: int) -> list[list[int]]:
-    """Document indices in at most `n_parts` groups, each source wholly inside one (learning is
-    per source, every other decision per document, so the decisions are those of one process).
-    Sources are placed largest first on the lightest group, ties by name: deterministic."""
-    by_source: dict[str, list[int]] = defaultdict(list)
-    for i, d in enumerate(docs):
-        by_source[d.source or ""].append(i)
-    groups: list[list[int]] = [[] for _ in range(max(1, n_parts))]
-    for source in sorted(by_source, key=lambda s: (-len(by_source[s]), s)):
-        min(groups, key=len).extend(by_source[source])
-    return [sorted(g) for g in groups if g]
+def _learn_texts(docs: Iterable[tuple[str | None, list[str]]],
+                 cfg: CleanConfig) -> tuple[Counter[str], dict[str, np.ndarray]]:
+    """Per source: its documents, and one 128-bit digest per (document, distinct line short
+    enough to learn), from (source, paragraph texts) pairs. Digests, not lines, go back: the
+    driver counts them without holding the text. (Which lines may be learned at all is asked
+    only of the few that reach the count: `Learned`.)"""
+    table = bp.LineTable((), cfg.repeated_max_words)  # only its line keys are used
+    n_docs: Counter[str] = Counter()
+    digests: dict[str, list[bytes]] = defaultdict(list)
+    for source, texts in docs:
+        if not source:
+            continue
+        n_docs[source] += 1
+        # The normalised line, None beyond repeated_max_words words.
+        keys = {k for k in map(table.key, texts) if k}
+        digests[source].extend(_digest(source, k) for k in keys)
+    return n_docs, {s: np.frombuffer(b"".join(d), dtype=_DIGEST) for s, d in digests.items()}
 
 
-def _merge(parts: list[tuple[object, list, dict]], ctx: RunContext) -> None:
-    rows: list[dict[str, object]] = []
-    stats: dict[str, object] = {"removed_by_reason": Counter(), "learned_lines": 0,
-                                "sources_with_learned_lines": 0}
-    for _, part_rows, part_stats in parts:
-        rows += part_rows
-        stats["removed_by_reason"].update(part_stats["removed_by_reason"])
-        stats["learned_lines"] += part_stats["learned_lines"]
-        stats["sources_with_learned_lines"] += part_stats["sources_with_learned_lines"]
-    # learned_rows lists sources in sorted order, each source's rows together.
-    rows.sort(key=lambda r: r["source"])
-    stats["removed_by_reason"] = dict(sorted(stats["removed_by_reason"].items()))
-    ctx.artifacts["boilerplate_learned"] = rows
-    ctx.stage_stats.setdefault("clean", {}).update(stats)
+def _learn_job(job: tuple[list, CleanConfig]) -> tuple[Counter[str], dict[str, np.ndarray]]:
+    """`_learn_texts` over ingested parts, read as columns (no document objects)."""
+    items, cfg = job
+
+    def pairs():
+        for part, fix in items:
+            batch = store.read_batch(part)
+            texts = batch.column("texts").to_pylist()
+            for i, source in enumerate(batch.column("source").to_pylist()):
+                if i not in fix.skip:
+                    yield fix.source(source), texts[i]
+
+    return _learn_texts(pairs(), cfg)
 
 
-def run(docs: list[Document], cfg: CleanConfig, ctx: RunContext) -> list[Document]:
-    """Mark boilerplate, on partitions of whole sources when there are several workers: on a
-    distributed executor the partitions are shipped to its tasks; locally, forked children
-    inherit the documents and send back only their decisions."""
-    if ctx.workers < 2 or len(docs) < 2:
-        return _run(docs, cfg, ctx)
-    members = partitions(docs, 2 * ctx.workers)
-    if not ctx.distributed:
-        results = fork_map(_clean_inherited, (docs, members, cfg), len(members), ctx.workers)
-        for removed, _, _ in results:
-            for i, k, reason in removed:
-                docs[i].paragraphs[k].remove(BOILERPLATE, reason)
-        ctx.tick(len(docs))
-        _merge(results, ctx)
-        return docs
-    shipped = ctx.map(_clean_partition, [([docs[i] for i in m], cfg) for m in members])
-    out: list[Document | None] = [None] * len(docs)
-    for m, (part_docs, _, _) in zip(members, shipped):
-        for i, d in zip(m, part_docs):
-            out[i] = d
-    _merge(shipped, ctx)
-    return out  # type: ignore[return-value]
+def _count(found: Iterable[tuple[Counter[str], dict[str, np.ndarray]]],
+           cfg: CleanConfig) -> tuple[Counter[str], dict[str, dict[bytes, int]]]:
+    """Documents per source, and {source: {digest of a learned line: n_docs}}: the lines each
+    source repeats in at least max(repeated_min_docs, repeated_min_share of its documents)
+    documents over the whole run. Per source, so the result does not depend on input order."""
+    n_docs: Counter[str] = Counter()
+    digests: dict[str, list[np.ndarray]] = defaultdict(list)
+    for job_docs, job_digests in found:
+        n_docs.update(job_docs)
+        for source, d in job_digests.items():
+            digests[source].append(d)
+    learned: dict[str, dict[bytes, int]] = {}
+    for source in sorted(digests):
+        unique, counts = np.unique(np.concatenate(digests.pop(source)), return_counts=True)
+        need = max(cfg.repeated_min_docs, cfg.repeated_min_share * n_docs[source])
+        hit = counts >= need
+        if hit.any():
+            learned[source] = dict(zip(map(bytes, unique[hit].view("V16")), counts[hit].tolist()))
+    return n_docs, learned
 
 
-def _run(docs: list[Document], cfg: CleanConfig, ctx: RunContext) -> list[Document]:
+class Learned:
+    """The learned lines of one source, as `classify_lines` asks: is this line among them."""
+
+    def __init__(self, source: str, digests: dict[bytes, int], seen: dict[tuple[str, str], int],
+                 cfg: CleanConfig):
+        self.source, self.digests, self.seen, self.cfg = source, digests, seen, cfg
+
+    def __bool__(self) -> bool:
+        return bool(self.digests)
+
+    def __contains__(self, line: str) -> bool:
+        n = self.digests.get(_digest(self.source, line))
+        if n is None or not _eligible(line, self.cfg):
+            return False
+        self.seen[(self.source, line)] = n  # the line itself, for the report
+        return True
+
+
+@dataclass
+class _Found:
+    """What classifying some documents found: reasons, the learned lines met (with their
+    counts) and how often each removed a line, and the tally of the documents after."""
+
+    reasons: Counter[str] = field(default_factory=Counter)
+    seen: dict[tuple[str, str], int] = field(default_factory=dict)
+    fired: Counter[tuple[str, str]] = field(default_factory=Counter)
+    tally: Tally = field(default_factory=Tally)
+
+    def merge(self, other: _Found) -> None:
+        self.reasons.update(other.reasons)
+        self.seen.update(other.seen)
+        self.fired.update(other.fired)
+        self.tally.merge(other.tally)
+
+
+def _classify(docs: Iterable[Document], cfg: CleanConfig, learned: dict[str, dict[bytes, int]],
+              found: _Found) -> Iterator[Document]:
+    """Mark each document's boilerplate (one `LineTable` for all: each distinct line is folded
+    and matched once, docs/boilerplate.md); yields the documents."""
     rules, allow, deny, params = cfg.rules, cfg.allow, cfg.deny, cfg.region
-    # One table per run: each distinct line is folded and matched once, for learning and
-    # classifying alike (59-157 s -> a few seconds on allsides part-00, docs/boilerplate.md).
     table = bp.LineTable(rules, cfg.repeated_max_words)
-    learned = learn(docs, cfg, table) if cfg.learn_repeated else {}
-    fired: Counter[tuple[str, str]] = Counter()
-    reasons_count: Counter[str] = Counter()
-    for doc in ctx.track(docs):
-        repeated = learned.get(doc.source or "", {})
+    for doc in docs:
+        repeated = Learned(doc.source or "", learned.get(doc.source or "", {}), found.seen, cfg)
         texts = [p.text for p in doc.paragraphs]
-        # A page an HTML extractor already cut (meta["extractor"], set by htmlextract) is not cut
-        # again by region: on extracted benchmark pages that lost recall (F1 0.967 -> 0.949).
+        # A page an HTML extractor already cut (meta["extractor"], set by htmlextract) is not
+        # cut again by region: on extracted benchmark pages that lost recall.
         use_region = cfg.use_region and "extractor" not in doc.meta
         reasons = bp.classify_lines(texts, rules, repeated, allow, params, use_region, table)
         for p, reason in zip(doc.paragraphs, reasons):
@@ -289,28 +296,78 @@ def _run(docs: list[Document], cfg: CleanConfig, ctx: RunContext) -> list[Docume
             if reason is None:
                 continue
             p.remove(BOILERPLATE, reason)
-            reasons_count[reason] += 1
+            found.reasons[reason] += 1
             if reason == "repeated_in_source":
-                fired[(doc.source or "", bp.normalise_line(p.text))] += 1
-    ctx.artifacts["boilerplate_learned"] = learned_rows(learned, fired, docs, cfg)
+                found.fired[(doc.source or "", bp.normalise_line(p.text))] += 1
+        if repeated:  # every learned line the documents print goes to the report
+            for t in texts:
+                key = table.key(t)
+                if key is not None:
+                    key in repeated  # noqa: B015 - records the line
+        found.tally.add(doc)
+        yield doc
+
+
+def _clean_job(job: tuple[list, CleanConfig, dict[str, dict[bytes, int]], str]):
+    """Classify one job's documents into a cleaned part file; returns its parts and findings."""
+    items, cfg, learned, dest = job
+    found = _Found()
+    parts = store.write_docs(Path(dest), _classify(ingest.documents(items), cfg, learned, found))
+    return parts, found
+
+
+def _report(found: _Found, n_source: Counter[str], cfg: CleanConfig, ctx: RunContext) -> None:
+    lines: dict[str, dict[str, int]] = defaultdict(dict)
+    for (source, line), n in found.seen.items():
+        lines[source][line] = n
+    ctx.artifacts["boilerplate_learned"] = learned_rows(lines, found.fired, n_source, cfg)
     ctx.stage_stats.setdefault("clean", {}).update(
         {
-            "removed_by_reason": dict(sorted(reasons_count.items())),
-            "learned_lines": sum(len(v) for v in learned.values()),
-            "sources_with_learned_lines": len(learned),
+            "removed_by_reason": dict(sorted(found.reasons.items())),
+            "learned_lines": len(found.seen),
+            "sources_with_learned_lines": len({source for source, _ in found.seen}),
         }
     )
+
+
+def run(items: list, cfg: CleanConfig, ctx: RunContext, spill: Path) -> tuple[list[store.Part], Tally]:
+    """Mark boilerplate: learn each source's repeated lines over the run (a map, then a count
+    of digests), then classify every document (a map over jobs of ingested parts, each writing
+    a part file). Returns the cleaned parts, in input order, and their tally."""
+    jobs = store.jobs_of(items)
+    n_source, learned = (_count(ctx.map(_learn_job, [(job, cfg) for job in jobs]), cfg)
+                         if cfg.learn_repeated else (Counter(), {}))
+    parts: list[store.Part] = []
+    found = _Found()
+    for job_parts, job_found in ctx.map(_clean_job, [
+            (job, cfg, learned, str(spill / "clean" / f"{i:06d}.arrow")) for i, job in enumerate(jobs)]):
+        parts += job_parts
+        found.merge(job_found)
+        ctx.tick(sum(p.n_docs for p in job_parts))
+    _report(found, n_source, cfg, ctx)
+    return parts, found.tally
+
+
+def clean_documents(docs: list[Document], cfg: CleanConfig, ctx: RunContext) -> list[Document]:
+    """`run` on documents in memory, in this process (evaluations, tests): the same decisions."""
+    n_source, learned = (_count([_learn_texts(((d.source, [p.text for p in d.paragraphs])
+                                                for d in docs), cfg)], cfg)
+                         if cfg.learn_repeated else (Counter(), {}))
+    found = _Found()
+    for _ in _classify(ctx.track(docs), cfg, learned, found):
+        pass
+    _report(found, n_source, cfg, ctx)
     return docs
 
 
 def learned_rows(
     learned: dict[str, dict[str, int]],
     fired: Counter[tuple[str, str]],
-    docs: list[Document],
+    n_source: Counter[str],
     cfg: CleanConfig,
 ) -> list[dict[str, object]]:
-    """The reviewable list: one row per learned line, per source, most frequent first."""
-    n_source = Counter(d.source for d in docs if d.source)
+    """The reviewable list: one row per learned line (that a document of the run printed),
+    per source, most frequent first."""
     rows: list[dict[str, object]] = []
     for source in sorted(learned):
         items = sorted(learned[source].items(), key=lambda kv: (-kv[1], kv[0]))

@@ -6,19 +6,32 @@ document id. Within a document, paragraphs keep their order. A paragraph is remo
 text ranked before it, and kept, covers it; so the copy that stays is the one of the
 highest-ranked document, whatever the order the inputs were read in.
 
-Exact duplicate documents (byte-identical kept text) are removed whole first; then the near-duplicate detector (`neardup.find_duplicates`) decides paragraph by
-paragraph, within and across documents.
+Exact duplicate documents (the same kept texts in the same order) are removed whole first; then
+the near-duplicate detector (`neardup.decide_duplicates`) decides paragraph by paragraph, within
+and across documents.
+
+Out of core: workers read the cleaned parts and send back per-document keys and per-paragraph
+digests and lengths, and write their fingerprint records to disk by slice of the fingerprint
+space; the driver ranks, pairs slice by slice and fetches only the texts the decisions read.
+The result is a `Decisions` per job, applied where the documents are next read (annotate).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import xxhash
 
-from .model import DUPLICATE, KEPT, Document, RunContext
-from .neardup import NearDupConfig, find_duplicates
+from . import store
+from .model import DUPLICATE, KEPT, RunContext, Tally
+from .neardup import NearDupConfig, Texts, decide_duplicates, slice_count
+from .neardup_hash import fingerprint_chunk, fingerprint_range
+
+_DIGEST = np.dtype([("hi", "<u8"), ("lo", "<u8")])
+_CHUNK_BYTES = 4 << 20  # text per fingerprinting step (as neardup_hash)
+_LOW = np.uint64(0xFFFFFFFF)
 
 
 @dataclass(frozen=True)
@@ -33,92 +46,255 @@ class DedupConfig:
     near: NearDupConfig = field(default_factory=NearDupConfig)
 
 
-def keeper_order(docs: list[Document], source_priority: tuple[str, ...]) -> list[int]:
-    """Indices of `docs` from the document whose copies stay to the last one."""
-    rank = {s: i for i, s in enumerate(source_priority)}
-    unlisted = len(rank)
-
-    def key(i: int) -> tuple:
-        d = docs[i]
-        return (d.date is None, d.date or "", rank.get(d.source or "", unlisted), d.id)
-
-    return sorted(range(len(docs)), key=key)
-
-
 def cluster_id(doc_id: str, index: int) -> int:
     """A stable id for the cluster rooted at a kept paragraph (signed 64-bit for Arrow)."""
     return xxhash.xxh64_intdigest(f"{doc_id}\x00{index}".encode()) - (1 << 63)
 
 
-def remove_exact_documents(docs: list[Document], order: list[int],
-                           kept: list[list[int]]) -> set[int]:
-    """Mark every kept paragraph of a document whose kept paragraphs repeat an earlier one's
-    exactly (the same texts in the same order). kept[r]: positions of the kept paragraphs of
-    docs[order[r]]. Returns the ranks r of the removed documents."""
-    # Keyed by the tuple of kept texts: Python caches each string's hash, so this costs one
-    # pass over the text instead of joining and hashing a copy of it, and equality is exact.
-    first: dict[tuple[str, ...], tuple[Document, list[int]]] = {}
-    removed: set[int] = set()
-    for rank, (i, idx) in enumerate(zip(order, kept)):
-        if not idx:
-            continue
-        doc = docs[i]
-        pars = doc.paragraphs
-        keeper, keeper_idx = first.setdefault(tuple([pars[k].text for k in idx]), (doc, idx))
-        if keeper is doc:
-            continue
-        # A copy that differs in case or spacing is still caught, paragraph by paragraph, by
-        # the near-duplicate pass (similarity 1.0).
-        for k, kk in zip(idx, keeper_idx):
-            p = pars[k]
-            p.remove(DUPLICATE, "exact_document")
-            p.duplicate_of_doc_id, p.duplicate_of_index = keeper.id, kk
-            p.similarity = 1.0
-            p.cluster_id = cluster_id(keeper.id, kk)
-            keeper.paragraphs[kk].cluster_id = p.cluster_id
-        removed.add(rank)
-    return removed
+def _digest(texts: list[str]) -> bytes:
+    """128-bit digest of a sequence of texts (length-prefixed, so the split is part of it)."""
+    h = xxhash.xxh3_128()
+    for t in texts:
+        b = t.encode("utf-8", "surrogatepass")
+        h.update(len(b).to_bytes(8, "little"))
+        h.update(b)
+    return h.digest()
 
 
-def run(docs: list[Document], cfg: DedupConfig, ctx: RunContext) -> list[Document]:
+@dataclass
+class Prepared:
+    """What the driver needs of one job's documents: no text."""
+
+    ids: list[str]
+    dates: list[str | None]
+    sources: list[str | None]
+    n_kept: np.ndarray  # kept paragraphs per document
+    kept_pos: np.ndarray  # their positions in their document, all documents in a row
+    doc_digest: np.ndarray  # _DIGEST of each document's kept texts
+    par_digest: np.ndarray  # _DIGEST of each kept paragraph
+    lengths: np.ndarray  # folded length of each kept paragraph
+    slices: list[str]  # files of fingerprint records (job-local paragraph numbers), by slice
+
+
+def _prepare_job(job: tuple[list[store.Part], NearDupConfig, int, str]) -> Prepared:
+    parts, cfg, ranges, dest = job
+    ids, dates, sources, n_kept, kept_pos, doc_d, par_d = [], [], [], [], [], [], []
+    texts: list[str] = []
+    for doc in store.read_parts(parts):
+        ids.append(doc.id)
+        dates.append(doc.date)
+        sources.append(doc.source)
+        kept = [k for k, p in enumerate(doc.paragraphs) if p.status == KEPT]
+        n_kept.append(len(kept))
+        kept_pos.extend(kept)
+        mine = [doc.paragraphs[k].text for k in kept]
+        doc_d.append(_digest(mine))
+        par_d.extend(xxhash.xxh3_128_digest(t.encode("utf-8", "surrogatepass")) for t in mine)
+        texts.extend(mine)
+    lengths, records = [], [[] for _ in range(ranges)]
+    start = 0
+    while start < len(texts):
+        end, size = start, 0
+        while end < len(texts) and (size < _CHUNK_BYTES or end == start):
+            size += len(texts[end]) + 1
+            end += 1
+        n, key = fingerprint_chunk(texts[start:end], cfg.fingerprint_chars, cfg.sample_bits)
+        lengths.append(n)
+        key += np.uint64(start)  # chunk-local -> job-local paragraph number
+        r = fingerprint_range(key, ranges)
+        for i in range(ranges):
+            records[i].append(key[r == i])
+        start = end
+    paths = []
+    for i in range(ranges):
+        path = f"{dest}.{i}.npy"
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        np.save(path, np.concatenate(records[i]) if records[i] else np.empty(0, np.uint64))
+        paths.append(path)
+    as_digest = lambda ds: np.frombuffer(b"".join(ds), dtype=_DIGEST)  # noqa: E731
+    return Prepared(ids, dates, sources, np.asarray(n_kept, np.int64),
+                    np.asarray(kept_pos, np.int64), as_digest(doc_d), as_digest(par_d),
+                    np.concatenate(lengths) if lengths else np.empty(0, np.int64), paths)
+
+
+def _texts_job(job: tuple[list[store.Part], np.ndarray]) -> list[str]:
+    """The kept texts at some job-local kept-paragraph numbers (sorted)."""
+    parts, wanted = job
+    out, q, i = [], 0, 0
+    want = wanted.tolist()
+    for doc in store.read_parts(parts):
+        for p in doc.paragraphs:
+            if p.status != KEPT:
+                continue
+            if i < len(want) and want[i] == q:
+                out.append(p.text)
+                i += 1
+            q += 1
+        if i == len(want):
+            break
+    return out
+
+
+@dataclass
+class Decisions:
+    """One job's dedup outcome, by job-local kept-paragraph number: the removals (status,
+    reason, kept copy's document id and position, similarity) and the cluster ids."""
+
+    removed: dict[int, tuple[str, str, str, int, float]] = field(default_factory=dict)
+    clusters: dict[int, int] = field(default_factory=dict)
+
+    def apply(self, docs) -> None:
+        q = 0
+        for doc in docs:
+            for p in doc.paragraphs:
+                if p.status != KEPT:
+                    continue
+                hit = self.removed.get(q)
+                cid = self.clusters.get(q)
+                if hit is not None:
+                    p.status, p.reason, p.duplicate_of_doc_id, p.duplicate_of_index, p.similarity = hit
+                if cid is not None:
+                    p.cluster_id = cid
+                q += 1
+
+
+def first_copies(digests: np.ndarray) -> np.ndarray:
+    """rep[j] = the first index whose digest equals digests[j] (itself for a first copy)."""
+    order = np.lexsort((digests["lo"], digests["hi"]))  # stable: equal digests by index
+    s = digests[order]
+    new = np.ones(len(s), dtype=bool)
+    new[1:] = (s["hi"][1:] != s["hi"][:-1]) | (s["lo"][1:] != s["lo"][:-1])
+    del s
+    first = order[np.flatnonzero(new)]
+    rep = np.empty(len(order), dtype=np.int64)
+    rep[order] = first[np.cumsum(new) - 1]
+    return rep
+
+
+def run(jobs: list[list[store.Part]], cfg: DedupConfig, ctx: RunContext, spill: Path,
+        before: Tally) -> tuple[list[Decisions], Tally]:
+    """Each job's decisions, and the tally after them."""
     if not cfg.enabled:
-        return docs
-    order = keeper_order(docs, cfg.source_priority)
-    kept = [[k for k, p in enumerate(docs[i].paragraphs) if p.status == KEPT] for i in order]
-    gone = remove_exact_documents(docs, order, kept) if cfg.exact_documents else set()
-    # The kept paragraphs in keeper order: text, document rank (the group) and position.
-    for rank in gone:
-        kept[rank] = []
-    counts = np.fromiter(map(len, kept), dtype=np.int64, count=len(kept))
-    groups = np.repeat(np.arange(len(kept), dtype=np.int64), counts)
-    doc_of = np.repeat(np.asarray(order, dtype=np.int64), counts)
-    position = [k for idx in kept for k in idx]
-    texts = [docs[i].paragraphs[k].text for i, k in zip(doc_of.tolist(), position)]
-    exact = len(gone)
-    result = find_duplicates(
-        texts, groups, cfg.near,
+        return [Decisions() for _ in jobs], before
+    # Slices (and buckets of pairs) grow with the corpus, so each holds about the same
+    # number of records whatever its size: that bounds the pairing's memory.
+    n_paragraphs = sum(p.n_paragraphs for job in jobs for p in job)
+    ranges = slice_count(ctx.workers, ctx.distributed, n_paragraphs)
+    prep: list[Prepared] = ctx.map(_prepare_job, [
+        (job, cfg.near, ranges, str(spill / "fingerprints" / f"{i:06d}")) for i, job in enumerate(jobs)])
+    ctx.tick(sum(len(p.ids) for p in prep))
+
+    # Documents in store order (job by job), their kept paragraphs likewise ("q").
+    ids = [x for p in prep for x in p.ids]
+    n_kept = np.concatenate([p.n_kept for p in prep])
+    kept_pos = np.concatenate([p.kept_pos for p in prep])
+    job_q0 = np.r_[0, np.cumsum([len(p.lengths) for p in prep])]
+    q_start = np.r_[0, np.cumsum(n_kept)]
+    n_docs = len(ids)
+
+    # Keeper order, then exact documents (first copy in keeper order stays).
+    rank = {s: i for i, s in enumerate(cfg.source_priority)}
+    dates = [x for p in prep for x in p.dates]
+    sources = [x for p in prep for x in p.sources]
+    order = sorted(range(n_docs), key=lambda g: (dates[g] is None, dates[g] or "",
+                                                 rank.get(sources[g] or "", len(rank)), ids[g]))
+    del dates, sources
+    doc_digest = np.concatenate([p.doc_digest for p in prep]).view("V16")
+    removed: dict[int, tuple[str, str, str, int, float]] = {}  # q -> removal
+    clusters: dict[int, int] = {}  # q -> cluster id
+    gone = np.zeros(n_docs, dtype=bool)
+    if cfg.exact_documents:
+        first: dict[bytes, int] = {}
+        for g in order:
+            if not n_kept[g]:
+                continue
+            keeper = first.setdefault(bytes(doc_digest[g]), g)
+            if keeper == g:
+                continue
+            gone[g] = True
+            for t in range(int(n_kept[g])):
+                kq = int(q_start[keeper]) + t
+                kk = int(kept_pos[kq])
+                cid = cluster_id(ids[keeper], kk)
+                removed[int(q_start[g]) + t] = (DUPLICATE, "exact_document", ids[keeper], kk, 1.0)
+                clusters[int(q_start[g]) + t] = cid
+                clusters[kq] = cid
+    del doc_digest
+
+    # Keeper numbering j of the paragraphs left: perm[q] = j (or -1), at[j] = q.
+    counts = np.where(gone, 0, n_kept)[order]
+    at = np.concatenate([np.arange(q_start[g], q_start[g] + c) for g, c in zip(order, counts)]
+                        ) if len(order) else np.empty(0, np.int64)
+    at = at.astype(np.int64)
+    n = len(at)
+    perm = np.full(len(kept_pos), -1, dtype=np.int64)
+    perm[at] = np.arange(n)
+    groups = np.repeat(np.arange(n_docs, dtype=np.int64), counts)
+    doc_of_q = np.repeat(np.arange(n_docs, dtype=np.int64), n_kept)
+    lengths = np.concatenate([p.lengths for p in prep])[at]
+    rep = first_copies(np.concatenate([p.par_digest for p in prep])[at])
+
+    def load(i: int):
+        def slice_i() -> np.ndarray:
+            out = []
+            for p, q0 in zip(prep, job_q0[:-1].tolist()):
+                key = np.load(p.slices[i])
+                j = perm[(key & _LOW).view(np.int64) + q0]
+                ok = j >= 0
+                out.append((key[ok] & ~_LOW) | j[ok].astype(np.uint64))
+            return np.concatenate(out) if out else np.empty(0, np.uint64)
+        return slice_i
+
+    def fetch(nodes: np.ndarray) -> Texts:
+        qs = at[nodes]  # ascending in j, not in q: fetched by job in q order
+        by_q = np.argsort(qs, kind="stable")
+        sq = qs[by_q]
+        cuts = np.searchsorted(sq, job_q0)
+        asks = [(jobs[k], sq[cuts[k]:cuts[k + 1]] - job_q0[k]) for k in range(len(jobs))
+                if cuts[k + 1] > cuts[k]]
+        got = [t for part in ctx.map(_texts_job, asks) for t in part]
+        texts = [""] * len(nodes)
+        for pos, t in zip(by_q.tolist(), got):
+            texts[pos] = t
+        return Texts(n, nodes, texts)
+
+    result = decide_duplicates(
+        lengths, rep, [load(i) for i in range(ranges)], groups, cfg.near, fetch,
         within_group=cfg.within_document, workers=ctx.workers,
-        # On a distributed executor, fingerprints and candidate pairs are computed by its tasks;
-        # locally, threads over shared memory are cheaper than shipping text to processes.
-        mapper=ctx.map if ctx.distributed else None,
+        # On a distributed executor candidate pairs and decisions are its tasks; locally,
+        # threads over shared memory and forked workers.
+        mapper=ctx.map if ctx.distributed else None, spill=spill / "pairs", buckets=ranges,
+        # The decisions' jobs carry their texts: a pool's workers, not children forked from
+        # this process (which would count its memory as theirs).
+        decide_map=ctx.map if ctx.workers > 1 else None,
     )
 
-    def ref(j: int) -> tuple[Document, int]:
-        return docs[doc_of[j]], position[j]
+    def ref(j: int) -> tuple[int, int]:
+        q = int(at[j])
+        return int(doc_of_q[q]), int(kept_pos[q])
 
     for j in np.flatnonzero(result.dup_of >= 0).tolist():
-        doc, k = ref(j)
-        kdoc, kk = ref(int(result.dup_of[j]))
-        p = doc.paragraphs[k]
-        p.remove(DUPLICATE, "near_duplicate" if kdoc is not doc else "repeated_in_document")
-        p.duplicate_of_doc_id, p.duplicate_of_index = kdoc.id, kk
-        p.similarity = round(float(result.similarity[j]), 6)
+        g, _ = ref(j)
+        kg, kk = ref(int(result.dup_of[j]))
+        reason = "near_duplicate" if kg != g else "repeated_in_document"
+        removed[int(at[j])] = (DUPLICATE, reason, ids[kg], kk, round(float(result.similarity[j]), 6))
     for j in np.flatnonzero(result.cluster >= 0).tolist():
-        doc, k = ref(j)
-        root_doc, root_k = ref(int(result.cluster[j]))
-        doc.paragraphs[k].cluster_id = cluster_id(root_doc.id, root_k)
-    ctx.stage_stats["dedup"] = {
-        "exact_duplicate_documents": exact,
-        "paragraphs_compared": len(texts),
-    }
-    return docs
+        rg, rk = ref(int(result.cluster[j]))
+        clusters[int(at[j])] = cluster_id(ids[rg], rk)
+
+    after = Tally(before.documents, before.paragraphs - len(removed), before.removed.copy())
+    lost = np.zeros(n_docs, dtype=np.int64)
+    for q, hit in removed.items():
+        after.removed[f"{hit[0]}:{hit[1]}"] += 1
+        lost[doc_of_q[q]] += 1
+    after.documents -= int(((n_kept > 0) & (lost == n_kept)).sum())
+    out = [Decisions() for _ in jobs]
+    for q in sorted(removed):
+        k = int(np.searchsorted(job_q0, q, side="right")) - 1
+        out[k].removed[q - int(job_q0[k])] = removed[q]
+    for q in sorted(clusters):
+        k = int(np.searchsorted(job_q0, q, side="right")) - 1
+        out[k].clusters[q - int(job_q0[k])] = clusters[q]
+    ctx.stage_stats["dedup"] = {"exact_duplicate_documents": int(gone.sum()),
+                                "paragraphs_compared": n}
+    return out, after

@@ -39,9 +39,9 @@ class Executor:
     def submit(self, fn: Callable[[T], R], items: Iterable[T]) -> Pending:
         """Start `map(fn, items)` and return at once where the executor can run it beside this
         process (a pool, Ray); otherwise it runs when the result is asked for. `items` may be
-        a generator: a pool draws from it only as workers free up, so the inputs of a long
-        background map are not all in memory at once."""
-        return Pending(lambda: self.map(fn, list(items)))
+        a generator: a pool draws from it only as workers free up (and this process, one at a
+        time), so the inputs of a long map are not all in memory at once."""
+        return Pending(lambda: [fn(item) for item in items])
 
     def close(self) -> None:
         pass

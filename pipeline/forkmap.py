@@ -1,9 +1,11 @@
 """Map over data this process already holds, in forked children that inherit it.
 
-A process pool pickles every argument: for the in-memory documents of a run that costs more than
-the work (part-00: 2.9 s to pickle, 2.1 s to unpickle, against ~5 s of cleaning). A forked child
-sees the parent's objects as they are at the fork, so only each part's (small) result travels
-back. Where fork is unavailable (Windows, or a platform that forbids it) the parts run here.
+A process pool pickles every argument; a forked child sees the parent's objects as they are at
+the fork, so only each part's (small) result travels back. The in-memory near-duplicate detector
+(`neardup.find_duplicates`, used by the evaluations and benchmarks) decides its components so.
+A run's stages do not: their jobs read their own parts, and a forked child would count the
+driver's memory as its own. Where fork is unavailable (Windows, or a platform that forbids it)
+the parts run here.
 """
 
 from __future__ import annotations

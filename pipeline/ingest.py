@@ -13,16 +13,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
+import shutil
 import zlib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
-from . import cache
+from . import cache, store
 from .dates import normalise_date
 from .decode import (InputError, TruncatedInput, decode_text, has_mojibake_marks, open_lines,
                      read_bytes, repair_mojibake, strip_compression)
-from .model import Document, Quarantine, RunContext
+from .model import Document, Quarantine, RunContext, Tally
 from .textfile import parse_text_article, split_paragraphs, split_title
 
 TEXT_SUFFIXES = (".txt", ".md", ".text")
@@ -166,6 +168,28 @@ def _pick(record: dict[str, Any], names: tuple[str, ...]) -> tuple[str | None, A
     return None, None
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")  # either half of a pair, escaped
+
+
+def replace_lone_surrogates(value: Any) -> tuple[Any, int]:
+    """JSON may escape half of a surrogate pair ("\\ud83d" alone): no UTF-8 can hold it, so
+    it becomes U+FFFD (counted) instead of failing the write. Returns (value, replaced)."""
+    if isinstance(value, str):
+        return _LONE_SURROGATE.subn("\ufffd", value)
+    if isinstance(value, list):
+        done = [replace_lone_surrogates(v) for v in value]
+        return [v for v, _ in done], sum(n for _, n in done)
+    if isinstance(value, dict):
+        out, total = {}, 0
+        for k, v in value.items():
+            (k, n1), (v, n2) = replace_lone_surrogates(k), replace_lone_surrogates(v)
+            out[k] = v
+            total += n1 + n2
+        return out, total
+    return value, 0
+
+
 def record_to_document(record: Any, rel: str, line: int, cfg: IngestConfig) -> Document:
     if not isinstance(record, dict):
         raise InputError(f"JSON value is a {type(record).__name__}, not an object")
@@ -195,40 +219,64 @@ def record_to_document(record: Any, rel: str, line: int, cfg: IngestConfig) -> D
     )
 
 
-def read_jsonl_file(
-    path: Path, rel: str, cfg: IngestConfig, ctx: RunContext
-) -> Iterator[Document]:
-    """Stream records; bad lines and a broken stream are quarantined, the rest is kept."""
+# Lines of a JSONL file per parse job (and per part): a large file is parsed by every worker.
+JSONL_CHUNK_LINES = 1024
+
+
+def jsonl_chunks(path: Path, rel: str) -> Iterator[tuple[int, list[bytes]] | Quarantine]:
+    """(number of the first line, lines) chunks of a JSONL file, read as a stream; a broken
+    stream or an empty file ends it with a Quarantine record instead."""
     n = 0
+    chunk: list[bytes] = []
+    first = 1
     try:
         with open_lines(path) as fh:
             for n, raw_line in enumerate(fh, start=1):
-                if not raw_line.strip():
-                    continue
-                try:
-                    try:
-                        record = json.loads(raw_line)
-                    except UnicodeDecodeError:
-                        record = json.loads(decode_text(raw_line)[0])
-                    yield record_to_document(record, rel, n, cfg)
-                except json.JSONDecodeError as e:
-                    ctx.quarantine.append(Quarantine(rel, f"not JSON: {e.msg} at column {e.colno}", n))
-                except InputError as e:
-                    ctx.quarantine.append(Quarantine(rel, str(e), n))
+                chunk.append(raw_line)
+                if len(chunk) == JSONL_CHUNK_LINES:
+                    yield first, chunk
+                    chunk, first = [], n + 1
     except (EOFError, zlib.error, OSError) as e:
+        if chunk:
+            yield first, chunk
         what = "truncated compressed stream" if isinstance(e, EOFError) else f"unreadable: {e}"
-        ctx.quarantine.append(Quarantine(rel, f"{what}; {n} lines read before the break", n + 1))
+        yield Quarantine(rel, f"{what}; {n} lines read before the break", n + 1)
+        return
+    if chunk:
+        yield first, chunk
     if n == 0:
-        ctx.quarantine.append(Quarantine(rel, "empty file: no records"))
+        yield Quarantine(rel, "empty file: no records")
+
+
+def parse_lines(lines: list[bytes], first: int, rel: str, cfg: IngestConfig,
+                ctx: RunContext) -> Iterator[Document]:
+    """The records of some JSONL lines; bad lines are quarantined, the rest is kept."""
+    for n, raw_line in enumerate(lines, start=first):
+        if not raw_line.strip():
+            continue
+        try:
+            try:
+                record = json.loads(raw_line)
+            except UnicodeDecodeError:
+                record = json.loads(decode_text(raw_line)[0])
+            replaced = 0
+            if _SURROGATE_ESCAPE.search(raw_line):
+                record, replaced = replace_lone_surrogates(record)
+            doc = record_to_document(record, rel, n, cfg)
+            if replaced:
+                doc.meta["lone_surrogates_replaced"] = replaced
+            yield doc
+        except json.JSONDecodeError as e:
+            ctx.quarantine.append(Quarantine(rel, f"not JSON: {e.msg} at column {e.colno}", n))
+        except InputError as e:
+            ctx.quarantine.append(Quarantine(rel, str(e), n))
 
 
 def read_file(path: Path, rel: str, cfg: IngestConfig, ctx: RunContext) -> Iterator[Document]:
+    """A whole-file input's document (text, HTML; JSONL goes by `jsonl_chunks`)."""
     fmt = file_format(path.name)
     if fmt is None:
         ctx.quarantine.append(Quarantine(rel, "unsupported file type (not .txt/.md/.jsonl/.html)"))
-        return
-    if fmt == "jsonl":
-        yield from read_jsonl_file(path, rel, cfg, ctx)
         return
     reader = read_text_file if fmt == "text" else read_html_file
     try:
@@ -255,14 +303,31 @@ def reader_from_bytes(data: bytes, rel: str, fmt: str, cfg: IngestConfig) -> Doc
     return doc
 
 
-def read_one(job: tuple[Path, str, IngestConfig]) -> tuple[list[Document], list[Quarantine]]:
-    """One input file's documents and quarantine records (a unit of work for the executor)."""
-    path, rel, cfg = job
+def read_one(job: tuple) -> tuple[list[store.Part], list[Quarantine]]:
+    """One unit of reading for the executor, written as a `store` file at `dest`: a whole
+    file ("file", path, rel, cfg, dest), some lines of a JSONL file ("lines", lines, first,
+    rel, cfg, dest), or a record about the stream (("note", quarantine)). Returns the parts
+    written and the quarantine records."""
+    if job[0] == "note":
+        return [], [job[1]]
     local = RunContext()
-    docs = list(read_file(path, rel, cfg, local))
-    for doc in docs:
-        repair_document(doc)
-    return docs, local.quarantine
+    if job[0] == "file":
+        _, path, rel, cfg, dest = job
+        found = read_file(path, rel, cfg, local)
+    else:
+        _, lines, first, rel, cfg, dest = job
+        found = parse_lines(lines, first, rel, cfg, local)
+
+    def documents():
+        for doc in found:
+            repair_document(doc)
+            yield doc
+
+    parts = store.write_docs(Path(dest), documents())
+    if not sum(p.n_docs for p in parts):
+        Path(dest).unlink(missing_ok=True)
+        parts = []
+    return parts, local.quarantine
 
 
 def repair_document(doc: Document) -> None:
@@ -281,49 +346,115 @@ def repair_document(doc: Document) -> None:
         doc.meta["mojibake_repaired"] = repaired
 
 
-def read_all(jobs: list[tuple[Path, str, IngestConfig]], cfg: IngestConfig,
-             ctx: RunContext) -> list[tuple[list[Document], list[Quarantine]]]:
-    """Every file's result: from the cache when the same bytes were read by the same code and
-    configuration before, else read (on the executor) and cached."""
-    if ctx.cache_dir is None:
-        return ctx.map(read_one, jobs)
-    code, config_repr = cache.code_digest(), repr(cfg)
-    keys = [cache.ingest_key(path, rel, config_repr, code) for path, rel, _ in jobs]
-    results: list = [cache.load_ingest(ctx.cache_dir, key) if key else None for key in keys]
+def _jobs(path: Path, rel: str, cfg: IngestConfig, dest: Path) -> Iterator[tuple]:
+    if file_format(path.name) != "jsonl":
+        yield ("file", path, rel, cfg, str(dest / "00000.arrow"))
+        return
+    for i, chunk in enumerate(jsonl_chunks(path, rel)):
+        if isinstance(chunk, Quarantine):
+            yield ("note", chunk)
+        else:
+            yield ("lines", chunk[1], chunk[0], rel, cfg, str(dest / f"{i:05d}.arrow"))
+
+
+def read_all(files: list[tuple[Path, str]], cfg: IngestConfig, ctx: RunContext,
+             spill: Path) -> list[tuple[list[store.Part], list[Quarantine]]]:
+    """Every file's parts and quarantine records: from the cache when the same bytes were read
+    by the same code and configuration before, else read on the executor (a JSONL file in
+    chunks of lines, so that one large file keeps every worker busy) into the cache, or into
+    the run's spill folder when there is no cache."""
+    keys: list[str | None] = [None] * len(files)
+    if ctx.cache_dir is not None:
+        code, config_repr = cache.code_digest(), repr(cfg)
+        keys = [cache.ingest_key(path, rel, config_repr, code) for path, rel in files]
+    dests = [cache.ingest_entry(ctx.cache_dir, key) if key else spill / "ingest" / f"{i:06d}"
+             for i, key in enumerate(keys)]
+    results: list = [cache.load_ingest_index(d) if key else None for d, key in zip(dests, keys)]
     todo = [i for i, r in enumerate(results) if r is None]
-    for i, result in zip(todo, ctx.map(read_one, [jobs[i] for i in todo])):
-        results[i] = result
+    for i in todo:
+        shutil.rmtree(dests[i], ignore_errors=True)  # a partial entry of a killed run
+    owner: list[int] = []
+
+    def jobs():
+        for i in todo:
+            for job in _jobs(*files[i], cfg, dests[i]):
+                owner.append(i)
+                yield job
+
+    # The jobs are drawn as workers free up: a large file is never all in memory.
+    for i in todo:
+        results[i] = ([], [])
+    for k, (parts, quarantined) in enumerate(ctx.executor.submit(read_one, jobs()).result()
+                                             if ctx.executor is not None
+                                             else [read_one(job) for job in jobs()]):
+        results[owner[k]][0].extend(parts)
+        results[owner[k]][1].extend(quarantined)
+    for i in todo:
         if keys[i]:
-            cache.save_ingest(ctx.cache_dir, keys[i], *result)
-    ctx.stage_stats.setdefault("ingest", {})["files_reused"] = len(jobs) - len(todo)
-    cache.prune_ingest(ctx.cache_dir, {k for k in keys if k})
+            cache.save_ingest_index(dests[i], *results[i])
+    if ctx.cache_dir is not None:
+        ctx.stage_stats.setdefault("ingest", {})["files_reused"] = len(files) - len(todo)
+        cache.prune_ingest(ctx.cache_dir, {k for k in keys if k})
     return results
 
 
-def run(raw: Path, cfg: IngestConfig, ctx: RunContext) -> list[Document]:
+@dataclass(frozen=True)
+class Fixup:
+    """What the driver learned about one part's documents after reading every file: the
+    source, url and date a document inherits (from its folder or the manifest) and the
+    documents left out (an id already seen), applied when the part is read."""
+
+    folder: str | None = None
+    entry: ManifestEntry | None = None
+    skip: frozenset[int] = frozenset()
+
+    def source(self, own: str | None) -> str | None:
+        """A document's source: its own, else its folder's, else the manifest's."""
+        return own or self.folder or (self.entry.source if self.entry else None)
+
+
+def documents(items: list[tuple[store.Part, Fixup]]) -> Iterator[Document]:
+    """The documents of ingested parts, as the rest of the run sees them."""
+    for part, fix in items:
+        for i, doc in enumerate(store.read_part(part)):
+            if i in fix.skip:
+                continue
+            doc.source = fix.source(doc.source)
+            if fix.entry:
+                doc.url = doc.url or fix.entry.url
+                doc.date = doc.date or fix.entry.date
+            yield doc
+
+
+def run(raw: Path, cfg: IngestConfig, ctx: RunContext,
+        spill: Path) -> tuple[list[tuple[store.Part, Fixup]], int, Tally]:
+    """The ingested parts, in file order, each with its `Fixup`; the number of documents, and
+    the tally (documents with text, paragraphs)."""
     manifest = read_manifest(raw, cfg, ctx)
     files = discover(raw, cfg, ctx)
     ctx.stage_stats.setdefault("ingest", {})["files_in"] = len(files)
-    jobs = [(path, path.relative_to(raw).as_posix(), cfg) for path in files]
-    results = read_all(jobs, cfg, ctx)
-    docs: list[Document] = []
+    jobs = [(path, path.relative_to(raw).as_posix()) for path in files]
+    out: list[tuple[store.Part, Fixup]] = []
     seen: dict[str, str] = {}
-    # Results come back in file order whatever the executor, so ids and quarantine are stable.
-    for (_, rel, _), (file_docs, quarantined) in zip(jobs, results):
-        ctx.tick(len(file_docs))
+    n_docs = 0
+    tally = Tally()
+    # Entries come back in file order whatever the executor, so ids and quarantine are stable.
+    for (_, rel), (parts, quarantined) in zip(jobs, read_all(jobs, cfg, ctx, spill)):
         ctx.quarantine.extend(quarantined)
         folder = rel.split("/", 1)[0] if "/" in rel else None
-        entry = manifest.get(rel)
-        for doc in file_docs:
-            if doc.id in seen:
-                ctx.quarantine.append(
-                    Quarantine(rel, f"duplicate document id {doc.id!r} (first in {seen[doc.id]})")
-                )
-                continue
-            seen[doc.id] = rel
-            doc.source = doc.source or folder or (entry.source if entry else None)
-            if entry:
-                doc.url = doc.url or entry.url
-                doc.date = doc.date or entry.date
-            docs.append(doc)
-    return docs
+        for part in parts:
+            ids, counts = store.ids_and_counts(part)
+            skip = set()
+            for i, doc_id in enumerate(ids):
+                if doc_id in seen:
+                    ctx.quarantine.append(
+                        Quarantine(rel, f"duplicate document id {doc_id!r} (first in {seen[doc_id]})"))
+                    skip.add(i)
+                    continue
+                seen[doc_id] = rel
+                n_docs += 1
+                tally.paragraphs += counts[i]
+                tally.documents += counts[i] > 0
+            ctx.tick(part.n_docs)
+            out.append((part, Fixup(folder, manifest.get(rel), frozenset(skip))))
+    return out, n_docs, tally

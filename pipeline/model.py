@@ -1,14 +1,15 @@
-"""The in-memory data model shared by the stages.
+"""The data model shared by the stages.
 
-A `Document` holds its metadata and its paragraphs in ingest order. Every paragraph carries its own
+A `Document` holds its metadata and its paragraphs in ingest order. It lives in the hands of one
+job at a time: between stages, documents are `store` parts on disk. Every paragraph carries its own
 ledger entry: stages never delete a paragraph, they change its `status` and say why in `reason`.
 The write stage turns kept paragraphs into the document text and every paragraph into a ledger row.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
-from operator import attrgetter
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any, Iterable, TypeVar
 
 T = TypeVar("T")
@@ -54,17 +55,6 @@ class Document:
     def from_texts(cls, id: str, texts: list[str], **kw: Any) -> Document:
         return cls(id=id, paragraphs=[Paragraph(t) for t in texts], **kw)
 
-    def __reduce__(self):
-        # Pickled by columns (worker results, Ray objects): a paragraph per object costs ~5x
-        # more (part-00's documents: 2.9 s to pickle, 2.1 s to unpickle by object; 0.5 s and
-        # 1.4 s by columns). The columns are the dataclass fields, so none can be left out.
-        ps = self.paragraphs
-        texts = [p.text for p in ps]
-        rows = [_PARAGRAPH_REST(p) for p in ps]
-        # As ingested (every other field at its default): only the texts.
-        rest = None if all(r == _PARAGRAPH_DEFAULTS for r in rows) else rows
-        return _document, (_DOCUMENT_REST(self), texts, rest)
-
     def kept_texts(self) -> list[str]:
         return [p.text for p in self.paragraphs if p.status == KEPT]
 
@@ -72,17 +62,29 @@ class Document:
         return sum(1 for p in self.paragraphs if p.status == status)
 
 
-_PARAGRAPH_FIELDS = tuple(f.name for f in fields(Paragraph) if f.name != "text")
-_PARAGRAPH_REST = attrgetter(*_PARAGRAPH_FIELDS)
-_PARAGRAPH_DEFAULTS = _PARAGRAPH_REST(Paragraph(""))
-_DOCUMENT_FIELDS = tuple(f.name for f in fields(Document) if f.name != "paragraphs")
-_DOCUMENT_REST = attrgetter(*_DOCUMENT_FIELDS)
+@dataclass
+class Tally:
+    """Documents with kept text, kept paragraphs, and removals by "status:reason", counted
+    where documents pass (a worker) and added up by the runner at each stage boundary."""
 
+    documents: int = 0
+    paragraphs: int = 0
+    removed: Counter = field(default_factory=Counter)
 
-def _document(values: tuple, texts: list[str], rest: list[tuple] | None) -> Document:
-    pars = ([Paragraph(t) for t in texts] if rest is None
-            else [Paragraph(t, *row) for t, row in zip(texts, rest)])
-    return Document(paragraphs=pars, **dict(zip(_DOCUMENT_FIELDS, values)))
+    def add(self, doc: Document) -> None:
+        k = 0
+        for p in doc.paragraphs:
+            if p.status == KEPT:
+                k += 1
+            else:
+                self.removed[f"{p.status}:{p.reason}"] += 1
+        self.paragraphs += k
+        self.documents += k > 0
+
+    def merge(self, other: Tally) -> None:
+        self.documents += other.documents
+        self.paragraphs += other.paragraphs
+        self.removed.update(other.removed)
 
 
 @dataclass(slots=True)

@@ -22,10 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
-from .neardup_hash import candidate_pairs, candidate_pairs_shuffled, fingerprint_all
+from .neardup_hash import (candidate_pairs, candidate_pairs_shuffled, candidate_pairs_spilled,
+                           fingerprint_all)
 from .neardup_decide import Plan, decide_all
 
 
@@ -172,19 +174,100 @@ def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig
     slices = _RANGES if mapper is None else max(2, 2 * workers)
     lengths, keys = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits, workers, mapper,
                                     ranges=slices)
+    return decide_duplicates(lengths, exact_repeats(texts), keys, groups, cfg,
+                             lambda nodes: texts, within_group, workers, mapper)
+
+
+# Paragraphs per slice of the fingerprint space when the slice count follows the corpus.
+_SLICE_PARAGRAPHS = 60_000
+
+
+def slice_count(workers: int, distributed: bool, n_paragraphs: int = 0) -> int:
+    """Slices of the fingerprint space the records are split into (see `find_duplicates`):
+    at least one per `_SLICE_PARAGRAPHS` paragraphs, so a slice's size is bounded."""
+    least = -(-n_paragraphs // _SLICE_PARAGRAPHS)
+    return max(least, max(2, 2 * workers) if distributed else _RANGES)
+
+
+class Texts:
+    """The texts of some paragraphs, by global index: all the decisions read (`Plan`)."""
+
+    def __init__(self, n: int, nodes: np.ndarray, texts: Sequence[str]) -> None:
+        self.n, self.texts = n, dict(zip(nodes.tolist(), texts))
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> str:
+        return self.texts[i]
+
+
+def decide_duplicates(lengths: np.ndarray, rep: np.ndarray, keys: list, groups: np.ndarray,
+                      cfg: NearDupConfig, fetch: Callable[[np.ndarray], Sequence[str]],
+                      within_group: bool = True, workers: int = 1,
+                      mapper: Callable | None = None, spill: Path | None = None,
+                      decide_map: Callable | None = None, buckets: int = 8) -> NearDupResult:
+    """`find_duplicates` from the paragraphs' folded lengths, exact-repeat representatives and
+    fingerprint slices (arrays, or functions that load one: each is freed once paired).
+    fetch(nodes) gives the texts of the paragraphs the decisions read (sorted global indices),
+    as a sequence indexed by global index: only those are in memory. With `spill` (a folder),
+    the candidate pairs go to disk and are filtered in `buckets` buckets of later paragraphs.
+    `decide_map` (an ordered map, e.g. a process pool) runs the decisions' jobs, each shipped
+    with its texts; without it (and without `mapper`) forked workers inherit them."""
+    n = len(lengths)
+    if n == 0:
+        empty = np.empty(0, dtype=np.int64)
+        return NearDupResult(empty, np.empty(0, dtype=np.float64), empty)
     long_enough = lengths >= cfg.min_chars
-    rep = exact_repeats(texts)
     is_rep = rep == np.arange(n)
     # Only first occurrences long enough to be removed are indexed.
     indexed = is_rep & long_enough
-    for i, k in enumerate(keys):
-        keys[i] = k[indexed[(k & np.uint64(0xFFFFFFFF)).view(np.int64)]]
-    del k
-    if mapper is None:
-        a, b, shared, nfp = candidate_pairs(keys, n, cfg.max_df, cfg.fanin, workers)
+
+    def only_indexed(k):
+        k = k() if callable(k) else k
+        return k[indexed[(k & np.uint64(0xFFFFFFFF)).view(np.int64)]]
+
+    keys = [(lambda k=k: only_indexed(k)) for k in keys]
+    if spill is not None and mapper is None:
+        buckets, nfp = candidate_pairs_spilled(keys, n, cfg.max_df, cfg.fanin, workers, spill,
+                                               buckets)
     else:
-        a, b, shared, nfp = candidate_pairs_shuffled(keys, n, cfg.max_df, cfg.fanin, mapper)
+        if mapper is None:
+            a, b, shared, nfp = candidate_pairs(keys, n, cfg.max_df, cfg.fanin, workers)
+        else:
+            a, b, shared, nfp = candidate_pairs_shuffled([k() for k in keys], n, cfg.max_df,
+                                                         cfg.fanin, mapper)
+        buckets = [lambda: (a, b, shared)]
     del keys
+    found = [_verifiable(*load(), nfp, n, cfg) for load in buckets]
+    a = np.concatenate([f[0] for f in found])
+    b = np.concatenate([f[1] for f in found])
+    del found, buckets
+
+    # Decisions in keeper order, by connected component of the candidate and exact-repeat
+    # links (`neardup_decide`): forked workers or Ray tasks decide independent parts.
+    multi = np.flatnonzero(~is_rep & long_enough)
+    events = np.unique(np.concatenate([b, multi]))  # (np.union1d would import numpy.ma: 0.3 s)
+    events = events[long_enough[events]]
+    plan = Plan(_Count(n), groups, rep, a, b, events, np.unique(rep[multi]), cfg, within_group)
+    decide_map = mapper or decide_map
+    parts = plan.node_sets(workers, decide_map)
+    if parts:
+        nodes = np.unique(np.concatenate(parts))
+        plan.texts = fetch(nodes)
+    dup_of, sim = decide_all(plan, workers, decide_map, parts)
+
+    cluster = np.full(n, -1, dtype=np.int64)
+    dups = np.flatnonzero(dup_of >= 0)
+    cluster[dups] = dup_of[dups]
+    cluster[dup_of[dups]] = dup_of[dups]
+    return NearDupResult(dup_of, sim, cluster)
+
+
+def _verifiable(a: np.ndarray, b: np.ndarray, shared: np.ndarray, nfp: np.ndarray, n: int,
+                cfg: NearDupConfig) -> tuple[np.ndarray, np.ndarray]:
+    """The candidate pairs worth verifying, sorted by later paragraph, most shared first then
+    earliest. All pairs of a later paragraph must be in the arrays (a bucket of them)."""
     # The share is of the smaller paragraph's fingerprints: a split half is wholly inside its
     # original, and each original is wholly inside the paragraph that joins two.
     ok = (shared >= cfg.candidate_min_shared) & (
@@ -201,19 +284,14 @@ def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig
     top2 = np.bincount(b[top], weights=shared[top], minlength=n)
     hopeful = top2 >= cfg.candidate_min_estimate * np.maximum(nfp, 1)
     keep = hopeful[b]
-    a, b = a[keep], b[keep]
+    return a[keep], b[keep]
 
-    # Decisions in keeper order, by connected component of the candidate and exact-repeat
-    # links (`neardup_decide`): forked workers or Ray tasks decide independent parts.
-    multi = np.flatnonzero(~is_rep & long_enough)
-    events = np.unique(np.concatenate([b, multi]))  # (np.union1d would import numpy.ma: 0.3 s)
-    events = events[long_enough[events]]
-    plan = Plan(texts, groups, rep, a, b, events, np.unique(rep[multi]), cfg,
-                within_group)
-    dup_of, sim = decide_all(plan, workers, mapper)
 
-    cluster = np.full(n, -1, dtype=np.int64)
-    dups = np.flatnonzero(dup_of >= 0)
-    cluster[dups] = dup_of[dups]
-    cluster[dup_of[dups]] = dup_of[dups]
-    return NearDupResult(dup_of, sim, cluster)
+class _Count:
+    """A stand-in for the texts before they are fetched: their number."""
+
+    def __init__(self, n: int) -> None:
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n

@@ -157,6 +157,16 @@ class Plan:
                    local(self.rep[nodes]), a, start, local(events), local(roots), self.cfg,
                    self.within_group)
 
+    def node_sets(self, workers: int = 1, mapper=None) -> list[np.ndarray]:
+        """The paragraphs of each job `decide_all` runs (the texts it reads are theirs)."""
+        if not len(self.events):
+            return []
+        if mapper is not None:
+            return self.parts(4 * max(1, workers))
+        if workers > 1:
+            return self.parts(4 * workers)
+        return [np.unique(np.r_[self.events, self.cand_a, self.rep[self.events]])]
+
 
 def _decide_job(job: Job):
     return decide(job)
@@ -167,9 +177,11 @@ def _decide_inherited(shared: tuple[Plan, list[np.ndarray]], part: int):
     return decide(plan.job(parts[part]))
 
 
-def decide_all(plan: Plan, workers: int = 1, mapper=None) -> tuple[np.ndarray, np.ndarray]:
+def decide_all(plan: Plan, workers: int = 1, mapper=None,
+               parts: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(dup_of, similarity) over all paragraphs: -1 / nan where kept. With a mapper (Ray), each
-    part is a task; with workers > 1, forked workers decide the parts; else one job."""
+    part is a task; with workers > 1, forked workers decide the parts; else one job. `parts`:
+    `plan.node_sets(workers, mapper)`, when the caller already has them."""
     from .forkmap import fork_map
 
     n = len(plan.texts)
@@ -177,14 +189,14 @@ def decide_all(plan: Plan, workers: int = 1, mapper=None) -> tuple[np.ndarray, n
     sim = np.full(n, np.nan, dtype=np.float64)
     if not len(plan.events):
         return dup_of, sim
+    if parts is None:
+        parts = plan.node_sets(workers, mapper)
     if mapper is not None:
-        parts = plan.parts(4 * max(1, workers))
         results = mapper(_decide_job, [plan.job(p) for p in parts])
     elif workers > 1:
-        parts = plan.parts(4 * workers)
         results = fork_map(_decide_inherited, (plan, parts), len(parts), workers)
     else:
-        results = [decide(plan.job(np.unique(np.r_[plan.events, plan.cand_a, plan.rep[plan.events]])))]
+        results = [decide(plan.job(parts[0]))]
     for removed, by, score in results:
         dup_of[removed], sim[removed] = by, score
     return dup_of, sim

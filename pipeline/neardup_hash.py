@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 from .textnorm import fold_bytes
@@ -149,8 +150,8 @@ def candidate_pairs(key: np.ndarray | list[np.ndarray], n_texts: int, max_df: in
     """Pairs (a, b), a < b, sharing sampled fingerprints, with the number they share.
 
     Records are (fingerprint << 32 | paragraph) keys: one array, or a list of arrays that split
-    the fingerprint space (`fingerprint_all(ranges=...)`), which are handed over (sorted in
-    place, freed as they are paired). Each holder of a fingerprint is paired with the first
+    the fingerprint space (`fingerprint_all(ranges=...)`), or of functions returning them,
+    which are handed over (sorted in place, freed as they are paired). Each holder of a fingerprint is paired with the first
     `fanin` holders before it (in keeper order, the likely kept copies), so a passage reprinted
     many times costs `fanin` pairs per copy, not a quadratic number. A fingerprint held by more
     than `max_df` paragraphs is common language, not a reprint, and makes no pairs. Returns
@@ -165,6 +166,8 @@ def candidate_pairs(key: np.ndarray | list[np.ndarray], n_texts: int, max_df: in
 
     def pair(i: int):
         k, slices[i] = slices[i], None
+        if callable(k):  # a slice loaded only now (from disk, or filtered)
+            k = k()
         return _pair_keys(k, n_texts, max_df, fanin)
 
     if workers > 1 and len(slices) > 1:
@@ -183,6 +186,57 @@ def candidate_pairs(key: np.ndarray | list[np.ndarray], n_texts: int, max_df: in
         return e, e, e, nfp
     pk, shared = np.unique(np.concatenate(keys), return_counts=True)
     return pk // n_texts, pk % n_texts, shared.astype(np.int64), nfp
+
+
+def candidate_pairs_spilled(slices: list, n_texts: int, max_df: int, fanin: int, workers: int,
+                            folder: Path, buckets: int):
+    """`candidate_pairs` with its pairs on disk: each slice's pair keys are written by bucket of
+    the later paragraph (b * buckets // n_texts) as soon as the slice is paired, and come back
+    one bucket at a time. Returns (loaders, nfp): loaders[i]() gives bucket i's (a, b, shared),
+    sorted by pair; every pair of a later paragraph b is in one bucket, so the buckets in turn
+    hold the pairs in order of b. Memory: one slice's records, then one bucket's pairs."""
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def pair(i: int):
+        k, slices[i] = slices[i], None
+        if callable(k):
+            k = k()
+        keys, nfp = _pair_keys(k, n_texts, max_df, fanin)
+        del k
+        pk = np.concatenate(keys) if keys else np.empty(0, np.int64)
+        del keys
+        bucket = (pk % n_texts) * buckets // n_texts
+        order = np.argsort(bucket, kind="stable")
+        cuts = np.searchsorted(bucket[order], np.arange(buckets + 1))
+        pk = pk[order]
+        for j in range(buckets):
+            pk[cuts[j]:cuts[j + 1]].tofile(folder / f"{i:03d}-{j:03d}.bin")
+        return nfp
+
+    # Each slice's counts are added as it finishes: n_texts integers per slice, so holding
+    # them all would grow as the square of the corpus (the slice count follows it).
+    n_slices = len(slices)
+    nfp = np.zeros(n_texts, dtype=np.int64)
+    if workers > 1 and n_slices > 1:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(workers) as pool:
+            for counts in pool.map(pair, range(n_slices)):
+                nfp += counts
+    else:
+        for i in range(n_slices):
+            nfp += pair(i)
+
+    def loader(j: int):
+        def load():
+            files = [folder / f"{i:03d}-{j:03d}.bin" for i in range(n_slices)]
+            pk = np.concatenate([np.fromfile(f, dtype=np.int64) for f in files])
+            for f in files:
+                f.unlink()
+            pk, shared = np.unique(pk, return_counts=True)
+            return pk // n_texts, pk % n_texts, shared.astype(np.int64)
+        return load
+
+    return [loader(j) for j in range(buckets)], nfp
 
 
 _LOW = np.uint64(0xFFFFFFFF)

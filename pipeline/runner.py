@@ -4,21 +4,25 @@ from __future__ import annotations
 
 import json
 import resource
+import shutil
 import time
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from . import annotate, clean, dedup, ingest, outdir, runkey, write
+import pyarrow as pa
+
+from . import annotate, clean, dedup, ingest, outdir, runkey, store, write
 from .cache import CACHE_DIR
 from .card import dataset_card
 from .report import render_report
 from .config import Config, dump_yaml
 from .executors import make_executor
-from .model import KEPT, Document, RunContext
+from .model import KEPT, RunContext, Tally
 
 STAGES = ("ingest", "clean", "dedup", "annotate", "write")
+SPILL_DIR = ".spill"
 
 
 class NothingToRead(Exception):
@@ -49,23 +53,6 @@ def _peak_mb() -> float:
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
 
 
-def _tally(docs: list[Document]) -> tuple[int, int, Counter[str]]:
-    """(documents with kept text, kept paragraphs, removals by "status:reason"): one pass, taken
-    at each stage boundary (the after-tally of one stage is the before-tally of the next)."""
-    n_docs = n_pars = 0
-    removed: Counter[str] = Counter()
-    for d in docs:
-        k = 0
-        for p in d.paragraphs:
-            if p.status == KEPT:
-                k += 1
-            else:
-                removed[f"{p.status}:{p.reason}"] += 1
-        n_pars += k
-        n_docs += k > 0
-    return n_docs, n_pars, removed
-
-
 def run(cfg: Config, raw: Path, out: Path, progress: bool = False, force: bool = False) -> dict[str, Any]:
     """Run every stage on `raw` and swap the result into `out`; returns the stats.
 
@@ -78,6 +65,10 @@ def run(cfg: Config, raw: Path, out: Path, progress: bool = False, force: bool =
     key = runkey.run_key(cfg, raw)
     if not force and runkey.up_to_date(out, key):
         return {**json.loads((out / "stats.json").read_text()), "up_to_date": True}
+    # Arrow's default pool (mimalloc) keeps freed pages for reuse: a run's batches come and
+    # go, so it would hold ~100 MB more at the end than the system allocator, which returns
+    # them. Set before the pool's workers are forked, so they inherit it.
+    pa.set_memory_pool(pa.system_memory_pool())
     with make_executor(cfg.run.executor, cfg.run.workers, cfg.run.address) as executor:
         ctx = RunContext(workers=executor.workers, executor=executor, progress=progress,
                          cache_dir=out / CACHE_DIR if cfg.run.cache else None)
@@ -85,56 +76,82 @@ def run(cfg: Config, raw: Path, out: Path, progress: bool = False, force: bool =
 
 
 def _run_stages(cfg: Config, raw: Path, out: Path, key: str, ctx: RunContext) -> dict[str, Any]:
+    staging = outdir.new_staging(out)
+    # Documents between stages (`store` parts), fingerprints and output rows: on disk, in the
+    # staging folder, removed before the output is swapped in (or by the next run's recovery).
+    spill = staging / SPILL_DIR
+    try:
+        stats, languages = _stages(cfg, raw, staging, ctx)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+    (staging / "config.yaml").write_text(dump_yaml(cfg), encoding="utf-8")
+    (staging / runkey.KEY_FILE).write_text(key + "\n")
+    (staging / "hf" / "documents" / "README.md").write_text(
+        dataset_card(cfg, stats, languages), encoding="utf-8"
+    )
+    # stats.json holds timings, so it is the one output that differs between identical runs.
+    (staging / "stats.json").write_text(json.dumps(stats, indent=2, sort_keys=False) + "\n")
+    (staging / "report.html").write_text(render_report(staging), encoding="utf-8")
+    outdir.commit(staging, out)
+    return stats
+
+
+def _stages(cfg: Config, raw: Path, staging: Path, ctx: RunContext) -> tuple[dict[str, Any], Counter]:
+    """The five stages, in order; each hands the next its parts on disk and its tally."""
+    spill = staging / SPILL_DIR
     stats: dict[str, Any] = {"stages": {}}
     started = time.perf_counter()
 
     t = time.perf_counter()
     with _progress(ctx, "ingest", None):
-        docs = ingest.run(raw, cfg.ingest, ctx)
-    n_docs, n_pars, removals = _tally(docs)
+        items, n_ingested, tally = ingest.run(raw, cfg.ingest, ctx, spill)
     stats["stages"]["ingest"] = {
-        "documents_in": None, "documents_out": len(docs),
-        "paragraphs_in": None, "paragraphs_out": n_pars,
+        "documents_in": None, "documents_out": n_ingested,
+        "paragraphs_in": None, "paragraphs_out": tally.paragraphs,
         **ctx.stage_stats.get("ingest", {}),
         "quarantined": dict(sorted(Counter(q.reason.split(":")[0] for q in ctx.quarantine).items())),
         "wall_seconds": round(time.perf_counter() - t, 3),
         "peak_rss_mb": _peak_mb(),
     }
-    if not docs:
+    if not n_ingested:
         raise NothingToRead(
             f"no document could be read from {raw} ({len(ctx.quarantine)} inputs quarantined)"
         )
 
-    early = None
-    for name, stage, section in (
-        ("clean", clean.run, cfg.clean),
-        ("dedup", dedup.run, cfg.dedup),
-        ("annotate", annotate.run, cfg.annotate),
-    ):
-        t = time.perf_counter()
-        before_docs, before_pars, before = n_docs, n_pars, removals
-        if name == "dedup":
-            # Language identification starts on the cleaned text beside dedup; annotate reuses
-            # each answer whose text dedup left unchanged.
-            early = annotate.prefetch(docs, cfg.annotate, ctx)
-        with _progress(ctx, name, len(docs)):
-            docs = stage(docs, section, ctx, **({"early": early} if name == "annotate" else {}))
-        n_docs, n_pars, removals = _tally(docs)
-        removed = removals - before
+    def stage(name: str, before: Tally, after: Tally, t: float) -> None:
         stats["stages"][name] = {
-            "documents_in": before_docs, "documents_out": n_docs,
-            "documents_dropped": {"no_text_left": before_docs - n_docs},
-            "paragraphs_in": before_pars, "paragraphs_out": n_pars,
-            "removed": dict(sorted(removed.items())),
+            "documents_in": before.documents, "documents_out": after.documents,
+            "documents_dropped": {"no_text_left": before.documents - after.documents},
+            "paragraphs_in": before.paragraphs, "paragraphs_out": after.paragraphs,
+            "removed": dict(sorted((after.removed - before.removed).items())),
             **ctx.stage_stats.get(name, {}),
             "wall_seconds": round(time.perf_counter() - t, 3),
             "peak_rss_mb": _peak_mb(),
         }
 
     t = time.perf_counter()
-    staging = outdir.new_staging(out)
-    with _progress(ctx, "write", len(docs)):
-        written = write.run(docs, cfg.write, ctx, staging)
+    with _progress(ctx, "clean", n_ingested):
+        parts, cleaned = clean.run(items, cfg.clean, ctx, spill)
+    stage("clean", tally, cleaned, t)
+    jobs = store.jobs_of(parts)
+
+    t = time.perf_counter()
+    with _progress(ctx, "dedup", n_ingested):
+        decisions, deduped = dedup.run(jobs, cfg.dedup, ctx, spill, cleaned)
+    stage("dedup", cleaned, deduped, t)
+
+    t = time.perf_counter()
+    with _progress(ctx, "annotate", n_ingested):
+        annotated = annotate.run(jobs, decisions, cfg.annotate, cfg.write, ctx, spill)
+    stage("annotate", deduped, deduped, t)
+
+    t = time.perf_counter()
+    with _progress(ctx, "write", None):
+        written = write.run(annotated, cfg.write, ctx, staging)
+    n_docs, n_pars = deduped.documents, deduped.paragraphs
     stats["stages"]["write"] = {
         # Documents left without text were counted as dropped by the stage that emptied them.
         "documents_in": n_docs, "documents_out": written["documents_written"],
@@ -145,18 +162,12 @@ def _run_stages(cfg: Config, raw: Path, out: Path, key: str, ctx: RunContext) ->
         "wall_seconds": round(time.perf_counter() - t, 3),
         "peak_rss_mb": _peak_mb(),
     }
-    stats["totals"] = totals(len(docs), n_pars, removals, len(ctx.quarantine))
+    stats["totals"] = totals(n_ingested, n_pars, deduped.removed, len(ctx.quarantine))
     stats["wall_seconds"] = round(time.perf_counter() - started, 3)
-    (staging / "config.yaml").write_text(dump_yaml(cfg), encoding="utf-8")
-    (staging / runkey.KEY_FILE).write_text(key + "\n")
-    (staging / "hf" / "documents" / "README.md").write_text(
-        dataset_card(cfg, stats, docs), encoding="utf-8"
-    )
-    # stats.json holds timings, so it is the one output that differs between identical runs.
-    (staging / "stats.json").write_text(json.dumps(stats, indent=2, sort_keys=False) + "\n")
-    (staging / "report.html").write_text(render_report(staging), encoding="utf-8")
-    outdir.commit(staging, out)
-    return stats
+    languages: Counter = Counter()
+    for a in annotated:
+        languages.update(a.languages)
+    return stats, languages
 
 
 def totals(n_docs: int, n_kept: int, removals: Counter[str], n_quarantined: int) -> dict[str, Any]:

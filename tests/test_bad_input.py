@@ -120,3 +120,25 @@ def test_huge_line_and_deep_html_cost_one_file_at_most(tmp_path: Path):
     # The deep page is either extracted or quarantined with a reason: never a crash.
     assert "deep" in set(ledger.doc_id) or '"path": "deep.html"' in quarantine
     assert stats["totals"]["documents_ingested"] >= 2
+
+
+def test_half_a_surrogate_pair_is_replaced_not_fatal(tmp_path: Path):
+    """JSON can escape half of a surrogate pair; no UTF-8 can hold it. The run goes on, the
+    character becomes U+FFFD and the document's meta says how many were replaced."""
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    lines = [
+        '{"id": "broken", "source": "wire", "title": "Bad \\udc00 title", '
+        '"text": "Officials said the bridge \\ud83d would open.\\n\\nA whole emoji \\ud83d\\ude00 '
+        'is fine.", "tags": ["\\udfff"]}',
+        json.dumps({"id": "fine", "source": "wire", "text": _article(3)}),
+    ]
+    (raw / "feed.jsonl").write_text("\n".join(lines) + "\n")
+    run(load_config(None), raw, tmp_path / "out")
+    docs = pd.read_parquet(tmp_path / "out" / "parquet" / "documents").set_index("id")
+    assert list(docs.index) == ["broken", "fine"]
+    assert docs.loc["broken", "text"] == (
+        "Officials said the bridge \ufffd would open.\n\nA whole emoji \U0001F600 is fine.")
+    assert docs.loc["broken", "title"] == "Bad \ufffd title"
+    assert json.loads(docs.loc["broken", "meta"]) == {"lone_surrogates_replaced": 3,
+                                                      "tags": ["\ufffd"]}

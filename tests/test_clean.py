@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pipeline.clean import CleanConfig, run
+from pipeline.clean import CleanConfig, clean_documents as run
 from pipeline.model import BOILERPLATE, Document, RunContext
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
@@ -127,33 +127,30 @@ def _mixed_outlets() -> list[Document]:
     return docs
 
 
-def test_partitioned_run_in_forked_workers_equals_one_process():
+def test_streaming_run_over_parts_in_workers_equals_one_process(tmp_path, monkeypatch):
+    """The run's path (parts on disk, learning by digests, jobs in a process pool) decides
+    exactly what the in-memory path decides, and reports the same learned lines."""
+    from pipeline import clean, store
     from pipeline.executors import LocalExecutor
+    from pipeline.ingest import Fixup
 
     one = RunContext()
     docs_one = run(_mixed_outlets(), CleanConfig(), one)
+    monkeypatch.setattr(store, "PART_DOCS", 10)  # several parts and jobs
+    parts = store.write_docs(tmp_path / "in.arrow", _mixed_outlets())
+    assert len(parts) == 6
     with LocalExecutor(2) as executor:
         two = RunContext(workers=2, executor=executor)
-        docs_two = run(_mixed_outlets(), CleanConfig(), two)
+        cleaned, tally = clean.run([(p, Fixup()) for p in parts], CleanConfig(), two, tmp_path)
+    docs_two = list(store.read_parts(cleaned))
     assert [[(p.status, p.reason) for p in d.paragraphs] for d in docs_two] == \
         [[(p.status, p.reason) for p in d.paragraphs] for d in docs_one]
     assert two.artifacts == one.artifacts and two.stage_stats == one.stage_stats
-    # The partitioned path did remove what the single process removes, and kept the earlier mark.
+    assert one.artifacts["boilerplate_learned"], "the outlets' footers are learned"
+    # The streaming path did remove what the single process removes, and kept the earlier mark.
     assert docs_two[5].paragraphs[0].reason == "exact"
     assert {p.reason for d in docs_two[40:52] for p in d.paragraphs if not p.kept} == {"rule:newsletter"}
-
-
-def test_partitions_keep_each_source_whole_and_balance_sizes():
-    from pipeline.clean import partitions
-
-    docs = _mixed_outlets()
-    groups = partitions(docs, 4)
-    assert sorted(i for g in groups for i in g) == list(range(len(docs)))
-    source_group = {}
-    for n, g in enumerate(groups):
-        for i in g:
-            assert source_group.setdefault(docs[i].source, n) == n
-    assert len(groups) == 3  # three sources: at most one group each
+    assert tally.paragraphs == sum(d.count("kept") for d in docs_one)
 
 
 def _die_in_part_one(shared, part):

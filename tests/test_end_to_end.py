@@ -122,20 +122,3 @@ def test_nothing_readable_exits_non_zero(tmp_path: Path):
     r = run_cli("run", "--raw", str(raw), "--out", str(tmp_path / "o"))
     assert r.returncode == 1 and "no document could be read" in r.stderr
     assert "Traceback" not in r.stderr
-
-
-def test_documents_pickle_by_columns_and_come_back_equal():
-    import pickle
-
-    from pipeline.model import Document
-
-    fresh = Document.from_texts("a", ["One.", "Two."], source="s", meta={"k": [1]}, date="2020-01-02")
-    marked = Document.from_texts("b", ["Kept.", "Gone.", "Root."], title="T", url="u")
-    marked.paragraphs[1].remove("duplicate", "near_duplicate")
-    marked.paragraphs[1].duplicate_of_doc_id, marked.paragraphs[1].duplicate_of_index = "a", 0
-    marked.paragraphs[1].similarity, marked.paragraphs[1].cluster_id = 0.93, -5
-    marked.paragraphs[2].cluster_id = 7  # a kept paragraph can root a cluster
-    marked.annotations["language"] = "en"
-    for doc in (fresh, marked):
-        back = pickle.loads(pickle.dumps(doc))
-        assert back == doc and back is not doc

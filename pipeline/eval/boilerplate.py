@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..clean import CleanConfig, run as clean_run
+from ..clean import CleanConfig, clean_documents as clean_run
 from ..model import Document, RunContext
 
 _TOKEN = re.compile(r"\w+")

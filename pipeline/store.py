@@ -1,0 +1,147 @@
+"""Documents on disk between stages, so a run's memory does not grow with its corpus.
+
+Stages hand each other *parts*: record batches of at most `PART_DOCS` documents in Arrow IPC
+files (ingest writes a file per input file or per chunk of a JSONL file's lines; clean writes
+one per job). A worker reads only the parts of its job and writes its result the same way; the
+driver keeps per-document and per-paragraph numbers, never texts. Parts follow the input order,
+so they, and every result built from them in order, are the same for any worker count.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.ipc as ipc
+
+from .model import KEPT, Document, Paragraph
+
+# Documents per record batch. Small enough that a worker holds a few MB of text per part;
+# large enough that the per-part costs (a task, a file) are negligible.
+PART_DOCS = 1024
+
+DOC_FIELDS = ("id", "source", "title", "section", "url", "date", "path")
+
+SCHEMA = pa.schema([(f, pa.string()) for f in (*DOC_FIELDS, "meta")]
+                   + [("texts", pa.list_(pa.string())),
+                      # Per paragraph, null for a part straight from ingest (all kept).
+                      ("status", pa.list_(pa.string())), ("reason", pa.list_(pa.string()))])
+
+
+@dataclass(frozen=True)
+class Part:
+    """One record batch of documents: `batch` of the IPC file `path`."""
+
+    path: str
+    batch: int
+    n_docs: int
+    n_paragraphs: int
+
+
+def write_atomic(schema: pa.Schema, batches: Iterable[pa.RecordBatch], path: Path) -> None:
+    """Write an IPC file under a temporary name, then rename it: a killed run leaves whole
+    files only."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with ipc.new_file(tmp, schema) as writer:
+        for batch in batches:
+            writer.write_batch(batch)
+    os.replace(tmp, path)
+
+
+def to_batch(docs: list[Document], schema: pa.Schema = SCHEMA) -> pa.RecordBatch:
+    """Documents as one record batch; the paragraph state columns are null when every
+    paragraph is kept (as ingested)."""
+    columns: dict[str, Any] = {f: [getattr(d, f) for d in docs] for f in DOC_FIELDS}
+    columns["meta"] = [json.dumps(d.meta, ensure_ascii=False, sort_keys=True, default=str)
+                       for d in docs]
+    columns["texts"] = [[p.text for p in d.paragraphs] for d in docs]
+    plain = all(p.status == KEPT and p.reason is None for d in docs for p in d.paragraphs)
+    columns["status"] = [None if plain else [p.status for p in d.paragraphs] for d in docs]
+    columns["reason"] = [None if plain else [p.reason for p in d.paragraphs] for d in docs]
+    return pa.RecordBatch.from_pydict(columns, schema=schema)
+
+
+def from_batch(batch: pa.RecordBatch) -> list[Document]:
+    docs = []
+    cols = {name: batch.column(name).to_pylist() for name in batch.schema.names}
+    for i in range(batch.num_rows):
+        texts, status, reason = cols["texts"][i], cols["status"][i], cols["reason"][i]
+        pars = ([Paragraph(t) for t in texts] if status is None
+                else [Paragraph(t, s, r) for t, s, r in zip(texts, status, reason)])
+        docs.append(Document(paragraphs=pars, meta=json.loads(cols["meta"][i]),
+                             **{f: cols[f][i] for f in DOC_FIELDS}))
+    return docs
+
+
+def read_batch(part: Part) -> pa.RecordBatch:
+    """The part's record batch, read through a memory map."""
+    with pa.memory_map(part.path) as source:
+        batch = ipc.open_file(source).get_batch(part.batch)
+        # A copy of what is used, so the map can be closed (and its pages dropped).
+        return pa.RecordBatch.from_arrays(
+            [pa.concat_arrays([c]) for c in batch.columns], schema=batch.schema)
+
+
+def ids_and_counts(part: Part) -> tuple[list[str], list[int]]:
+    """The ids and paragraph counts of a part's documents, without reading their text."""
+    with pa.memory_map(part.path) as source:
+        batch = ipc.open_file(source).get_batch(part.batch)
+        return batch.column("id").to_pylist(), batch.column("texts").value_lengths().to_pylist()
+
+
+def read_part(part: Part) -> list[Document]:
+    return from_batch(read_batch(part))
+
+
+def read_parts(parts: Iterable[Part]) -> Iterator[Document]:
+    for part in parts:
+        yield from read_part(part)
+
+
+def parts_of(path: Path, sizes: list[tuple[int, int]]) -> list[Part]:
+    return [Part(str(path), i, n_docs, n_pars) for i, (n_docs, n_pars) in enumerate(sizes)]
+
+
+def write_docs(path: Path, docs: Iterable[Document]) -> list[Part]:
+    """Documents into an IPC file, `PART_DOCS` per batch; the parts written."""
+    sizes: list[tuple[int, int]] = []
+
+    def batches():
+        chunk: list[Document] = []
+        for doc in docs:
+            chunk.append(doc)
+            if len(chunk) == PART_DOCS:
+                sizes.append((len(chunk), sum(len(d.paragraphs) for d in chunk)))
+                yield to_batch(chunk)
+                chunk = []
+        if chunk:
+            sizes.append((len(chunk), sum(len(d.paragraphs) for d in chunk)))
+            yield to_batch(chunk)
+
+    write_atomic(SCHEMA, batches(), path)
+    return parts_of(path, sizes)
+
+
+def jobs_of(items: list, docs_per_job: int | None = None) -> list[list]:
+    """Consecutive parts (or (part, extra) pairs) grouped into jobs of at least `docs_per_job`
+    documents: many small inputs of one document each still make jobs of a useful size.
+    Depends on the parts only, not on the worker count."""
+    docs_per_job = docs_per_job or PART_DOCS
+    jobs: list[list] = []
+    current: list = []
+    n = 0
+    for item in items:
+        current.append(item)
+        n += (item[0] if isinstance(item, tuple) else item).n_docs
+        if n >= docs_per_job:
+            jobs.append(current)
+            current, n = [], 0
+    if current:
+        jobs.append(current)
+    return jobs

@@ -1,0 +1,136 @@
+"""Documents on disk between stages (`pipeline.store`), and the out-of-core dedup against the
+in-memory detector: the parts must give back exactly what went in, and the streaming path must
+decide exactly what `find_duplicates` decides on the same paragraphs."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from pipeline import dedup, store
+from pipeline.dedup import DedupConfig, first_copies
+from pipeline.executors import LocalExecutor
+from pipeline.model import BOILERPLATE, DUPLICATE, KEPT, Document, RunContext, Tally
+from pipeline.neardup import find_duplicates
+
+
+def _docs() -> list[Document]:
+    docs = []
+    for i in range(25):
+        d = Document.from_texts(
+            f"outlet-{i % 3}/a{i}",
+            [f"Paragraph one of article {i}, with a figure of {i * 7} and é, 中文, emoji 🙂.",
+             "Sign up for our newsletter",
+             "" if i % 5 == 0 else f"A closing line number {i}."],
+            source=None if i % 4 == 0 else f"outlet-{i % 3}", title=f"Title {i}" if i % 2 else None,
+            url=f"https://example.org/{i}", date="2024-05-0%d" % (1 + i % 9) if i % 3 else None,
+            path=f"raw/{i}.jsonl", meta={"n": i, "tags": ["a", "b"], "nested": {"x": None}})
+        if i % 2:
+            d.paragraphs[1].remove(BOILERPLATE, "rule:newsletter")
+        docs.append(d)
+    docs.append(Document.from_texts("empty", []))
+    return docs
+
+
+def test_parts_give_back_the_documents_exactly(tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "PART_DOCS", 7)
+    docs = _docs()
+    parts = store.write_docs(tmp_path / "docs.arrow", iter(docs))
+    assert [p.n_docs for p in parts] == [7, 7, 7, 5]
+    assert sum(p.n_paragraphs for p in parts) == sum(len(d.paragraphs) for d in docs)
+    back = list(store.read_parts(parts))
+    assert back == docs
+    ids, counts = store.ids_and_counts(parts[3])
+    assert ids == [d.id for d in docs[21:]] and counts == [len(d.paragraphs) for d in docs[21:]]
+    # Jobs group whole parts, in order, whatever the worker count.
+    assert [[p.batch for p in job] for job in store.jobs_of(parts, 10)] == [[0, 1], [2, 3]]
+
+
+def test_first_copies_is_the_first_equal_digest():
+    rng = np.random.default_rng(0)
+    values = rng.integers(0, 5, size=(200, 2)).astype(np.uint64)
+    digests = np.zeros(200, dtype=dedup._DIGEST)
+    digests["hi"], digests["lo"] = values[:, 0], values[:, 1]
+    first: dict[tuple[int, int], int] = {}
+    want = [first.setdefault((int(a), int(b)), j) for j, (a, b) in enumerate(values)]
+    assert first_copies(digests).tolist() == want
+
+
+def _corpus() -> list[Document]:
+    """Three outlets reprinting wire paragraphs with small edits, a byte-identical document,
+    a repeated line, and paragraphs that differ in their figures."""
+    wire = [
+        "The central bank raised its main interest rate by a quarter point on Tuesday, citing "
+        "persistent inflation in services and a tight labour market across the region.",
+        "Officials said the decision was unanimous and that further increases would depend on "
+        "incoming data about wages, energy prices and consumer demand over the coming months.",
+    ]
+    docs = []
+    for i in range(12):
+        edit = wire[0].replace("Tuesday", "Tuesday morning") if i % 2 else wire[0]
+        figure = wire[1].replace("further", f"{i} further") if i % 3 == 0 else wire[1]
+        docs.append(Document.from_texts(f"o{i % 3}/d{i}", [
+            f"Local story {i} about the harbour, the ferry timetable and a new bus lane "
+            f"on street {i}.", edit, figure, "Read more about our coverage of this story here.",
+        ], source=f"outlet{i % 3}", date=f"2024-03-{10 + i % 5:02d}"))
+    docs.append(Document.from_texts("copy", [p.text for p in docs[0].paragraphs],
+                                    source="outlet9", date="2024-03-30"))
+    docs[4].paragraphs[3].remove(BOILERPLATE, "rule:read_more")
+    return docs
+
+
+def _in_memory(docs: list[Document], cfg: DedupConfig) -> list[list[tuple]]:
+    """The rule of `dedup` spelled with the in-memory detector, as the reference."""
+    order = sorted(range(len(docs)), key=lambda g: (docs[g].date is None, docs[g].date or "",
+                                                    docs[g].id))
+    seen: dict[tuple, int] = {}
+    gone = set()
+    for g in order:
+        kept = tuple(p.text for p in docs[g].paragraphs if p.status == KEPT)
+        if kept and seen.setdefault(kept, g) != g:
+            gone.add(g)
+    refs = [(g, k) for g in order if g not in gone
+            for k, p in enumerate(docs[g].paragraphs) if p.status == KEPT]
+    groups = np.repeat(np.arange(len(order)), [
+        0 if g in gone else sum(p.status == KEPT for p in docs[g].paragraphs) for g in order])
+    result = find_duplicates([docs[g].paragraphs[k].text for g, k in refs], groups, cfg.near)
+    out = [[(p.status, p.reason) for p in d.paragraphs] for d in docs]
+    for g in gone:
+        out[g] = [(DUPLICATE, "exact_document") if p.status == KEPT else (p.status, p.reason)
+                  for p in docs[g].paragraphs]
+    for j in np.flatnonzero(result.dup_of >= 0).tolist():
+        g, k = refs[j]
+        kg, _ = refs[int(result.dup_of[j])]
+        out[g][k] = (DUPLICATE, "near_duplicate" if kg != g else "repeated_in_document")
+    return out
+
+
+def test_streaming_dedup_equals_the_in_memory_detector(tmp_path, monkeypatch):
+    monkeypatch.setattr(store, "PART_DOCS", 4)
+    docs = _corpus()
+    parts = store.write_docs(tmp_path / "clean.arrow", docs)
+    jobs = store.jobs_of(parts, 4)
+    assert len(jobs) == 4
+    tally = Tally()
+    for d in docs:
+        tally.add(d)
+    want = _in_memory(docs, DedupConfig())
+    assert sum(s == (DUPLICATE, "near_duplicate") for row in want for s in row) >= 10
+    for workers in (1, 2):
+        with LocalExecutor(workers) as executor:
+            ctx = RunContext(workers=workers, executor=executor)
+            decisions, after = dedup.run(jobs, DedupConfig(), ctx, tmp_path / f"w{workers}", tally)
+        got = []
+        for job, dec in zip(jobs, decisions):
+            job_docs = list(store.read_parts(job))
+            dec.apply(job_docs)
+            got += job_docs
+        assert [[(p.status, p.reason) for p in d.paragraphs] for d in got] == want
+        assert after.paragraphs == sum(d.count(KEPT) for d in got)
+        assert ctx.stage_stats["dedup"]["exact_duplicate_documents"] == 1
+        # Every removed copy names a kept paragraph that holds its cluster id.
+        by_ref = {(d.id, k): p for d in got for k, p in enumerate(d.paragraphs)}
+        for d in got:
+            for p in d.paragraphs:
+                if p.status == DUPLICATE:
+                    keeper = by_ref[(p.duplicate_of_doc_id, p.duplicate_of_index)]
+                    assert keeper.status == KEPT and keeper.cluster_id == p.cluster_id
