@@ -227,7 +227,9 @@ def decide_duplicates(lengths: np.ndarray, rep: np.ndarray, keys: list, groups: 
         k = k() if callable(k) else k
         return k[indexed[(k & np.uint64(0xFFFFFFFF)).view(np.int64)]]
 
-    keys = [(lambda k=k: only_indexed(k)) for k in keys]
+    # In place: the caller's list is this one, so each slice is freed once paired (a new list
+    # would leave the caller holding every slice until the decisions are done).
+    keys[:] = [(lambda k=k: only_indexed(k)) for k in keys]
     if spill is not None and mapper is None:
         buckets, nfp = candidate_pairs_spilled(keys, n, cfg.max_df, cfg.fanin, workers, spill,
                                                buckets)
@@ -237,9 +239,11 @@ def decide_duplicates(lengths: np.ndarray, rep: np.ndarray, keys: list, groups: 
         else:
             a, b, shared, nfp = candidate_pairs_shuffled([k() for k in keys], n, cfg.max_df,
                                                          cfg.fanin, mapper)
-        buckets = [lambda: (a, b, shared)]
+        pairs = [a, b, shared]
+        del a, b, shared
+        buckets = [lambda: pairs]
     del keys
-    found = [_verifiable(*load(), nfp, n, cfg) for load in buckets]
+    found = [_verifiable(load(), nfp, n, cfg) for load in buckets]
     a = np.concatenate([f[0] for f in found])
     b = np.concatenate([f[1] for f in found])
     del found, buckets
@@ -264,10 +268,12 @@ def decide_duplicates(lengths: np.ndarray, rep: np.ndarray, keys: list, groups: 
     return NearDupResult(dup_of, sim, cluster)
 
 
-def _verifiable(a: np.ndarray, b: np.ndarray, shared: np.ndarray, nfp: np.ndarray, n: int,
+def _verifiable(pairs: list[np.ndarray], nfp: np.ndarray, n: int,
                 cfg: NearDupConfig) -> tuple[np.ndarray, np.ndarray]:
     """The candidate pairs worth verifying, sorted by later paragraph, most shared first then
-    earliest. All pairs of a later paragraph must be in the arrays (a bucket of them)."""
+    earliest. `pairs` is [a, b, shared], emptied here so that the arrays are freed as they are
+    filtered; all pairs of a later paragraph must be in them (a bucket of them)."""
+    shared, b, a = pairs.pop(), pairs.pop(), pairs.pop()
     # The share is of the smaller paragraph's fingerprints: a split half is wholly inside its
     # original, and each original is wholly inside the paragraph that joins two.
     ok = (shared >= cfg.candidate_min_shared) & (

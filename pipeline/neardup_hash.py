@@ -192,9 +192,10 @@ def candidate_pairs_spilled(slices: list, n_texts: int, max_df: int, fanin: int,
                             folder: Path, buckets: int):
     """`candidate_pairs` with its pairs on disk: each slice's pair keys are written by bucket of
     the later paragraph (b * buckets // n_texts) as soon as the slice is paired, and come back
-    one bucket at a time. Returns (loaders, nfp): loaders[i]() gives bucket i's (a, b, shared),
-    sorted by pair; every pair of a later paragraph b is in one bucket, so the buckets in turn
-    hold the pairs in order of b. Memory: one slice's records, then one bucket's pairs."""
+    one bucket at a time. Returns (loaders, nfp): loaders[i]() gives bucket i's [a, b, shared],
+    sorted by pair (a list, for the caller to empty as it filters them); every pair of a later
+    paragraph b is in one bucket, so the buckets in turn hold the pairs in order of b.
+    Memory: one slice's records, then one bucket's pairs."""
     folder.mkdir(parents=True, exist_ok=True)
 
     def pair(i: int):
@@ -233,7 +234,7 @@ def candidate_pairs_spilled(slices: list, n_texts: int, max_df: int, fanin: int,
             for f in files:
                 f.unlink()
             pk, shared = np.unique(pk, return_counts=True)
-            return pk // n_texts, pk % n_texts, shared.astype(np.int64)
+            return [pk // n_texts, pk % n_texts, shared.astype(np.int64)]
         return load
 
     return [loader(j) for j in range(buckets)], nfp
