@@ -171,6 +171,86 @@ def first_copies(digests: np.ndarray) -> np.ndarray:
     return rep
 
 
+@dataclass
+class _Index:
+    """The driver's view of the corpus, without text: documents in store order (job by job),
+    and their kept paragraphs likewise, numbered q."""
+
+    ids: list[str]
+    n_kept: np.ndarray  # kept paragraphs per document
+    kept_pos: np.ndarray  # position of paragraph q in its document
+    q_start: np.ndarray  # first q of each document
+    job_q0: np.ndarray  # first q of each job
+    doc_of_q: np.ndarray
+
+    @classmethod
+    def of(cls, prep: list[Prepared]) -> _Index:
+        n_kept = np.concatenate([p.n_kept for p in prep])
+        return cls([x for p in prep for x in p.ids], n_kept,
+                   np.concatenate([p.kept_pos for p in prep]), np.r_[0, np.cumsum(n_kept)],
+                   np.r_[0, np.cumsum([len(p.lengths) for p in prep])],
+                   np.repeat(np.arange(len(n_kept), dtype=np.int64), n_kept))
+
+    def ref(self, q: int) -> tuple[int, int]:
+        """(document, position) of paragraph q."""
+        return int(self.doc_of_q[q]), int(self.kept_pos[q])
+
+    def by_job(self, marks: dict[int, object]) -> list[dict[int, object]]:
+        """Marks keyed by q, split by job and keyed by job-local q."""
+        out: list[dict[int, object]] = [{} for _ in range(len(self.job_q0) - 1)]
+        for q in sorted(marks):
+            k = int(np.searchsorted(self.job_q0, q, side="right")) - 1
+            out[k][q - int(self.job_q0[k])] = marks[q]
+        return out
+
+
+def keeper_order(ids: list[str], dates: list[str | None], sources: list[str | None],
+                 source_priority: tuple[str, ...]) -> list[int]:
+    """Document indices from the document whose copies stay to the last one."""
+    rank = {s: i for i, s in enumerate(source_priority)}
+    return sorted(range(len(ids)), key=lambda g: (dates[g] is None, dates[g] or "",
+                                                  rank.get(sources[g] or "", len(rank)), ids[g]))
+
+
+def exact_documents(order: list[int], index: _Index, digests: np.ndarray,
+                    removed: dict, clusters: dict) -> np.ndarray:
+    """Mark the kept paragraphs of every document whose kept texts repeat an earlier one's
+    (same 128-bit digest), each against the keeper's paragraph at its rank; both get the
+    cluster id. Returns which documents are gone."""
+    gone = np.zeros(len(index.ids), dtype=bool)
+    first: dict[bytes, int] = {}
+    for g in order:
+        if not index.n_kept[g]:
+            continue
+        keeper = first.setdefault(bytes(digests[g]), g)
+        if keeper == g:
+            continue
+        gone[g] = True
+        for t in range(int(index.n_kept[g])):
+            kq = int(index.q_start[keeper]) + t
+            _, kk = index.ref(kq)
+            cid = cluster_id(index.ids[keeper], kk)
+            removed[int(index.q_start[g]) + t] = (DUPLICATE, "exact_document", index.ids[keeper],
+                                                  kk, 1.0)
+            clusters[int(index.q_start[g]) + t] = cid
+            clusters[kq] = cid
+    return gone
+
+
+def keeper_numbering(order: list[int], gone: np.ndarray,
+                     index: _Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The paragraphs left, in keeper order (j): at[j] = q, perm[q] = j (or -1 when gone), and
+    groups[j] = the rank of j's document."""
+    counts = np.where(gone, 0, index.n_kept)[order]
+    starts = index.q_start[order]
+    at = (np.repeat(starts - np.r_[0, np.cumsum(counts)[:-1]], counts)
+          + np.arange(int(counts.sum()))).astype(np.int64)
+    perm = np.full(len(index.kept_pos), -1, dtype=np.int64)
+    perm[at] = np.arange(len(at))
+    groups = np.repeat(np.arange(len(order), dtype=np.int64), counts)
+    return at, perm, groups
+
+
 def run(jobs: list[list[store.Part]], cfg: DedupConfig, ctx: RunContext, spill: Path,
         before: Tally) -> tuple[list[Decisions], Tally]:
     """Each job's decisions, and the tally after them."""
@@ -183,61 +263,23 @@ def run(jobs: list[list[store.Part]], cfg: DedupConfig, ctx: RunContext, spill: 
     prep: list[Prepared] = ctx.map(_prepare_job, [
         (job, cfg.near, ranges, str(spill / "fingerprints" / f"{i:06d}")) for i, job in enumerate(jobs)])
     ctx.tick(sum(len(p.ids) for p in prep))
-
-    # Documents in store order (job by job), their kept paragraphs likewise ("q").
-    ids = [x for p in prep for x in p.ids]
-    n_kept = np.concatenate([p.n_kept for p in prep])
-    kept_pos = np.concatenate([p.kept_pos for p in prep])
-    job_q0 = np.r_[0, np.cumsum([len(p.lengths) for p in prep])]
-    q_start = np.r_[0, np.cumsum(n_kept)]
-    n_docs = len(ids)
-
-    # Keeper order, then exact documents (first copy in keeper order stays).
-    rank = {s: i for i, s in enumerate(cfg.source_priority)}
-    dates = [x for p in prep for x in p.dates]
-    sources = [x for p in prep for x in p.sources]
-    order = sorted(range(n_docs), key=lambda g: (dates[g] is None, dates[g] or "",
-                                                 rank.get(sources[g] or "", len(rank)), ids[g]))
-    del dates, sources
-    doc_digest = np.concatenate([p.doc_digest for p in prep]).view("V16")
+    index = _Index.of(prep)
+    order = keeper_order(index.ids, [x for p in prep for x in p.dates],
+                         [x for p in prep for x in p.sources], cfg.source_priority)
     removed: dict[int, tuple[str, str, str, int, float]] = {}  # q -> removal
     clusters: dict[int, int] = {}  # q -> cluster id
-    gone = np.zeros(n_docs, dtype=bool)
-    if cfg.exact_documents:
-        first: dict[bytes, int] = {}
-        for g in order:
-            if not n_kept[g]:
-                continue
-            keeper = first.setdefault(bytes(doc_digest[g]), g)
-            if keeper == g:
-                continue
-            gone[g] = True
-            for t in range(int(n_kept[g])):
-                kq = int(q_start[keeper]) + t
-                kk = int(kept_pos[kq])
-                cid = cluster_id(ids[keeper], kk)
-                removed[int(q_start[g]) + t] = (DUPLICATE, "exact_document", ids[keeper], kk, 1.0)
-                clusters[int(q_start[g]) + t] = cid
-                clusters[kq] = cid
-    del doc_digest
-
-    # Keeper numbering j of the paragraphs left: perm[q] = j (or -1), at[j] = q.
-    counts = np.where(gone, 0, n_kept)[order]
-    at = np.concatenate([np.arange(q_start[g], q_start[g] + c) for g, c in zip(order, counts)]
-                        ) if len(order) else np.empty(0, np.int64)
-    at = at.astype(np.int64)
+    gone = (exact_documents(order, index, np.concatenate([p.doc_digest for p in prep]).view("V16"),
+                            removed, clusters)
+            if cfg.exact_documents else np.zeros(len(index.ids), dtype=bool))
+    at, perm, groups = keeper_numbering(order, gone, index)
     n = len(at)
-    perm = np.full(len(kept_pos), -1, dtype=np.int64)
-    perm[at] = np.arange(n)
-    groups = np.repeat(np.arange(n_docs, dtype=np.int64), counts)
-    doc_of_q = np.repeat(np.arange(n_docs, dtype=np.int64), n_kept)
     lengths = np.concatenate([p.lengths for p in prep])[at]
     rep = first_copies(np.concatenate([p.par_digest for p in prep])[at])
 
     def load(i: int):
         def slice_i() -> np.ndarray:
             out = []
-            for p, q0 in zip(prep, job_q0[:-1].tolist()):
+            for p, q0 in zip(prep, index.job_q0[:-1].tolist()):
                 key = np.load(p.slices[i])
                 j = perm[(key & _LOW).view(np.int64) + q0]
                 ok = j >= 0
@@ -249,8 +291,8 @@ def run(jobs: list[list[store.Part]], cfg: DedupConfig, ctx: RunContext, spill: 
         qs = at[nodes]  # ascending in j, not in q: fetched by job in q order
         by_q = np.argsort(qs, kind="stable")
         sq = qs[by_q]
-        cuts = np.searchsorted(sq, job_q0)
-        asks = [(jobs[k], sq[cuts[k]:cuts[k + 1]] - job_q0[k]) for k in range(len(jobs))
+        cuts = np.searchsorted(sq, index.job_q0)
+        asks = [(jobs[k], sq[cuts[k]:cuts[k + 1]] - index.job_q0[k]) for k in range(len(jobs))
                 if cuts[k + 1] > cuts[k]]
         got = [t for part in ctx.map(_texts_job, asks) for t in part]
         texts = [""] * len(nodes)
@@ -268,33 +310,22 @@ def run(jobs: list[list[store.Part]], cfg: DedupConfig, ctx: RunContext, spill: 
         # this process (which would count its memory as theirs).
         decide_map=ctx.map if ctx.workers > 1 else None,
     )
-
-    def ref(j: int) -> tuple[int, int]:
-        q = int(at[j])
-        return int(doc_of_q[q]), int(kept_pos[q])
-
     for j in np.flatnonzero(result.dup_of >= 0).tolist():
-        g, _ = ref(j)
-        kg, kk = ref(int(result.dup_of[j]))
+        g, _ = index.ref(int(at[j]))
+        kg, kk = index.ref(int(at[result.dup_of[j]]))
         reason = "near_duplicate" if kg != g else "repeated_in_document"
-        removed[int(at[j])] = (DUPLICATE, reason, ids[kg], kk, round(float(result.similarity[j]), 6))
+        removed[int(at[j])] = (DUPLICATE, reason, index.ids[kg], kk,
+                               round(float(result.similarity[j]), 6))
     for j in np.flatnonzero(result.cluster >= 0).tolist():
-        rg, rk = ref(int(result.cluster[j]))
-        clusters[int(at[j])] = cluster_id(ids[rg], rk)
+        rg, rk = index.ref(int(at[result.cluster[j]]))
+        clusters[int(at[j])] = cluster_id(index.ids[rg], rk)
 
     after = Tally(before.documents, before.paragraphs - len(removed), before.removed.copy())
-    lost = np.zeros(n_docs, dtype=np.int64)
+    lost = np.zeros(len(index.ids), dtype=np.int64)
     for q, hit in removed.items():
         after.removed[f"{hit[0]}:{hit[1]}"] += 1
-        lost[doc_of_q[q]] += 1
-    after.documents -= int(((n_kept > 0) & (lost == n_kept)).sum())
-    out = [Decisions() for _ in jobs]
-    for q in sorted(removed):
-        k = int(np.searchsorted(job_q0, q, side="right")) - 1
-        out[k].removed[q - int(job_q0[k])] = removed[q]
-    for q in sorted(clusters):
-        k = int(np.searchsorted(job_q0, q, side="right")) - 1
-        out[k].clusters[q - int(job_q0[k])] = clusters[q]
+        lost[index.doc_of_q[q]] += 1
+    after.documents -= int(((index.n_kept > 0) & (lost == index.n_kept)).sum())
     ctx.stage_stats["dedup"] = {"exact_duplicate_documents": int(gone.sum()),
                                 "paragraphs_compared": n}
-    return out, after
+    return [Decisions(r, c) for r, c in zip(index.by_job(removed), index.by_job(clusters))], after
