@@ -22,7 +22,6 @@ clean stage (`clean.py`) only glues it to documents. Signals, strongest first:
 from __future__ import annotations
 
 import re
-from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -281,32 +280,14 @@ def classify_lines(
     return reasons
 
 
-def count_lines(docs_lines: Iterable[Sequence[str]], max_words: int) -> tuple[Counter[str], int]:
-    """For one source: in how many documents each normalised line occurs, and the document count.
-    Lines longer than `max_words` are not counted (boilerplate is short; long repeats are wire copy,
-    which is dedup's business)."""
-    counts: Counter[str] = Counter()
-    n_docs = 0
-    for lines in docs_lines:
-        n_docs += 1
-        counts.update(
-            {k for k in map(normalise_line, lines) if k and len(k.split()) <= max_words}
-        )
-    return counts, n_docs
-
-
 # A label introduces the content after it ("TRUMP:", "Q:", "Background:"): a transcript or Q&A
 # repeats it in every document, yet it is structure, not boilerplate. Never learned.
 _LABEL = re.compile(r"[^.!?]{1,60}:")
 
 
-def learn_repeated(
-    counts: Counter[str], n_docs: int, min_docs: int, min_share: float
-) -> dict[str, int]:
-    """Lines of one source that occur in at least max(min_docs, min_share * n_docs) documents,
-    except labels and lines without a letter (numbers, bullets). Returns {line: n_docs}."""
-    need = max(min_docs, min_share * n_docs)
-    return {line: c for line, c in counts.items() if c >= need and learnable(line)}
+def repeated_need(n_docs: int, min_docs: int, min_share: float) -> float:
+    """Documents of a source (of `n_docs`) that must print a line for it to be learned."""
+    return max(min_docs, min_share * n_docs)
 
 
 def learnable(line: str) -> bool:

@@ -233,7 +233,7 @@ def _count(found: Iterable[tuple[Counter[str], dict[str, np.ndarray]]],
     learned: dict[str, dict[bytes, int]] = {}
     for source in sorted(digests):
         unique, counts = np.unique(np.concatenate(digests.pop(source)), return_counts=True)
-        need = max(cfg.repeated_min_docs, cfg.repeated_min_share * n_docs[source])
+        need = bp.repeated_need(n_docs[source], cfg.repeated_min_docs, cfg.repeated_min_share)
         hit = counts >= need
         if hit.any():
             learned[source] = dict(zip(map(bytes, unique[hit].view("V16")), counts[hit].tolist()))
@@ -301,7 +301,7 @@ def _classify(docs: Iterable[Document], cfg: CleanConfig, learned: dict[str, dic
                 found.fired[(doc.source or "", bp.normalise_line(p.text))] += 1
         if repeated:  # every learned line the documents print goes to the report
             for t in texts:
-                key = table.key(t)
+                key = table.facts(t).key  # classify_lines has cached each line's facts
                 if key is not None:
                     key in repeated  # noqa: B015 - records the line
         found.tally.add(doc)

@@ -27,11 +27,9 @@ import xxhash
 from . import store
 from .model import DUPLICATE, KEPT, RunContext, Tally
 from .neardup import NearDupConfig, Texts, decide_duplicates, slice_count
-from .neardup_hash import fingerprint_chunk, fingerprint_range
+from .neardup_hash import LOW32, fingerprint_all
 
 _DIGEST = np.dtype([("hi", "<u8"), ("lo", "<u8")])
-_CHUNK_BYTES = 4 << 20  # text per fingerprinting step (as neardup_hash)
-_LOW = np.uint64(0xFFFFFFFF)
 
 
 @dataclass(frozen=True)
@@ -91,30 +89,19 @@ def _prepare_job(job: tuple[list[store.Part], NearDupConfig, int, str]) -> Prepa
         doc_d.append(_digest(mine))
         par_d.extend(xxhash.xxh3_128_digest(t.encode("utf-8", "surrogatepass")) for t in mine)
         texts.extend(mine)
-    lengths, records = [], [[] for _ in range(ranges)]
-    start = 0
-    while start < len(texts):
-        end, size = start, 0
-        while end < len(texts) and (size < _CHUNK_BYTES or end == start):
-            size += len(texts[end]) + 1
-            end += 1
-        n, key = fingerprint_chunk(texts[start:end], cfg.fingerprint_chars, cfg.sample_bits)
-        lengths.append(n)
-        key += np.uint64(start)  # chunk-local -> job-local paragraph number
-        r = fingerprint_range(key, ranges)
-        for i in range(ranges):
-            records[i].append(key[r == i])
-        start = end
+    # Paragraph numbers in the records are job-local (the position in `texts`).
+    lengths, records = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits,
+                                       ranges=ranges)
     paths = []
-    for i in range(ranges):
+    for i, slice_records in enumerate(records):
         path = f"{dest}.{i}.npy"
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, np.concatenate(records[i]) if records[i] else np.empty(0, np.uint64))
+        np.save(path, slice_records)
         paths.append(path)
     as_digest = lambda ds: np.frombuffer(b"".join(ds), dtype=_DIGEST)  # noqa: E731
     return Prepared(ids, dates, sources, np.asarray(n_kept, np.int64),
                     np.asarray(kept_pos, np.int64), as_digest(doc_d), as_digest(par_d),
-                    np.concatenate(lengths) if lengths else np.empty(0, np.int64), paths)
+                    lengths, paths)
 
 
 def _texts_job(job: tuple[list[store.Part], np.ndarray]) -> list[str]:
@@ -281,9 +268,9 @@ def run(jobs: list[list[store.Part]], cfg: DedupConfig, ctx: RunContext, spill: 
             out = []
             for p, q0 in zip(prep, index.job_q0[:-1].tolist()):
                 key = np.load(p.slices[i])
-                j = perm[(key & _LOW).view(np.int64) + q0]
+                j = perm[(key & LOW32).view(np.int64) + q0]
                 ok = j >= 0
-                out.append((key[ok] & ~_LOW) | j[ok].astype(np.uint64))
+                out.append((key[ok] & ~LOW32) | j[ok].astype(np.uint64))
             return np.concatenate(out) if out else np.empty(0, np.uint64)
         return slice_i
 

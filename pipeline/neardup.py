@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .neardup_hash import (candidate_pairs, candidate_pairs_shuffled, candidate_pairs_spilled,
-                           fingerprint_all)
+from .neardup_hash import (LOW32, candidate_pairs, candidate_pairs_shuffled,
+                           candidate_pairs_spilled, fingerprint_all)
 from .neardup_decide import Plan, decide_all
 
 
@@ -225,7 +225,7 @@ def decide_duplicates(lengths: np.ndarray, rep: np.ndarray, keys: list, groups: 
 
     def only_indexed(k):
         k = k() if callable(k) else k
-        return k[indexed[(k & np.uint64(0xFFFFFFFF)).view(np.int64)]]
+        return k[indexed[(k & LOW32).view(np.int64)]]
 
     # In place: the caller's list is this one, so each slice is freed once paired (a new list
     # would leave the caller holding every slice until the decisions are done).
@@ -253,7 +253,9 @@ def decide_duplicates(lengths: np.ndarray, rep: np.ndarray, keys: list, groups: 
     multi = np.flatnonzero(~is_rep & long_enough)
     events = np.unique(np.concatenate([b, multi]))  # (np.union1d would import numpy.ma: 0.3 s)
     events = events[long_enough[events]]
-    plan = Plan(_Count(n), groups, rep, a, b, events, np.unique(rep[multi]), cfg, within_group)
+    # The texts are fetched once the jobs' paragraphs are known; until then only their number.
+    plan = Plan(Texts(n, np.empty(0, np.int64), []), groups, rep, a, b, events,
+                np.unique(rep[multi]), cfg, within_group)
     decide_map = mapper or decide_map
     parts = plan.node_sets(workers, decide_map)
     if parts:
@@ -291,13 +293,3 @@ def _verifiable(pairs: list[np.ndarray], nfp: np.ndarray, n: int,
     hopeful = top2 >= cfg.candidate_min_estimate * np.maximum(nfp, 1)
     keep = hopeful[b]
     return a[keep], b[keep]
-
-
-class _Count:
-    """A stand-in for the texts before they are fetched: their number."""
-
-    def __init__(self, n: int) -> None:
-        self.n = n
-
-    def __len__(self) -> int:
-        return self.n

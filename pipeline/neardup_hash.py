@@ -145,42 +145,55 @@ def fingerprint_range(key: np.ndarray, ranges: int) -> np.ndarray:
     return (key >> np.uint64(56)).astype(np.int64) * ranges >> 8
 
 
+def _pair_slices(slices: list, n_texts: int, max_df: int, fanin: int, workers: int,
+                 keep: Callable[[int, list[np.ndarray]], None]) -> np.ndarray:
+    """Pair each slice of records on its own (`_pair_keys`), in threads when `workers` > 1
+    (numpy releases the GIL in the sorts and passes), handing slice i's pair keys to
+    keep(i, keys). A slice is taken out of `slices` (and loaded, if it is a function) only when
+    its turn comes, and freed once paired. Returns nfp, the slices' fingerprint counts summed
+    as each finishes (n_texts integers per slice: holding them all would grow as the square of
+    the corpus when the slice count follows it)."""
+    def pair(i: int) -> np.ndarray:
+        k, slices[i] = slices[i], None
+        if callable(k):  # a slice loaded only now (from disk, or filtered)
+            k = k()
+        keys, counts = _pair_keys(k, n_texts, max_df, fanin)
+        del k
+        keep(i, keys)
+        return counts
+
+    nfp = np.zeros(n_texts, dtype=np.int64)
+    if workers > 1 and len(slices) > 1:
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(workers) as pool:
+            for counts in pool.map(pair, range(len(slices))):
+                nfp += counts
+    else:
+        for i in range(len(slices)):
+            nfp += pair(i)
+    return nfp
+
+
 def candidate_pairs(key: np.ndarray | list[np.ndarray], n_texts: int, max_df: int, fanin: int,
                     workers: int = 1):
     """Pairs (a, b), a < b, sharing sampled fingerprints, with the number they share.
 
     Records are (fingerprint << 32 | paragraph) keys: one array, or a list of arrays that split
     the fingerprint space (`fingerprint_all(ranges=...)`), or of functions returning them,
-    which are handed over (sorted in place, freed as they are paired). Each holder of a fingerprint is paired with the first
-    `fanin` holders before it (in keeper order, the likely kept copies), so a passage reprinted
-    many times costs `fanin` pairs per copy, not a quadratic number. A fingerprint held by more
-    than `max_df` paragraphs is common language, not a reprint, and makes no pairs. Returns
-    (a, b, shared, nfp), nfp[i] being the number of distinct fingerprints of paragraph i.
+    which are handed over (sorted in place, freed as they are paired). Each holder of a
+    fingerprint is paired with the first `fanin` holders before it (in keeper order, the likely
+    kept copies), so a passage reprinted many times costs `fanin` pairs per copy, not a
+    quadratic number. A fingerprint held by more than `max_df` paragraphs is common language,
+    not a reprint, and makes no pairs. Returns (a, b, shared, nfp), nfp[i] being the number of
+    distinct fingerprints of paragraph i.
     """
     # All holders of a fingerprint share its top bits, so slices of the fingerprint space are
-    # paired on their own, in threads (numpy releases the GIL in the sorts and passes); the pair
-    # keys of all slices are then counted together, which is the same as counting them in one,
-    # and the slices' fingerprint counts add up.
+    # paired on their own; the pair keys of all slices are then counted together, which is the
+    # same as counting them in one, and the slices' fingerprint counts add up.
     slices = key if isinstance(key, list) else [key]
     del key
-
-    def pair(i: int):
-        k, slices[i] = slices[i], None
-        if callable(k):  # a slice loaded only now (from disk, or filtered)
-            k = k()
-        return _pair_keys(k, n_texts, max_df, fanin)
-
-    if workers > 1 and len(slices) > 1:
-        from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(workers) as pool:
-            done = list(pool.map(pair, range(len(slices))))
-    else:
-        done = [pair(i) for i in range(len(slices))]
-    keys = [k for d in done for k in d[0]]
-    nfp = done[0][1]
-    for d in done[1:]:
-        nfp += d[1]
-    del done
+    keys: list[np.ndarray] = []
+    nfp = _pair_slices(slices, n_texts, max_df, fanin, workers, lambda _, k: keys.extend(k))
     if not keys:
         e = np.empty(0, np.int64)
         return e, e, e, nfp
@@ -198,34 +211,18 @@ def candidate_pairs_spilled(slices: list, n_texts: int, max_df: int, fanin: int,
     Memory: one slice's records, then one bucket's pairs."""
     folder.mkdir(parents=True, exist_ok=True)
 
-    def pair(i: int):
-        k, slices[i] = slices[i], None
-        if callable(k):
-            k = k()
-        keys, nfp = _pair_keys(k, n_texts, max_df, fanin)
-        del k
+    def write(i: int, keys: list[np.ndarray]) -> None:
         pk = np.concatenate(keys) if keys else np.empty(0, np.int64)
-        del keys
+        keys.clear()
         bucket = (pk % n_texts) * buckets // n_texts
         order = np.argsort(bucket, kind="stable")
         cuts = np.searchsorted(bucket[order], np.arange(buckets + 1))
         pk = pk[order]
         for j in range(buckets):
             pk[cuts[j]:cuts[j + 1]].tofile(folder / f"{i:03d}-{j:03d}.bin")
-        return nfp
 
-    # Each slice's counts are added as it finishes: n_texts integers per slice, so holding
-    # them all would grow as the square of the corpus (the slice count follows it).
     n_slices = len(slices)
-    nfp = np.zeros(n_texts, dtype=np.int64)
-    if workers > 1 and n_slices > 1:
-        from concurrent.futures import ThreadPoolExecutor
-        with ThreadPoolExecutor(workers) as pool:
-            for counts in pool.map(pair, range(n_slices)):
-                nfp += counts
-    else:
-        for i in range(n_slices):
-            nfp += pair(i)
+    nfp = _pair_slices(slices, n_texts, max_df, fanin, workers, write)
 
     def loader(j: int):
         def load():
@@ -240,7 +237,7 @@ def candidate_pairs_spilled(slices: list, n_texts: int, max_df: int, fanin: int,
     return [loader(j) for j in range(buckets)], nfp
 
 
-_LOW = np.uint64(0xFFFFFFFF)
+LOW32 = np.uint64(0xFFFFFFFF)  # the paragraph half of a record
 _BLOCK = 1 << 22  # records per step of the per-paragraph count: bounds its temporaries
 
 
@@ -256,7 +253,7 @@ def _pair_keys(key: np.ndarray, n_texts: int, max_df: int, fanin: int):
     np.not_equal(key[1:], key[:-1], out=fresh[1:])
     nfp = np.zeros(n_texts, dtype=np.int64)
     for s in range(0, n, _BLOCK):
-        low = key[s:s + _BLOCK][fresh[s:s + _BLOCK]] & _LOW
+        low = key[s:s + _BLOCK][fresh[s:s + _BLOCK]] & LOW32
         nfp += np.bincount(low.view(np.int64), minlength=n_texts)
     # Only records of a fingerprint held more than once can pair, and they are a small part of
     # all records (most fingerprints are held once), so everything after this works on them:
@@ -276,7 +273,7 @@ def _pair_keys(key: np.ndarray, n_texts: int, max_df: int, fanin: int):
     run_start = np.flatnonzero(np.r_[True, f[1:] != f[:-1]])
     size = np.diff(np.r_[run_start, len(sub)])  # distinct paragraphs holding the fingerprint
     good = np.repeat((size >= 2) & (size <= max_df), size)
-    p = (sub[good] & _LOW).astype(np.int64)
+    p = (sub[good] & LOW32).astype(np.int64)
     f = f[good]
     del sub, good
     if len(p) == 0:

@@ -37,7 +37,6 @@ LEDGER_TYPES = {"doc_id": pa.string(), "index": pa.int32(), "source": pa.string(
 EXAMPLE_COLUMNS = ("doc_id", "index", "source", "status", "cluster_id", "text")
 
 
-# --------------------------------------------------------------------------- pure aggregation
 def stable_rank(*parts: object) -> str:
     """A deterministic pseudo-random sort key for sampling (same parts, same key)."""
     key = "\x1f".join(str(p) for p in parts).encode("utf-8", "replace")
@@ -253,6 +252,7 @@ class Examples:
                 if r["status"] == "kept" and (cid not in self.first_kept
                                               or key < self.first_kept[cid][0]):
                     self.first_kept[cid] = (key, text[i].as_py() or "")
+
 
 def duplicate_pairs(candidates: list[tuple[tuple, dict]], ex: Examples, n: int) -> list[dict]:
     """Up to `n` (kept copy, removed copy) pairs, in the candidates' order; pairs whose texts

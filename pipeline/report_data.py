@@ -27,7 +27,6 @@ from .report_agg import (BATCH_ROWS, DOC_TYPES, EXAMPLE_COLUMNS, LEDGER_TYPES, N
                          QuarantineSummary, ReportData, duplicate_pairs)
 
 
-# --------------------------------------------------------------------------- reading
 def _parquet_files(folder: Path, columns: set[str]) -> tuple[list[Path], set[str]]:
     """The table's files (those with at least one of `columns`: a file with none is read as no
     rows) and the names of the columns any of them has."""

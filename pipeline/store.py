@@ -54,7 +54,7 @@ def write_atomic(schema: pa.Schema, batches: Iterable[pa.RecordBatch], path: Pat
     os.replace(tmp, path)
 
 
-def to_batch(docs: list[Document], schema: pa.Schema = SCHEMA) -> pa.RecordBatch:
+def to_batch(docs: list[Document]) -> pa.RecordBatch:
     """Documents as one record batch; the paragraph state columns are null when every
     paragraph is kept (as ingested)."""
     columns: dict[str, Any] = {f: [getattr(d, f) for d in docs] for f in DOC_FIELDS}
@@ -64,7 +64,7 @@ def to_batch(docs: list[Document], schema: pa.Schema = SCHEMA) -> pa.RecordBatch
     plain = all(p.status == KEPT and p.reason is None for d in docs for p in d.paragraphs)
     columns["status"] = [None if plain else [p.status for p in d.paragraphs] for d in docs]
     columns["reason"] = [None if plain else [p.reason for p in d.paragraphs] for d in docs]
-    return pa.RecordBatch.from_pydict(columns, schema=schema)
+    return pa.RecordBatch.from_pydict(columns, schema=SCHEMA)
 
 
 def from_batch(batch: pa.RecordBatch) -> list[Document]:
@@ -79,13 +79,25 @@ def from_batch(batch: pa.RecordBatch) -> list[Document]:
     return docs
 
 
+def _copy(batch: pa.RecordBatch) -> pa.RecordBatch:
+    """A batch read through a memory map, copied out of it: the map can then be closed, and
+    its pages (which would count as this process's memory) dropped."""
+    return pa.RecordBatch.from_arrays([pa.concat_arrays([c]) for c in batch.columns],
+                                      schema=batch.schema)
+
+
 def read_batch(part: Part) -> pa.RecordBatch:
     """The part's record batch, read through a memory map."""
     with pa.memory_map(part.path) as source:
-        batch = ipc.open_file(source).get_batch(part.batch)
-        # A copy of what is used, so the map can be closed (and its pages dropped).
-        return pa.RecordBatch.from_arrays(
-            [pa.concat_arrays([c]) for c in batch.columns], schema=batch.schema)
+        return _copy(ipc.open_file(source).get_batch(part.batch))
+
+
+def read_batches(path: str | Path) -> Iterator[pa.RecordBatch]:
+    """Every record batch of an IPC file, in order, each copied out of the map."""
+    with pa.memory_map(str(path)) as source:
+        reader = ipc.open_file(source)
+        for i in range(reader.num_record_batches):
+            yield _copy(reader.get_batch(i))
 
 
 def ids_and_counts(part: Part) -> tuple[list[str], list[int]]:

@@ -18,10 +18,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pyarrow as pa
-import pyarrow.ipc as ipc
 import pyarrow.parquet as pq
 import xxhash
 
+from . import store
 from .annotate import document_text
 from .model import Document, RunContext
 
@@ -105,11 +105,8 @@ def shard_names(name: str, num_rows: int, rows_per_shard: int) -> list[str]:
 
 def _tables(paths: list[str]) -> Iterator[pa.Table]:
     for path in paths:
-        with pa.memory_map(path) as source:
-            for batch in ipc.open_file(source).read_all().to_batches():
-                # A copy, so that the map is closed once read (its pages count as ours).
-                yield pa.Table.from_batches([pa.RecordBatch.from_arrays(
-                    [pa.concat_arrays([c]) for c in batch.columns], schema=batch.schema)])
+        for batch in store.read_batches(path):
+            yield pa.Table.from_batches([batch])
 
 
 # A row group ends after this many rows, or at the end of the incoming rows that take it past

@@ -57,10 +57,12 @@ def test_shapes():
     assert bp.line_shape("Ceasefire talks") is None
 
 
-def test_learn_repeated_protects_labels():
+def test_learning_protects_labels_and_needs_enough_documents():
     counts = {"story continued below": 30, "trump:": 30, "q:": 40, "12": 50, "rare line": 3}
-    learned = bp.learn_repeated(__import__("collections").Counter(counts), 100, 5, 0.02)
+    need = bp.repeated_need(100, 5, 0.02)
+    learned = {line: c for line, c in counts.items() if c >= need and bp.learnable(line)}
     assert learned == {"story continued below": 30}
+    assert bp.repeated_need(1000, 5, 0.02) == 20
 
 
 def test_best_region_prefers_dense_prose():
