@@ -127,7 +127,7 @@ def run_system(name: str, parts: list[str], sample: int) -> dict:
     if name.startswith("newsprep"):
         import numpy as np
 
-        from pipeline.neardup import NearDupConfig, find_duplicates
+        from pipeline.neardup.detect import NearDupConfig, find_duplicates
         workers = int(name.rsplit("w", 1)[1]) if "-w" in name else 1
         res = find_duplicates(texts, np.asarray(groups), NearDupConfig(), workers=workers)
         removed = int((res.dup_of >= 0).sum())

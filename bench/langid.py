@@ -104,7 +104,7 @@ def reference(texts: list[str], seed: int = 0, workers: int = 1) -> tuple[list[A
 
 
 def _ours_chunk(args: tuple[list[str], int, int]) -> list[Answer]:
-    from pipeline.langid import detect_languages
+    from pipeline.langid.detect import detect_languages
 
     texts, seed, max_chars = args
     return detect_languages(texts, seed=seed, max_chars=max_chars)
@@ -138,8 +138,8 @@ def exact_posterior(texts: list[str], max_chars: int = 10_000) -> list[str | Non
     smoothing at its mean alpha). Measured only, to show why the exact replay is used instead."""
     import numpy as np
 
-    from pipeline.langid_ngrams import extract
-    from pipeline.langid_tables import tables
+    from pipeline.langid.ngrams import extract
+    from pipeline.langid.tables import tables
 
     T = tables()
     logP = np.log(T.P + 0.5 / 10000)
@@ -173,8 +173,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="texts per corpus for the exact-posterior comparison (it is slow)")
     argv = list(sys.argv[1:] if argv is None else argv)
     args = ap.parse_args(argv[1:] if argv[:1] == ["--"] else argv)
-    from pipeline.langid import detect_languages
-    from pipeline.langid_tables import tables
+    from pipeline.langid.detect import detect_languages
+    from pipeline.langid.tables import tables
 
     _, init_wall, init_cpu = timed(tables)
     print(f"tables: {init_wall:.2f} s wall, {init_cpu:.2f} s CPU (once per process)")

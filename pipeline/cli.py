@@ -7,7 +7,7 @@ import logging
 import sys
 from pathlib import Path
 
-from .config import ConfigError, load_config
+from .core.config import ConfigError, load_config
 
 EXIT_CONFIG = 2
 EXIT_NOTHING = 1

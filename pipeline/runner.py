@@ -13,13 +13,14 @@ from typing import Any
 
 import pyarrow as pa
 
-from . import annotate, clean, dedup, ingest, outdir, runkey, store, write
-from .cache import CACHE_DIR
-from .card import dataset_card
-from .report import render_report
-from .config import Config, dump_yaml
-from .executors import make_executor
-from .model import KEPT, RunContext, Tally
+from .stages import annotate, clean, dedup, ingest, write
+from .runtime import outdir, runkey, store
+from .runtime.cache import CACHE_DIR
+from .report.card import dataset_card
+from .report.render import render_report
+from .core.config import Config, dump_yaml
+from .runtime.executors import make_executor
+from .core.model import KEPT, RunContext, Tally
 
 STAGES = ("ingest", "clean", "dedup", "annotate", "write")
 SPILL_DIR = ".spill"

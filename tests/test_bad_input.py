@@ -11,7 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from pipeline.config import load_config
+from pipeline.core.config import load_config
 from pipeline.runner import run
 
 ARTICLE = (

@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from pipeline import boilerplate as bp
-from pipeline.clean import CleanConfig
+from pipeline.boilerplate import classify as bp
+from pipeline.stages.clean import CleanConfig
 from pipeline.eval.boilerplate import c4_lines, clean_pages, corpora_dir, host, page_score, prf
 
 RULES = CleanConfig().rules
@@ -137,7 +137,7 @@ def test_matcher_agrees_with_a_loop_over_patterns():
 
 
 def test_pattern_facts():
-    from pipeline import boilerplate_regex as R
+    from pipeline.boilerplate import regex as R
 
     assert R.max_width(r"ab\s*c") == 4  # folded text: \s* is one space at most
     assert R.max_width(r"a\d+") == float("inf")

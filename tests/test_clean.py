@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from pipeline.clean import CleanConfig, clean_documents as run
-from pipeline.model import BOILERPLATE, Document, RunContext
+from pipeline.stages.clean import CleanConfig, clean_documents as run
+from pipeline.core.model import BOILERPLATE, Document, RunContext
 
 SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
 
@@ -130,9 +130,10 @@ def _mixed_outlets() -> list[Document]:
 def test_streaming_run_over_parts_in_workers_equals_one_process(tmp_path, monkeypatch):
     """The run's path (parts on disk, learning by digests, jobs in a process pool) decides
     exactly what the in-memory path decides, and reports the same learned lines."""
-    from pipeline import clean, store
-    from pipeline.executors import LocalExecutor
-    from pipeline.ingest import Fixup
+    from pipeline.stages import clean
+    from pipeline.runtime import store
+    from pipeline.runtime.executors import LocalExecutor
+    from pipeline.stages.ingest import Fixup
 
     one = RunContext()
     docs_one = run(_mixed_outlets(), CleanConfig(), one)
@@ -164,7 +165,7 @@ def _die_in_part_one(shared, part):
 def test_a_forked_worker_that_dies_fails_the_stage_instead_of_hanging():
     from concurrent.futures.process import BrokenProcessPool
 
-    from pipeline.forkmap import fork_map
+    from pipeline.runtime.forkmap import fork_map
 
     assert fork_map(lambda shared, part: shared + part, 10, 3, 2) == [10, 11, 12]
     with pytest.raises(BrokenProcessPool):

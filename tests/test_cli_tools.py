@@ -52,7 +52,7 @@ def test_parquet_loads_with_load_dataset(out: Path):
 
 
 def test_progress_bars_per_stage(seed_raw: Path, tmp_path: Path, capsys):
-    from pipeline.config import load_config
+    from pipeline.core.config import load_config
     from pipeline.runner import STAGES, run
 
     run(load_config(None), seed_raw, tmp_path / "out", progress=True)

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.cli import main
-from pipeline.config import ConfigError, dump_yaml, load_config
+from pipeline.core.config import ConfigError, dump_yaml, load_config
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -65,7 +65,7 @@ def test_validate_command(tmp_path, capsys):
 
 
 def test_zero_workers_means_one_per_core():
-    from pipeline.executors import cpu_count, make_executor
+    from pipeline.runtime.executors import cpu_count, make_executor
 
     with make_executor("local", 0) as executor:
         assert executor.workers == cpu_count() >= 1

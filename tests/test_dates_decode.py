@@ -3,8 +3,8 @@ import gzip
 
 import pytest
 
-from pipeline.dates import normalise_date
-from pipeline.decode import InputError, TruncatedInput, decode_text, decompress
+from pipeline.readers.dates import normalise_date
+from pipeline.readers.decode import InputError, TruncatedInput, decode_text, decompress
 
 
 @pytest.mark.parametrize(
@@ -77,21 +77,21 @@ def test_concatenated_gzip_members():
     ],
 )
 def test_mojibake_is_repaired(broken, fixed):
-    from pipeline.decode import repair_mojibake
+    from pipeline.readers.decode import repair_mojibake
 
     assert repair_mojibake(broken) == fixed
 
 
 def test_real_text_is_left_alone():
-    from pipeline.decode import repair_mojibake
+    from pipeline.readers.decode import repair_mojibake
 
     for text in ("ÑANDÚ is a bird; Ørsted is a company.", "Müller – “quoted” café", "plain"):
         assert repair_mojibake(text) == text
 
 
 def test_repair_document_scans_the_whole_text_once():
-    from pipeline.ingest import repair_document
-    from pipeline.model import Document
+    from pipeline.stages.ingest import repair_document
+    from pipeline.core.model import Document
 
     doc = Document.from_texts("d", ["clean \u2019 text", "the cafÃ© owner", "more"], title="cafÃ©")
     repair_document(doc)

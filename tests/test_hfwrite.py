@@ -11,8 +11,8 @@ import pyarrow as pa
 import pytest
 from datasets import load_from_disk
 
-from pipeline.hfwrite import HFShardWriter
-from pipeline.write import PARAGRAPH_SCHEMA
+from pipeline.runtime.hfwrite import HFShardWriter
+from pipeline.stages.write import PARAGRAPH_SCHEMA
 
 FINGERPRINT = "0123456789abcdef"
 

@@ -7,8 +7,8 @@ import socket
 
 import pytest
 
-from pipeline import htmlextract
-from pipeline.htmlextract import ExtractionError, extract
+from pipeline.readers import html as htmlextract
+from pipeline.readers.html import ExtractionError, extract
 
 PARAS = [
     "The city council approved the new transit plan on Tuesday after a four-hour debate that "

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.config import load_config
+from pipeline.core.config import load_config
 from pipeline.runner import run
 
 

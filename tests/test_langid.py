@@ -8,7 +8,7 @@ import random
 import pytest
 from conftest import corpus
 
-from pipeline.langid import detect_languages
+from pipeline.langid.detect import detect_languages
 
 SAMPLES = {
     "en": "The city council voted on Tuesday to expand the bus network, after residents complained "
@@ -114,7 +114,7 @@ def test_max_chars_is_langdetects_max_text_length(max_chars):
 def test_profiles_are_langdetects_own():
     from langdetect import detector_factory
 
-    from pipeline.langid_tables import load_profiles
+    from pipeline.langid.tables import load_profiles
 
     langs, words, P = load_profiles()
     detector_factory.init_factory()
@@ -130,7 +130,7 @@ def test_character_tables_match_langdetect_normalisation():
     """The vectorised per-character tables agree with NGram.normalize and str.isupper."""
     from langdetect.utils.ngram import NGram
 
-    from pipeline.langid_tables import tables
+    from pipeline.langid.tables import tables
 
     T = tables()
     ids = {ch: i for i, ch in enumerate(T.alphabet, start=1)}
@@ -141,7 +141,7 @@ def test_character_tables_match_langdetect_normalisation():
         assert bool(T.upper_of_cp[cp]) == n.isupper(), hex(cp)
     # _normalised_bmp asks NGram.normalize only in the blocks it rewrites per character: it must
     # still be NGram.normalize on every BMP code point.
-    from pipeline.langid_tables import _normalised_bmp
+    from pipeline.langid.tables import _normalised_bmp
 
     norm = _normalised_bmp()
     assert all(norm[cp] == ord(NGram.normalize(chr(cp))) for cp in range(0x10000))
@@ -180,7 +180,7 @@ def test_mail_removal_near_the_at_signs_is_langdetects():
     """_remove_mail scans only around each '@' and must give MAIL_RE.sub's result."""
     from langdetect.detector import Detector
 
-    from pipeline.langid_ngrams import MAIL_AFTER, MAIL_BEFORE, _remove_mail
+    from pipeline.langid.ngrams import MAIL_AFTER, MAIL_BEFORE, _remove_mail
 
     rng = random.Random(3)
     pieces = ["a" * 70, "b" * 300, "@", ".", " ", "x-y_z", "9", "é"]

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.neardup import NearDupConfig, find_duplicates
-from pipeline.textnorm import sentences, tokens
+from pipeline.neardup.detect import NearDupConfig, find_duplicates
+from pipeline.neardup.textnorm import sentences, tokens
 
 SEEDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"
 CFG = NearDupConfig()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.neardup import NearDupConfig, find_duplicates
-from pipeline.neardup_hash import candidate_pairs, candidate_pairs_shuffled, fingerprint_all
+from pipeline.neardup.detect import NearDupConfig, find_duplicates
+from pipeline.neardup.fingerprint import candidate_pairs, candidate_pairs_shuffled, fingerprint_all
 
 from conftest import SEED_FILES, SEEDS
 
@@ -115,7 +115,7 @@ def test_decisions_split_by_component_equal_one_pass():
 
 
 def test_components_and_parts_keep_linked_paragraphs_together():
-    from pipeline.neardup_decide import components
+    from pipeline.neardup.decide import components
 
     # Two chains (0-3-5, 1-4) and loners: labels are each component's smallest member.
     label = components(7, np.array([3, 1, 5]), np.array([0, 4, 3]))

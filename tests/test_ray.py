@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import load_config
+from pipeline.core.config import load_config
 from pipeline.runner import run
 
 from conftest import SEED_FILES, SEEDS

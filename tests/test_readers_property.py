@@ -5,9 +5,9 @@ from __future__ import annotations
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.decode import InputError, decode_text, decompress, TruncatedInput
-from pipeline.ingest import IngestConfig, record_to_document
-from pipeline.textfile import parse_text_article, split_paragraphs
+from pipeline.readers.decode import InputError, decode_text, decompress, TruncatedInput
+from pipeline.stages.ingest import IngestConfig, record_to_document
+from pipeline.readers.text import parse_text_article, split_paragraphs
 
 lines = st.lists(st.text(st.characters(blacklist_categories=("Cs",)), max_size=120), max_size=30)
 

@@ -17,13 +17,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from pipeline import report_agg, report_data
-from pipeline.report import main as report_main
-from pipeline.report import render_report
-from pipeline.report_svg import (bin_counts, bin_labels, cluster_size_edges, esc, funnel,
+from pipeline.report import agg as report_agg, data as report_data
+from pipeline.report.render import main as report_main
+from pipeline.report.render import render_report
+from pipeline.report.svg import (bin_counts, bin_labels, cluster_size_edges, esc, funnel,
                                  hbar_chart, histogram, nice_log_edges, stacked_hbar_chart,
                                  tokenize, word_diff)
-from pipeline.write import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
+from pipeline.stages.write import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'
@@ -274,7 +274,7 @@ def test_memory_does_not_grow_with_the_text(tmp_path):
     (tmp_path / "stats.json").write_text("{}")
     code = (
         "import sys, tracemalloc, pyarrow as pa\n"
-        "from pipeline.report_data import load\n"
+        "from pipeline.report.data import load\n"
         "pa.array([0])  # pyarrow imports pandas on first use: not the report's memory\n"
         "tracemalloc.start()\n"
         "data = load(sys.argv[1])\n"

@@ -6,11 +6,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline import dedup, store
-from pipeline.dedup import DedupConfig, first_copies
-from pipeline.executors import LocalExecutor
-from pipeline.model import BOILERPLATE, DUPLICATE, KEPT, Document, RunContext, Tally
-from pipeline.neardup import find_duplicates
+from pipeline.core.digest import DIGEST128
+from pipeline.stages import dedup
+from pipeline.runtime import store
+from pipeline.stages.dedup import DedupConfig, first_copies
+from pipeline.runtime.executors import LocalExecutor
+from pipeline.core.model import BOILERPLATE, DUPLICATE, KEPT, Document, RunContext, Tally
+from pipeline.neardup.detect import find_duplicates
 
 
 def _docs() -> list[Document]:
@@ -48,7 +50,7 @@ def test_parts_give_back_the_documents_exactly(tmp_path, monkeypatch):
 def test_first_copies_is_the_first_equal_digest():
     rng = np.random.default_rng(0)
     values = rng.integers(0, 5, size=(200, 2)).astype(np.uint64)
-    digests = np.zeros(200, dtype=dedup._DIGEST)
+    digests = np.zeros(200, dtype=DIGEST128)
     digests["hi"], digests["lo"] = values[:, 0], values[:, 1]
     first: dict[tuple[int, int], int] = {}
     want = [first.setdefault((int(a), int(b)), j) for j, (a, b) in enumerate(values)]

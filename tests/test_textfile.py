@@ -1,4 +1,4 @@
-from pipeline.textfile import is_wrapped_prose, parse_text_article, split_paragraphs, split_title
+from pipeline.readers.text import is_wrapped_prose, parse_text_article, split_paragraphs, split_title
 
 from conftest import SEEDS
 

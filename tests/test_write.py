@@ -9,8 +9,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from datasets import load_from_disk
 
-from pipeline import store, write
-from pipeline.write import PARAGRAPH_SCHEMA, write_table_files
+from pipeline.runtime import store
+from pipeline.stages import write
+from pipeline.stages.write import PARAGRAPH_SCHEMA, write_table_files
 
 
 def _rows(start: int, n: int) -> pa.Table:

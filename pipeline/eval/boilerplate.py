@@ -25,8 +25,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..clean import CleanConfig, clean_documents as clean_run
-from ..model import Document, RunContext
+from ..stages.clean import CleanConfig, clean_documents as clean_run
+from ..core.model import Document, RunContext
 
 _TOKEN = re.compile(r"\w+")
 KNOWN_ALLSIDES = (
@@ -131,7 +131,7 @@ def eval_benchmark(root: Path, cfg: CleanConfig) -> dict[str, Any]:
 
     import trafilatura
 
-    from .. import htmlextract
+    from ..readers import html as htmlextract
 
     raw = {i: gzip.decompress((bench / "html" / f"{i}.html.gz").read_bytes()) for i in truth}
     t = time.perf_counter()

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from ..neardup import NearDupConfig, find_duplicates
+from ..neardup.detect import NearDupConfig, find_duplicates
 from .dedup_set import EvalDoc, build, corpora_dir, keeper_sorted, load_msrp
 
 GOALS = {"precision": 0.995, "f1": 0.99, "links_right": 0.99, "hard_removed_max": 0.01}

@@ -22,7 +22,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..textnorm import sentences
+from ..neardup.textnorm import sentences
 
 CORPORA = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"
 

@@ -21,11 +21,13 @@ import yaml
 import numpy as np
 import xxhash
 
-from . import boilerplate as bp
-from . import ingest, store
-from .model import BOILERPLATE, Document, RunContext, Tally
+from ..boilerplate import classify as bp
+from . import ingest
+from ..runtime import store
+from ..core.digest import as_digests
+from ..core.model import BOILERPLATE, Document, RunContext, Tally
 
-RULES_FILE = Path(__file__).resolve().parent.parent / "configs" / "boilerplate.yaml"
+RULES_FILE = Path(__file__).resolve().parents[2] / "configs" / "boilerplate.yaml"
 
 
 def _compile_all(patterns: tuple[str, ...], name: str) -> list[re.Pattern[str]]:
@@ -177,9 +179,6 @@ def _digest(source: str, line: str) -> bytes:
     return xxhash.xxh3_128_digest(f"{source}\x00{line}".encode("utf-8", "surrogatepass"))
 
 
-_DIGEST = np.dtype([("hi", "<u8"), ("lo", "<u8")])
-
-
 def _eligible(line: str, cfg: CleanConfig) -> bool:
     """Whether a normalised line may be learned at all (its count decides the rest)."""
     return bp.learnable(line) and not any(a.fullmatch(line) for a in cfg.allow)
@@ -201,7 +200,7 @@ def _learn_texts(docs: Iterable[tuple[str | None, list[str]]],
         # The normalised line, None beyond repeated_max_words words.
         keys = {k for k in map(table.key, texts) if k}
         digests[source].extend(_digest(source, k) for k in keys)
-    return n_docs, {s: np.frombuffer(b"".join(d), dtype=_DIGEST) for s, d in digests.items()}
+    return n_docs, {s: as_digests(d) for s, d in digests.items()}
 
 
 def _learn_job(job: tuple[list, CleanConfig]) -> tuple[Counter[str], dict[str, np.ndarray]]:

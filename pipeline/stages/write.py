@@ -21,9 +21,10 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import xxhash
 
-from . import store
+from ..runtime import store
 from .annotate import document_text
-from .model import Document, RunContext
+from ..core.digest import update_file
+from ..core.model import Document, RunContext
 
 DOCUMENT_SCHEMA = pa.schema([
     ("id", pa.string()), ("source", pa.string()), ("title", pa.string()),
@@ -142,7 +143,7 @@ def write_table_files(paths: list[str], schema: pa.Schema, num_rows: int, parque
                       name: str, rows_per_shard: int, level: int) -> list[str]:
     """Stream the rows in `paths` (IPC files, in order) into Parquet shards and the Hugging
     Face shards of the same table; only one row group is in memory at a time."""
-    from .hfwrite import HFShardWriter
+    from ..runtime.hfwrite import HFShardWriter
 
     parquet.mkdir(parents=True, exist_ok=True)
     names = shard_names(name, num_rows, rows_per_shard)
@@ -176,9 +177,7 @@ def files_digest(folder: Path, names: list[str]) -> str:
     """A digest of files' bytes (the Parquet output is deterministic, so this is too)."""
     h = xxhash.xxh3_128()
     for name in names:
-        with (folder / name).open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
+        update_file(h, folder / name)
     return h.hexdigest()
 
 

@@ -17,9 +17,9 @@ import sys
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from .report_agg import SCORE_EDGES, SIMILARITY_EDGES, LedgerSummary, ReportData
-from .report_data import load
-from .report_svg import (PALETTE, STATUS_COLORS, bin_counts, bin_labels, cluster_size_edges,
+from .agg import SCORE_EDGES, SIMILARITY_EDGES, LedgerSummary, ReportData
+from .data import load
+from .svg import (PALETTE, STATUS_COLORS, bin_counts, bin_labels, cluster_size_edges,
                          css_bar, esc, fmt_int, funnel, hbar_chart, histogram, legend_html, pct,
                          stacked_hbar_chart, truncate, word_diff)
 

@@ -22,7 +22,7 @@ from typing import Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from .report_agg import (BATCH_ROWS, DOC_TYPES, EXAMPLE_COLUMNS, LEDGER_TYPES, N_PAIRS,
+from .agg import (BATCH_ROWS, DOC_TYPES, EXAMPLE_COLUMNS, LEDGER_TYPES, N_PAIRS,
                          NO_SOURCE, TOP_CLUSTERS, DocSummary, Examples, LedgerSummary,
                          QuarantineSummary, ReportData, duplicate_pairs)
 

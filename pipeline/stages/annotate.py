@@ -11,8 +11,8 @@ from pathlib import Path
 
 import xxhash
 
-from . import cache, store
-from .model import BOILERPLATE, DUPLICATE, KEPT, Document, RunContext
+from ..runtime import cache, store
+from ..core.model import BOILERPLATE, DUPLICATE, KEPT, Document, RunContext
 
 PARAGRAPH_SEP = "\n\n"
 
@@ -83,7 +83,7 @@ class Annotated:
 def _annotate_job(job) -> Annotated:
     """Apply the job's dedup decisions, annotate its documents, and write their output rows."""
     parts, decisions, cfg, write_cfg, cache_dir, dest = job
-    from .langid import detect_languages
+    from ..langid.detect import detect_languages
     from .write import document_rows, paragraph_rows
 
     docs = list(store.read_parts(parts))

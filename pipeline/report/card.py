@@ -13,9 +13,9 @@ from typing import Any
 import xxhash
 import yaml
 
-from . import __version__
-from .config import Config, to_dict
-from .write import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
+from .. import __version__
+from ..core.config import Config, to_dict
+from ..stages.write import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
 
 
 def size_category(n: int) -> str:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .boilerplate import LineFacts
+    from .classify import LineFacts
 
 _WORD = re.compile(r"\w+")
 # Punctuation inside a line (Latin, CJK): a long line with none is a list of tags or links.

@@ -30,7 +30,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .langid_tables import BMP, ONE_GRAM, TWO_GRAM, UPPER, Tables
+from .tables import BMP, ONE_GRAM, TWO_GRAM, UPPER, Tables
 
 # Set bits of a 3-bit mask, and NTH[mask, r] = length of the r-th emitted n-gram (1-based).
 POPCOUNT = np.array([bin(m).count("1") for m in range(8)], dtype=np.uint8)

@@ -12,26 +12,17 @@ from pathlib import Path
 import xxhash
 import yaml
 
-from .config import Config, to_dict
+from ..core.config import Config, to_dict
+from ..core.digest import code_digest, update_file
 
 KEY_FILE = "run_key.txt"
-PACKAGE = Path(__file__).resolve().parent
-
-
-def _hash_file(h: xxhash.xxh3_128, path: Path) -> None:
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            h.update(block)
-
 
 def run_key(cfg: Config, raw: Path) -> str:
     h = xxhash.xxh3_128()
     sections = {k: v for k, v in to_dict(cfg).items() if k != "run"}
     h.update(yaml.safe_dump(sections, sort_keys=True).encode())
-    shipped = [cfg.clean.rules_path] if hasattr(cfg.clean, "rules_path") else []
-    for path in sorted(PACKAGE.rglob("*.py")) + shipped:
-        h.update(str(path.relative_to(path.parents[1])).encode())
-        _hash_file(h, path)
+    h.update(code_digest().encode())
+    update_file(h, cfg.clean.rules_path)  # the shipped rules are code too
     root = raw.resolve()
     for path in sorted(raw.rglob("*"), key=lambda p: p.relative_to(raw).as_posix()):
         rel = path.relative_to(raw).as_posix()
@@ -41,7 +32,7 @@ def run_key(cfg: Config, raw: Path) -> str:
             if not path.resolve().is_relative_to(root):
                 continue  # never read: only where it points counts
         if path.is_file():
-            _hash_file(h, path)
+            update_file(h, path)
     return h.hexdigest()
 
 

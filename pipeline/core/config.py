@@ -17,11 +17,11 @@ from typing import Any, Literal, Union
 
 import yaml
 
-from .annotate import AnnotateConfig
-from .clean import CleanConfig
-from .dedup import DedupConfig
-from .ingest import IngestConfig
-from .write import WriteConfig
+from ..stages.annotate import AnnotateConfig
+from ..stages.clean import CleanConfig
+from ..stages.dedup import DedupConfig
+from ..stages.ingest import IngestConfig
+from ..stages.write import WriteConfig
 
 
 class ConfigError(Exception):

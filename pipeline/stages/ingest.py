@@ -20,12 +20,13 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Iterator
 
-from . import cache, store
-from .dates import normalise_date
-from .decode import (InputError, TruncatedInput, decode_text, has_mojibake_marks, open_lines,
+from ..core.digest import code_digest
+from ..runtime import cache, store
+from ..readers.dates import normalise_date
+from ..readers.decode import (InputError, TruncatedInput, decode_text, has_mojibake_marks, open_lines,
                      read_bytes, repair_mojibake, strip_compression)
-from .model import Document, Quarantine, RunContext, Tally
-from .textfile import parse_text_article, split_paragraphs, split_title
+from ..core.model import Document, Quarantine, RunContext, Tally
+from ..readers.text import parse_text_article, split_paragraphs, split_title
 
 TEXT_SUFFIXES = (".txt", ".md", ".text")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
@@ -142,7 +143,7 @@ def read_text_file(path: Path, rel: str, cfg: IngestConfig) -> Document:
 
 
 def read_html_file(path: Path, rel: str, cfg: IngestConfig) -> Document:
-    from . import htmlextract
+    from ..readers import html as htmlextract
 
     try:
         page = htmlextract.extract(read_bytes(path, cfg.max_file_bytes), timeout_s=cfg.html_timeout_s)
@@ -365,7 +366,7 @@ def read_all(files: list[tuple[Path, str]], cfg: IngestConfig, ctx: RunContext,
     the run's spill folder when there is no cache."""
     keys: list[str | None] = [None] * len(files)
     if ctx.cache_dir is not None:
-        code, config_repr = cache.code_digest(), repr(cfg)
+        code, config_repr = code_digest(), repr(cfg)
         keys = [cache.ingest_key(path, rel, config_repr, code) for path, rel in files]
     dests = [cache.ingest_entry(ctx.cache_dir, key) if key else spill / "ingest" / f"{i:06d}"
              for i, key in enumerate(keys)]

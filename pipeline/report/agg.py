@@ -18,7 +18,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .report_svg import bin_counts, linear_edges, nice_log_edges
+from .svg import bin_counts, linear_edges, nice_log_edges
 
 NO_SOURCE = "(no source)"
 BATCH_ROWS = 4096

@@ -24,13 +24,11 @@ from pathlib import Path
 import numpy as np
 import xxhash
 
-from . import store
-from .model import DUPLICATE, KEPT, RunContext, Tally
-from .neardup import NearDupConfig, Texts, decide_duplicates, slice_count
-from .neardup_hash import LOW32, fingerprint_all
-
-_DIGEST = np.dtype([("hi", "<u8"), ("lo", "<u8")])
-
+from ..runtime import store
+from ..core.digest import as_digests
+from ..core.model import DUPLICATE, KEPT, RunContext, Tally
+from ..neardup.detect import NearDupConfig, Texts, decide_duplicates, slice_count
+from ..neardup.fingerprint import LOW32, fingerprint_all
 
 @dataclass(frozen=True)
 class DedupConfig:
@@ -68,8 +66,8 @@ class Prepared:
     sources: list[str | None]
     n_kept: np.ndarray  # kept paragraphs per document
     kept_pos: np.ndarray  # their positions in their document, all documents in a row
-    doc_digest: np.ndarray  # _DIGEST of each document's kept texts
-    par_digest: np.ndarray  # _DIGEST of each kept paragraph
+    doc_digest: np.ndarray  # DIGEST128 of each document's kept texts
+    par_digest: np.ndarray  # DIGEST128 of each kept paragraph
     lengths: np.ndarray  # folded length of each kept paragraph
     slices: list[str]  # files of fingerprint records (job-local paragraph numbers), by slice
 
@@ -98,9 +96,8 @@ def _prepare_job(job: tuple[list[store.Part], NearDupConfig, int, str]) -> Prepa
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         np.save(path, slice_records)
         paths.append(path)
-    as_digest = lambda ds: np.frombuffer(b"".join(ds), dtype=_DIGEST)  # noqa: E731
     return Prepared(ids, dates, sources, np.asarray(n_kept, np.int64),
-                    np.asarray(kept_pos, np.int64), as_digest(doc_d), as_digest(par_d),
+                    np.asarray(kept_pos, np.int64), as_digests(doc_d), as_digests(par_d),
                     lengths, paths)
 
 

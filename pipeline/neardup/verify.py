@@ -22,11 +22,11 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .neardup_hash import shingle_sets
+from .fingerprint import shingle_sets
 from .textnorm import STOPWORDS, sentences, token_set
 
 if TYPE_CHECKING:
-    from .neardup import NearDupConfig
+    from .detect import NearDupConfig
 
 
 def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
 
-from .boilerplate_regex import Matcher
-from .boilerplate_region import (  # noqa: F401  (re-exported: the region is part of this API)
+from .regex import Matcher
+from .region import (  # noqa: F401  (re-exported: the region is part of this API)
     THREAD_SHAPES,
     RegionParams,
     _discount_repeats,

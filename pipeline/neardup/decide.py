@@ -17,10 +17,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .neardup_verify import Verifier
+from .verify import Verifier
 
 if TYPE_CHECKING:
-    from .neardup import NearDupConfig
+    from .detect import NearDupConfig
 
 
 def components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
@@ -182,7 +182,7 @@ def decide_all(plan: Plan, workers: int = 1, mapper=None,
     """(dup_of, similarity) over all paragraphs: -1 / nan where kept. With a mapper (Ray), each
     part is a task; with workers > 1, forked workers decide the parts; else one job. `parts`:
     `plan.node_sets(workers, mapper)`, when the caller already has them."""
-    from .forkmap import fork_map
+    from ..runtime.forkmap import fork_map
 
     n = len(plan.texts)
     dup_of = np.full(n, -1, dtype=np.int64)

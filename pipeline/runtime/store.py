@@ -19,7 +19,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
-from .model import KEPT, Document, Paragraph
+from ..core.model import KEPT, Document, Paragraph
 
 # Documents per record batch. Small enough that a worker holds a few MB of text per part;
 # large enough that the per-part costs (a task, a file) are negligible.

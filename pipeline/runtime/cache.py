@@ -19,19 +19,11 @@ import pyarrow as pa
 import pyarrow.ipc as ipc
 import xxhash
 
-from .model import Quarantine
+from ..core.digest import update_file
+from ..core.model import Quarantine
 from .store import Part, write_atomic
 
 from .outdir import CACHE_DIR  # noqa: F401 - one name for the folder
-PACKAGE = Path(__file__).resolve().parent
-
-
-def code_digest() -> str:
-    h = xxhash.xxh3_64()
-    for path in sorted(PACKAGE.rglob("*.py")):
-        h.update(path.name.encode())
-        h.update(path.read_bytes())
-    return h.hexdigest()
 
 
 def _read(path: Path) -> pa.Table | None:
@@ -48,9 +40,7 @@ def ingest_key(path: Path, rel: str, config_repr: str, code: str) -> str | None:
     for part in (rel, config_repr, code):
         h.update(part.encode() + b"\x00")
     try:
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 22), b""):
-                h.update(block)
+        update_file(h, path)
     except OSError:
         return None
     return h.hexdigest()

@@ -26,9 +26,9 @@ from typing import Sequence
 
 import numpy as np
 
-from .langid_ngrams import extract
-from .langid_sample import PROB_THRESHOLD, estimate
-from .langid_tables import tables
+from .ngrams import extract
+from .sample import PROB_THRESHOLD, estimate
+from .tables import tables
 
 # Characters per numpy batch: amortises the per-round numpy calls over many texts while keeping
 # the per-character arrays (~60 bytes per character) small enough to be reused, not page-faulted.

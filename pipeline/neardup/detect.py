@@ -26,9 +26,9 @@ from pathlib import Path
 
 import numpy as np
 
-from .neardup_hash import (LOW32, candidate_pairs, candidate_pairs_shuffled,
+from .fingerprint import (LOW32, candidate_pairs, candidate_pairs_shuffled,
                            candidate_pairs_spilled, fingerprint_all)
-from .neardup_decide import Plan, decide_all
+from .decide import Plan, decide_all
 
 
 # Slices of the fingerprint space paired one after another (two at a time with two workers).
