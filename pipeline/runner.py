@@ -16,7 +16,7 @@ import pyarrow as pa
 from .stages import annotate, clean, dedup, ingest, write
 from .runtime import outdir, runkey, store
 from .runtime.cache import CACHE_DIR
-from .report.card import dataset_card
+from .report.card import CARD_FILE, dataset_card
 from .report.render import render_report
 from .core.config import Config, dump_yaml
 from .runtime.executors import make_executor
@@ -90,7 +90,7 @@ def _run_stages(cfg: Config, raw: Path, out: Path, key: str, ctx: RunContext) ->
         shutil.rmtree(spill, ignore_errors=True)
     (staging / "config.yaml").write_text(dump_yaml(cfg), encoding="utf-8")
     (staging / runkey.KEY_FILE).write_text(key + "\n")
-    (staging / "hf" / "documents" / "README.md").write_text(
+    (staging / CARD_FILE).write_text(
         dataset_card(cfg, stats, languages), encoding="utf-8"
     )
     # stats.json holds timings, so it is the one output that differs between identical runs.
