@@ -17,6 +17,7 @@ import pytest
 
 from conftest import ROOT, corpus
 from pipeline.share import align
+from pipeline.share import diff as diff_module
 from pipeline.share.diff import compare
 from pipeline.share.diffhtml import render_diff
 from pipeline.share.diffout import render_text, to_json
@@ -135,8 +136,11 @@ def test_made_up_ledgers_match_a_plain_join(tmp_path, monkeypatch, seed):
         rng.shuffle(after)
     _write_output(tmp_path / "a", base, shards=1 + seed % 3)
     _write_output(tmp_path / "b", after, shards=2)
+    monkeypatch.setattr(diff_module, "FETCH_ROWS", 3)  # samples read across batches and groups
     summary = check_against_join(tmp_path / "a", tmp_path / "b", tmp_path / "moved.csv")
-    assert summary["paragraphs"]["moved"] > 0
+    assert summary["paragraphs"]["moved"] > 0 and summary["samples"]
+    for s in summary["samples"]:  # each sample's own text, from the right row
+        assert s["text"] == f"{s['doc_id']} {s['index']}"
 
 
 def test_same_order_sets_nothing_aside(tmp_path, monkeypatch):

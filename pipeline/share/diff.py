@@ -32,6 +32,7 @@ LINK_COLUMNS = ["text", "duplicate_of_doc_id", "duplicate_of_index", "similarity
 SAMPLES_PER_TRANSITION = 3
 SAMPLED_TRANSITIONS = 8
 DOCUMENT_SAMPLE = 10
+FETCH_ROWS = 8192
 MOVED_SCHEMA = pa.schema([("doc_id", pa.string()), ("index", pa.int32()),
                           ("source", pa.string()), ("a_fate", pa.string()),
                           ("b_fate", pa.string())])
@@ -198,10 +199,15 @@ def fetch_rows(folder: Path, rows: list[int], columns: list[str]) -> dict[int, d
             while k < len(want) and want[k] < offset + n:
                 local.append(want[k] - offset)
                 k += 1
-            if local:
-                t = f.read_row_group(g, columns=columns).take(local)
-                for pos, rec in zip(local, t.to_pylist()):
-                    out[offset + pos] = rec
+            start = 0
+            # in small batches: only a slice of the row group's text is decoded at a time
+            for batch in (f.iter_batches(batch_size=FETCH_ROWS, row_groups=[g], columns=columns)
+                          if local else ()):
+                mine = [p for p in local if start <= p < start + batch.num_rows]
+                if mine:
+                    recs = batch.take([p - start for p in mine]).to_pylist()
+                    out.update({offset + p: rec for p, rec in zip(mine, recs)})
+                start += batch.num_rows
             offset += n
     return out
 
