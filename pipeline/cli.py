@@ -58,6 +58,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _diff(a: Path, b: Path, html: Path | None, as_json: bool, moved: Path | None) -> int:
+    import json
+
+    from .share.diff import NotAnOutput, compare
+    from .share.diffhtml import render_diff
+    from .share.diffout import render_text, to_json
+
+    try:
+        d = compare(a, b, moved_csv=moved)
+    except NotAnOutput as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_NOTHING
+    if html is not None:
+        html.write_text(render_diff(d), encoding="utf-8")
+    if as_json:
+        sys.stdout.write(json.dumps(to_json(d), ensure_ascii=False, indent=1) + "\n")
+    else:
+        sys.stdout.write(render_text(d))
+        if html is not None:
+            print(f"wrote {html}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
@@ -66,9 +89,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return explain(args.doc_id, args.out)
     if args.command == "diff":
-        from .share.diffout import main as diff_main
-
-        return diff_main(args.a, args.b, args.html, args.json, args.moved)
+        return _diff(args.a, args.b, args.html, args.json, args.moved)
     if args.command == "publish":
         from .share.publish import main as publish_main
 

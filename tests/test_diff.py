@@ -21,7 +21,7 @@ from pipeline.share import diff as diff_module
 from pipeline.share.diff import compare
 from pipeline.share.diffhtml import render_diff
 from pipeline.share.diffout import render_text, to_json
-from pipeline.stages.write import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
+from pipeline.core.schema import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
 from test_report import chromium, decode_png, screenshot  # noqa: F401 - chromium: a fixture
 
 SUBSET_ARTICLES = 1500  # allsides articles of part-00 in the end-to-end check

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import sys
 import textwrap
-from pathlib import Path
 from typing import Any
 
-from .diff import Diff, NotAnOutput, Sample, compare
+from .diff import Diff, Sample
 
 TOP_TRANSITIONS = 20
 TOP_SOURCES = 15
@@ -135,22 +132,3 @@ def to_json(d: Diff) -> dict[str, Any]:
                      "to": s.b_fate, "text": s.text, "url": s.url, "a_link": s.a_link,
                      "b_link": s.b_link} for s in d.samples],
     }
-
-
-def main(a: Path, b: Path, html: Path | None, as_json: bool, moved: Path | None) -> int:
-    try:
-        d = compare(a, b, moved_csv=moved)
-    except NotAnOutput as e:
-        print(f"error: {e}", file=sys.stderr)
-        return 1
-    if html is not None:
-        from .diffhtml import render_diff
-
-        html.write_text(render_diff(d), encoding="utf-8")
-    if as_json:
-        sys.stdout.write(json.dumps(to_json(d), ensure_ascii=False, indent=1) + "\n")
-    else:
-        sys.stdout.write(render_text(d))
-        if html is not None:
-            print(f"wrote {html}")
-    return 0
