@@ -80,16 +80,22 @@ class _Side:
         return self.buf.column("doc_id")[0].as_py()
 
     def take_document(self) -> tuple[str, pa.Table]:
-        """The head document's rows (all of them: reads on until another id or the end)."""
+        """The head document's rows (all of them: reads on until another id or the end).
+        Its end is looked for in a window that grows, so a step costs its document's rows."""
         doc = self.head_id()
+        window = 256
         while True:
-            ids = self.buf.column("doc_id")
-            other = pc.not_equal(ids, pa.scalar(doc, ids.type))
-            idx = pc.index(other, True).as_py()
-            if idx >= 0 or self.done:
-                n = idx if idx >= 0 else self.buf.num_rows
+            n = self.buf.num_rows
+            ids = self.buf.column("doc_id").slice(0, min(window, n))
+            idx = pc.index(pc.not_equal(ids, pa.scalar(doc, ids.type)), True).as_py()
+            if idx >= 0:
+                return doc, self.take(idx)
+            if window < n:
+                window *= 4
+            elif self.done:
                 return doc, self.take(n)
-            self.fill(self.rows() + CHUNK_ROWS)
+            else:
+                self.fill(n + CHUNK_ROWS)
 
 
 def _first_mismatch(a: pa.Table, b: pa.Table) -> int:
@@ -153,6 +159,9 @@ class Aligner:
             side.fill(CHUNK_ROWS)
             if not side.rows():
                 return
+            if not other:  # nothing left to pair with: the rest has no counterpart
+                self.only(k, side.take(side.rows()))
+                continue
             doc, rows = side.take_document()
             if doc in other:
                 pair = (rows, other.pop(doc)) if k == 0 else (other.pop(doc), rows)
