@@ -69,7 +69,7 @@ def check_against_join(a: Path, b: Path, moved_csv: Path) -> dict:
     assert d.matched == len(both) and d.moved == len(moves)
     assert sum(d.only[0].values()) == int(j.fate_b.isna().sum())
     assert sum(d.only[1].values()) == int(j.fate_a.isna().sum())
-    per_source = moves.groupby("source_a").size().to_dict()
+    per_source = moves.fillna({"source_a": ""}).groupby("source_a").size().to_dict()
     assert {s: sum(c.values()) for s, c in d.by_source.items()} == per_source
     for side, col in ((0, "fate_a"), (1, "fate_b")):
         assert dict(d.fates[side]) == j[col].dropna().value_counts().to_dict()
@@ -91,7 +91,7 @@ def _write_output(out: Path, docs: list[tuple[str, list[str]]], shards: int) -> 
     for doc, fates in docs:
         for i, f in enumerate(fates):
             status, _, reason = f.partition(":")
-            rows.append({"doc_id": doc, "index": i, "source": f"s{sum(map(ord, doc)) % 3}", "text": f"{doc} {i}",
+            rows.append({"doc_id": doc, "index": i, "source": [None, "s1", "s2"][sum(map(ord, doc)) % 3], "text": f"{doc} {i}",
                          "status": status, "reason": reason or None})
     written = [{"id": doc, "source": "s", "text": "t", "url": f"https://example.org/{doc}"}
                for doc, fates in docs if "kept" in fates]

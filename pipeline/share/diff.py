@@ -111,14 +111,15 @@ class _Ledgers:
         d.matched += a.num_rows
         for side, f in enumerate((fa, fb)):
             _count(d.fates[side], f)
-        _count(d.source_rows, a.column("source"))
+        source = pc.fill_null(a.column("source"), "")  # no source: "" (sortable beside names)
+        _count(d.source_rows, source)
         moved = pc.not_equal(fa, fb)
         if not pc.any(moved).as_py():
             return
         ma, mb = a.filter(moved), b.filter(moved)
         fa, fb = fa.filter(moved).to_pylist(), fb.filter(moved).to_pylist()
         docs, idx = ma.column("doc_id").to_pylist(), ma.column("index").to_pylist()
-        sources = ma.column("source").to_pylist()
+        sources = source.filter(moved).to_pylist()
         rows_a, rows_b = ma.column(ROW).to_pylist(), mb.column(ROW).to_pylist()
         for i, (x, y) in enumerate(zip(fa, fb)):
             d.transitions[x, y] += 1
