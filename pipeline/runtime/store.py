@@ -43,15 +43,25 @@ class Part:
     n_paragraphs: int
 
 
-def write_atomic(schema: pa.Schema, batches: Iterable[pa.RecordBatch], path: Path) -> None:
+def write_atomic(schema: pa.Schema, batches: Iterable[pa.RecordBatch], path: Path,
+                 sync: bool = False) -> None:
     """Write an IPC file under a temporary name, then rename it: a killed run leaves whole
-    files only."""
+    files only, a failed write (a full disk) none. `sync`: flushed to the disk before."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with ipc.new_file(tmp, schema) as writer:
-        for batch in batches:
-            writer.write_batch(batch)
-    os.replace(tmp, path)
+    try:
+        # The file is closed here even when a write fails (the writer would leave it open, and
+        # the space of the unlinked file held, until the process ends).
+        with pa.OSFile(str(tmp), "wb") as sink:
+            with ipc.new_file(sink, schema) as writer:
+                for batch in batches:
+                    writer.write_batch(batch)
+            if sync:
+                os.fsync(sink.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def to_batch(docs: list[Document]) -> pa.RecordBatch:
