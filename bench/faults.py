@@ -120,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
              f"- left after the run: output {output / 1e6:.1f} MB, cache {cache / 1e6:.1f} MB",
              f"- fsync: {figures['fsync_calls']} calls, {figures['fsync_seconds']:.3f} s of a "
              f"{figures['wall_seconds']:.1f} s run = **{share:.2%}** (goal <= 3%); the whole swap "
-             f"(fsyncs included) {figures['commit_seconds']:.3f} s"]
+             f"(fsyncs included) {figures['commit_seconds']:.3f} s",
+             f"- load average when the run ended: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores "
+             "(the fsync seconds are the disk's; the run's wall time grows with the load)"]
     text_out = "\n".join(lines) + "\n"
     print(text_out)
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -113,7 +113,7 @@ def fsync_tree(root: Path, skip: str | None = None) -> None:
 def commit(staging: Path, out: Path) -> None:
     """Make `staging` the output folder; the previous output is removed only afterwards."""
     # The reusable-work cache lives in the output folder and moves on to the new one. Its
-    # entries were flushed to the disk before they were named (`cache.py`): not again here.
+    # entries are not flushed: one that a power cut damaged is read again (`cache.py`).
     cache = out / CACHE_DIR
     if cache.is_dir() and not (staging / CACHE_DIR).exists():
         cache.rename(staging / CACHE_DIR)

@@ -43,10 +43,9 @@ class Part:
     n_paragraphs: int
 
 
-def write_atomic(schema: pa.Schema, batches: Iterable[pa.RecordBatch], path: Path,
-                 sync: bool = False) -> None:
+def write_atomic(schema: pa.Schema, batches: Iterable[pa.RecordBatch], path: Path) -> None:
     """Write an IPC file under a temporary name, then rename it: a killed run leaves whole
-    files only, a failed write (a full disk) none. `sync`: flushed to the disk before."""
+    files only, a failed write (a full disk) none."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
@@ -56,8 +55,6 @@ def write_atomic(schema: pa.Schema, batches: Iterable[pa.RecordBatch], path: Pat
             with ipc.new_file(sink, schema) as writer:
                 for batch in batches:
                     writer.write_batch(batch)
-            if sync:
-                os.fsync(sink.fileno())
         os.replace(tmp, path)
     except BaseException:
         tmp.unlink(missing_ok=True)
