@@ -120,11 +120,23 @@ def run_stages(cfg: Config, ctx: RunContext, phase: list[str] | None = None) -> 
         stats["stages"][stage.NAME] = {**flow(handoff, after), **after.stats,
                                        "wall_seconds": round(time.perf_counter() - t, 3),
                                        "peak_rss_mb": _peak_mb()}
+        release(handoff, after, ctx.spill)
         handoff = after
     stats["totals"] = totals(handoff.n_documents, handoff.tally.paragraphs, handoff.tally.removed,
                              len(ctx.quarantine))
     stats["wall_seconds"] = round(time.perf_counter() - started, 3)
     return stats, handoff
+
+
+def release(before: Handoff, after: Handoff, spill: Path) -> None:
+    """Delete the spilled files that no stage will read again: the parts and rows `before`
+    held that `after` does not hand on (files of the reuse cache are not in the spill)."""
+    keep = {p.path for p in after.parts} | {f for r in after.rows for f in (r.documents, r.paragraphs)}
+    gone = ({p.path for p in before.parts}
+            | {f for r in before.rows for f in (r.documents, r.paragraphs)}) - keep
+    for path in map(Path, sorted(gone)):
+        if path.is_relative_to(spill):
+            path.unlink(missing_ok=True)
 
 
 def flow(before: Handoff, after: Handoff) -> dict[str, Any]:
