@@ -47,11 +47,18 @@ class WorkerKilled(Fault):
 
     def __init__(self, signum: int | None, exitcode: int | None = None, stage: str | None = None):
         self.signum, self.exitcode, self.stage = signum, exitcode, stage
-        how = (f"killed by {signal.Signals(signum).name}" if signum is not None
-               else f"ended unexpectedly (exit code {exitcode})")
+        if signum is None:
+            how = f"ended unexpectedly (exit code {exitcode})"
+        else:
+            try:
+                how = f"was killed by {signal.Signals(signum).name}"
+            except ValueError:
+                how = f"was killed by signal {signum}"
         during = f" during {stage}" if stage else ""
-        super().__init__(f"a worker process was {how}{during}, perhaps by the out-of-memory "
-                         f"killer: lower --workers so that fewer parts are in memory at once")
+        # SIGKILL from outside is nearly always the out-of-memory killer.
+        oom = ", perhaps by the out-of-memory killer" if signum == signal.SIGKILL else ""
+        super().__init__(f"a worker process {how}{during}{oom}: lower --workers so that "
+                         "fewer parts are in memory at once")
 
     def during(self, stage: str) -> WorkerKilled:
         return self if self.stage else WorkerKilled(self.signum, self.exitcode, stage)
@@ -71,11 +78,6 @@ def existing(path: Path) -> Path:
     while not path.exists() and path != path.parent:
         path = path.parent
     return path
-
-
-def free_bytes(path: Path) -> int:
-    """Free bytes where `path` (or its nearest existing ancestor) lives."""
-    return shutil.disk_usage(existing(path)).free
 
 
 def _chain(exc: BaseException) -> Iterator[BaseException]:
