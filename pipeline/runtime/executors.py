@@ -131,13 +131,22 @@ class LocalExecutor(Executor):
         slots = threading.Semaphore(2 * self.workers)
         futures: list = []
         failed: list[BaseException] = []
+        # Once an item has failed (a full disk), the rest are not started: the map fails anyway.
+        stop = threading.Event()
+
+        def done(future) -> None:
+            if not future.cancelled() and future.exception() is not None:
+                stop.set()
+            slots.release()
 
         def feed() -> None:
             try:
                 for item in items:
                     slots.acquire()
+                    if stop.is_set():
+                        break
                     future = pool.submit(fn, item)
-                    future.add_done_callback(lambda _: slots.release())
+                    future.add_done_callback(done)
                     futures.append(future)
             except BaseException as e:  # noqa: BLE001 - re-raised by result()
                 failed.append(e)
