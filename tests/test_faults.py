@@ -4,9 +4,9 @@ that make a swapped-in output durable.
 
 Each fault ends with its documented exit code and one line on stderr (no traceback), the previous
 output byte-identical, no staging folder and no partial cache entry left, and once the fault is
-cleared, a re-run whose output equals a clean run's. The disk is a real small filesystem (tmpfs,
-mounted when the tests run as root, as here and in CI; skipped otherwise), sized from a
-calibration run so that each stage in turn is the one that fills it.
+cleared, a re-run whose output equals a clean run's. The disk is a real filesystem (tmpfs,
+mounted when the tests run as root, as here and in CI; skipped otherwise), shrunk as a stage
+starts to leave it half of what a calibration run saw that stage add: each stage in turn fills it.
 """
 
 from __future__ import annotations
@@ -111,9 +111,20 @@ def file_bytes(paths) -> int:
     return sum(p.stat().st_blocks * 512 for p in paths if p.is_file())
 
 
-def calibrate(monkeypatch, capsys, raw: Path, out: Path, fs: Path) -> dict[str, tuple[int, int]]:
-    """Run once with the space the filesystem uses sampled: per stage, (the most used before
-    it started, the most used while it ran), relative to the start of the run."""
+def at_stage_start(monkeypatch, hook) -> None:
+    """Call `hook(stage name)` as each stage of a run starts."""
+    def wrapped(stage):
+        def run_stage(handoff, cfg, ctx):
+            hook(stage.NAME)
+            return stage.run(handoff, cfg, ctx)
+        return SimpleNamespace(NAME=stage.NAME, run=run_stage)
+
+    monkeypatch.setattr(runner, "STAGES", tuple(wrapped(s) for s in runner.STAGES))
+
+
+def calibrate(monkeypatch, capsys, raw: Path, out: Path, fs: Path) -> dict[str, int]:
+    """Run once with the space the filesystem uses sampled: per stage, how much more than at
+    its start it used at its peak (the write stage: until the end of the run)."""
     samples: list[tuple[float, int]] = []
     starts: list[tuple[float, str, int]] = []
     stop = threading.Event()
@@ -123,14 +134,7 @@ def calibrate(monkeypatch, capsys, raw: Path, out: Path, fs: Path) -> dict[str, 
             samples.append((time.perf_counter(), used(fs)))
             time.sleep(0.001)
 
-    def timed(stage):
-        def run_stage(handoff, cfg, ctx):
-            starts.append((time.perf_counter(), stage.NAME, used(fs)))
-            return stage.run(handoff, cfg, ctx)
-        return SimpleNamespace(NAME=stage.NAME, run=run_stage)
-
-    monkeypatch.setattr(runner, "STAGES", tuple(timed(s) for s in runner.STAGES))
-    base = used(fs)
+    at_stage_start(monkeypatch, lambda name: starts.append((time.perf_counter(), name, used(fs))))
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     try:
@@ -140,13 +144,9 @@ def calibrate(monkeypatch, capsys, raw: Path, out: Path, fs: Path) -> dict[str, 
         sampler.join()
         monkeypatch.undo()
     assert rc == 0, err
-    bounds = [t for t, _, _ in starts] + [float("inf")]
-    windows = {}
-    for k, (t, name, at_start) in enumerate(starts):
-        before = max([at_start] + [u for s, u in samples if s < t])
-        during = max([u for s, u in samples if t <= s < bounds[k + 1]], default=at_start)
-        windows[name] = (before - base, during - base)
-    return windows
+    bounds = [t for t, _, _ in starts[1:]] + [float("inf")]
+    return {name: max([u for s, u in samples if t <= s < end], default=at_start) - at_start
+            for (t, name, at_start), end in zip(starts, bounds)}
 
 
 def test_disk_full_at_each_stage(monkeypatch, capsys, tmp_path: Path, articles: Path, seeds: Path):
@@ -155,21 +155,29 @@ def test_disk_full_at_each_stage(monkeypatch, capsys, tmp_path: Path, articles: 
         assert run(capsys, seeds, out)[0] == 0
         cache_before = tmp_path / "cache-before"
         shutil.copytree(out / ".cache", cache_before)
-        windows = calibrate(monkeypatch, capsys, articles, reference, fs)
+        growth = calibrate(monkeypatch, capsys, articles, reference, fs)
         expected = digest(reference)
         shutil.rmtree(reference)
         for stage in ("ingest", "clean", "dedup", "annotate", "write"):
-            before, during = windows[stage]
-            assert during - before > 64 * 1024, f"{stage} writes too little to be placed: {windows}"
+            assert growth[stage] > 64 * 1024, f"{stage} writes too little to be placed: {growth}"
             # The cache as it was before the corpus was ever read, so that ingest writes again.
             shutil.rmtree(out / ".cache")
             shutil.copytree(cache_before, out / ".cache")
             previous, entries = digest(out, with_stats=True), set((out / ".cache" / "ingest").iterdir())
             base = used(fs)
-            remount(fs, f"size={base + (before + during) // 2}")
-            rc, err = run(capsys, articles, out, "--no-space-check", "--force")
-            freed = used(fs)
-            remount(fs, "size=256m")
+
+            def shrink(name: str, stage: str = stage) -> None:
+                # The disk fills up half-way through this stage.
+                if name == stage:
+                    remount(fs, f"size={used(fs) + growth[stage] // 2}")
+
+            at_stage_start(monkeypatch, shrink)
+            try:
+                rc, err = run(capsys, articles, out, "--no-space-check", "--force")
+            finally:
+                monkeypatch.undo()
+                left = used(fs)
+                remount(fs, "size=256m")
 
             assert rc == 3, (stage, err)
             assert len(err) == 1 and "Traceback" not in err[0], err
@@ -179,7 +187,7 @@ def test_disk_full_at_each_stage(monkeypatch, capsys, tmp_path: Path, articles: 
             assert_nothing_left(out)
             # The disk holds what it held before plus whole cache entries, nothing else.
             new = set((out / ".cache" / "ingest").iterdir()) - entries
-            assert freed <= base + file_bytes(p for e in new for p in e.rglob("*")), stage
+            assert left <= base + file_bytes(p for e in new for p in e.rglob("*")), stage
 
             assert run(capsys, articles, out, "--no-space-check", "--force") == (0, [])
             assert digest(out) == expected, f"re-run after the disk filled in {stage} differs"
