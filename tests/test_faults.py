@@ -195,7 +195,7 @@ def test_disk_full_at_each_stage(monkeypatch, capsys, tmp_path: Path, articles: 
 
 def test_too_little_space_stops_before_the_first_stage(capsys, tmp_path: Path, articles: Path,
                                                         seeds: Path):
-    with small_fs(tmp_path / "fs", "6m") as fs:
+    with small_fs(tmp_path / "fs", "4m") as fs:
         out = fs / "processed"
         assert run(capsys, seeds, out)[0] == 0
         previous, base = digest(out, with_stats=True), used(fs)

@@ -16,11 +16,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 # Bytes a run adds on disk (staging folder with its spill, the new output, the cache) per byte
-# of uncompressed input: 5.11 per byte of article text and 4.73 per byte of JSONL input at the
-# peak of a run on allsides part-00 (`python -m bench faults`, bench/results/faults.md; LZ4
-# spill, released stage by stage). The text figure, rounded up, is used for every input byte,
-# so the JSONL fields around the text are the margin.
-SPILL_PER_INPUT_BYTE = 5.2
+# of uncompressed input: 3.60 per byte of article text and 3.33 per byte of JSONL input at the
+# peak of a run on allsides part-00, mostly the output itself (`python -m bench faults`,
+# bench/results/faults.md; zstd spill, released stage by stage). The text figure, rounded up,
+# is used for every input byte, so the JSONL fields around the text are the margin.
+SPILL_PER_INPUT_BYTE = 3.7
 # HTML is mostly markup: the article text is 2.8% of the HTML bytes of the article-extraction
 # benchmark and 2.9% of web-content-extraction-2026; counted at 5% here.
 HTML_TEXT_SHARE = 0.05
