@@ -9,6 +9,7 @@ Layout of the output folder:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
@@ -113,8 +114,10 @@ def write_table_files(paths: list[str], schema: pa.Schema, num_rows: int, parque
     n = len(names)
     sizes = [min(rows_per_shard, num_rows - i * rows_per_shard) for i in range(n)] if num_rows else [0]
     hf_writer = HFShardWriter(hf, schema, num_rows, rows_per_shard)
-    writers = [pq.ParquetWriter(parquet / nm, schema, compression="zstd", compression_level=level)
-               for nm in names]
+    # Files opened here, so that they are closed even when a write fails (a full disk).
+    sinks = [pa.OSFile(str(parquet / nm), "wb") for nm in names]
+    writers = [pq.ParquetWriter(sink, schema, compression="zstd", compression_level=level)
+               for sink in sinks]
     try:
         for shard, rows in _row_groups(_tables(paths, keep_empty, release), sizes):
             # One chunk per column: Parquet pages (and HF record batches) split where the
@@ -122,9 +125,19 @@ def write_table_files(paths: list[str], schema: pa.Schema, num_rows: int, parque
             rows = rows.combine_chunks()
             writers[shard].write_table(rows)
             hf_writer.write(rows)
-    finally:
+    except BaseException:
+        # Every file closed now: the failed run's files are removed at once, and their space
+        # must not stay held by open handles until the writers are collected.
         for w in writers:
-            w.close()
+            with contextlib.suppress(Exception):
+                w.close()
+        for sink in sinks:
+            sink.close()
+        hf_writer.abort()
+        raise
+    for w, sink in zip(writers, sinks):
+        w.close()
+        sink.close()
     hf_writer.close(files_digest(parquet, names))
     return names
 
