@@ -40,7 +40,12 @@ def ingest_key(path: Path, rel: str, config_repr: str, code: str) -> str | None:
     for part in (rel, config_repr, code):
         h.update(part.encode() + b"\x00")
     try:
-        update_file(h, path)
+        if path.is_dir():  # a folder read as one input: every file in it, path and bytes
+            for f in sorted(p for p in path.rglob("*") if p.is_file()):
+                h.update(f.relative_to(path).as_posix().encode() + b"\x00")
+                update_file(h, f)
+        else:
+            update_file(h, path)
     except OSError:
         return None
     return h.hexdigest()
@@ -53,25 +58,28 @@ def ingest_entry(folder: Path, key: str) -> Path:
     return folder / "ingest" / key
 
 
-def save_ingest_index(entry: Path, parts: list[Part], quarantine: list[Quarantine]) -> None:
+def save_ingest_index(entry: Path, parts: list[Part], quarantine: list[Quarantine],
+                      counts: dict[str, int] | None = None) -> None:
     index = {"parts": [[Path(p.path).name, p.batch, p.n_docs, p.n_paragraphs] for p in parts],
-             "quarantine": [q.as_dict() for q in quarantine]}
+             "quarantine": [q.as_dict() for q in quarantine], "counts": counts or {}}
     entry.parent.mkdir(parents=True, exist_ok=True)
     tmp = entry.with_name(f".{entry.name}.{os.getpid()}.json.tmp")
     tmp.write_text(json.dumps(index, ensure_ascii=False), encoding="utf-8")
     os.replace(tmp, entry.with_name(f"{entry.name}.json"))
 
 
-def load_ingest_index(entry: Path) -> tuple[list[Part], list[Quarantine]] | None:
+def load_ingest_index(entry: Path) -> tuple[list[Part], list[Quarantine], dict[str, int]] | None:
     try:
         index = json.loads(entry.with_name(f"{entry.name}.json").read_text(encoding="utf-8"))
         parts = [Part(str(entry / name), int(b), int(d), int(p)) for name, b, d, p in index["parts"]]
-        quarantine = [Quarantine(q["path"], q["reason"], q["line"]) for q in index["quarantine"]]
+        quarantine = [Quarantine(q["path"], q["reason"], q["line"], q.get("offset"))
+                      for q in index["quarantine"]]
+        counts = dict(index.get("counts") or {})
     except (OSError, ValueError, KeyError, TypeError):
         return None  # absent or damaged: read the file again
     if not all(Path(p.path).is_file() for p in parts):
         return None
-    return parts, quarantine
+    return parts, quarantine, counts
 
 
 def prune_ingest(folder: Path, keep: set[str]) -> None:
