@@ -70,6 +70,8 @@ def decompress(data: bytes, suffix: str | None, limit: int | None = None) -> byt
         out = d.decompress(data, -1 if limit is None else limit + 1)
     except (OSError, EOFError, ValueError, lzma.LZMAError) as e:
         raise InputError(f"corrupt {suffix} stream: {e}") from None
+    # Input the decompressor has not consumed yet is in its buffer; its size is unknown here,
+    # so the whole input counts as consumed (the ratio is underestimated, never over).
     _check_limit(len(out), len(data), limit)
     if not d.eof:
         raise TruncatedInput(f"truncated {suffix} stream (ends before its end marker)", out)
@@ -94,7 +96,8 @@ def _gunzip(data: bytes, limit: int | None = None) -> bytes:
             produced += len(chunk)
             out.append(chunk)
             if limit is not None and (produced > limit or d.unconsumed_tail):
-                _check_limit(max(produced, limit + 1), len(data), limit)
+                consumed = len(data) - len(d.unconsumed_tail)
+                _check_limit(max(produced, limit + 1), consumed, limit)
             out.append(d.flush())
         except zlib.error as e:
             raise TruncatedInput(f"corrupt gzip stream: {e}", b"".join(out)) from None
