@@ -1,0 +1,211 @@
+"""Readers: the ingest stage on WARC, Parquet and CSV beside datatrove and beside JSONL.
+
+1. WARC: the article-extraction-benchmark pages packed as one 1 GiB WARC (uncompressed; the
+   181 pages repeated to ~5,800 response records, each with its own URL), ingested by the
+   pipeline and by datatrove's `WarcReader` + `Trafilatura` extractor (each at its defaults),
+   at the same worker count. The pipeline's run also gives the peak memory of ingesting 1 GB.
+2. allsides part-00 as Parquet and as CSV, ingested beside the same records as JSONL.
+Every figure is one measured process (`bench.pipeline.measure`); the pipeline side runs the
+ingest stage alone (`ingest.run` on the run's executor). Inputs are built in a temp folder.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import io
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CORPORA = Path(os.environ.get("NEWSPREP_CORPORA", ROOT.parent / "shared" / "corpora"))
+PAGES = CORPORA / "article-extraction-benchmark"
+PART0 = CORPORA / "allsides-news" / "articles-part-00.jsonl.gz"
+
+INGEST = """
+import json, sys, time
+from pathlib import Path
+import pyarrow as pa
+from pipeline.core.model import RunContext
+from pipeline.runtime.executors import make_executor
+from pipeline.stages import ingest
+raw, workers, spill = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
+pa.set_memory_pool(pa.system_memory_pool())
+t = time.perf_counter()
+with make_executor("local", workers) as ex:
+    ctx = RunContext(workers=ex.workers, executor=ex)
+    items, n, tally = ingest.run(raw, ingest.IngestConfig(), ctx, spill)
+print(json.dumps({"seconds": time.perf_counter() - t, "documents": n,
+                  "quarantined": len(ctx.quarantine)}))
+"""
+
+def build_warc(path: Path, n: int, gzip_: bool = True, target_bytes: int | None = None) -> int:
+    """n response records (or as many as reach target_bytes) from the benchmark pages, each
+    page repeated under its own URL. Returns the records written."""
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    truth = json.loads((PAGES / "ground-truth.json").read_text())
+    pages = [(truth[f.name.split(".")[0]]["url"], gzip.decompress(f.read_bytes()))
+             for f in sorted((PAGES / "html").glob("*.html.gz"))]
+    written = 0
+    with path.open("wb") as fh:
+        writer = WARCWriter(fh, gzip=gzip_)
+        while written < n or (target_bytes and fh.tell() < target_bytes):
+            url, body = pages[written % len(pages)]
+            if written >= len(pages):
+                url += ("&" if "?" in url else "?") + f"copy={written // len(pages)}"
+            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
+                                       protocol="HTTP/1.1")
+            # As in Common Crawl: the payload type is identified (datatrove's reader keeps only
+            # text/html, sniffing with libmagic when this header is missing).
+            writer.write_record(writer.create_warc_record(
+                url, "response", payload=io.BytesIO(body), http_headers=headers,
+                warc_headers_dict={"WARC-Identified-Payload-Type": "text/html"}))
+            written += 1
+            if target_bytes and written >= n and fh.tell() >= target_bytes:
+                break
+    return written
+
+
+def _tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants, from /proc (MB)."""
+    total, todo = 0, [pid]
+    while todo:
+        p = todo.pop()
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            for task in Path(f"/proc/{p}/task").iterdir():
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            continue
+    return total / 1024
+
+
+def measure(cmd: list[str]) -> dict:
+    """Wall seconds, peak RSS of the largest process (rusage) and of the whole process tree
+    (sampled every 0.2 s), and the JSON the command printed."""
+    t = time.perf_counter()
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    tree = [0.0]
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.2):
+            tree[0] = max(tree[0], _tree_rss_mb(proc.pid))
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out = proc.stdout.read()
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    done.set()
+    sampler.join()
+    rc = os.waitstatus_to_exitcode(status)
+    if rc:
+        print(err[-3000:].decode(errors="replace"), file=sys.stderr)
+    lines = out.decode().strip().splitlines()
+    return {"wall": time.perf_counter() - t, "peak_mb": usage.ru_maxrss / 1024, "tree_mb": tree[0],
+            "rc": rc, **(json.loads(lines[-1]) if rc == 0 and lines else {})}
+
+
+def ingest(raw: Path, workers: int, work: Path) -> dict:
+    return measure([sys.executable, "-c", INGEST, str(raw), str(workers), str(work / "spill")])
+
+
+def datatrove(folder: Path, workers: int, work: Path) -> dict:
+    import shutil
+
+    for d in ("dt-logs", "dt-out"):
+        shutil.rmtree(work / d, ignore_errors=True)
+    (work / "dt-out").mkdir()
+    return measure([sys.executable, "-m", "bench.dt_warc", str(folder), str(workers),
+                    str(work / "dt-logs"), str(work / "dt-out")])
+
+
+def bench_warc(work: Path, workers: int, records: int, target: int) -> list[str]:
+    raw = work / "warc"
+    raw.mkdir()
+    n = build_warc(raw / "pages.warc", records, gzip_=False, target_bytes=target)
+    size = (raw / "pages.warc").stat().st_size / 1e6
+    ours = ingest(raw, workers, work)
+    theirs = datatrove(raw, workers, work)
+    per = lambda r: 1000 * r["wall"] / max(r.get("documents") or 0, 1)  # noqa: E731
+    ratio = per(ours) / per(theirs) if theirs["rc"] == 0 else float("nan")
+    return [f"## WARC: {n} response records ({size:.0f} MB, uncompressed), --workers {workers}", "",
+            "| system | wall s | documents | ms per document | peak MB, largest process | peak MB, process tree |",
+            "|---|---:|---:|---:|---:|---:|",
+            f"| newsprep ingest (FastWARC + trafilatura) | {ours['wall']:.1f} | {ours.get('documents')} | "
+            f"{per(ours):.1f} | {ours['peak_mb']:.0f} | {ours['tree_mb']:.0f} |",
+            f"| datatrove WarcReader + Trafilatura | {theirs['wall']:.1f} | {theirs.get('documents')} | "
+            f"{per(theirs):.1f} | {theirs['peak_mb']:.0f} | {theirs['tree_mb']:.0f} |", "",
+            f"- newsprep / datatrove time per document: **{ratio:.2f}x** (goal <= 1.0). datatrove "
+            "gives a whole file to one task, so on one file one of its workers works; newsprep cuts "
+            "the file into jobs of 128 records for every worker.",
+            f"- memory, ingest of this {size / 1000:.1f} GB WARC: **{ours['tree_mb']:.0f} MB** for the "
+            f"whole process tree (driver and {workers} workers, sampled every 0.2 s), "
+            f"{ours['peak_mb']:.0f} MB its largest process (goal < 1024 MB)", ""]
+
+
+def bench_tables(work: Path, workers: int) -> list[str]:
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    records = [json.loads(line) for line in gzip.open(PART0, "rt", encoding="utf-8")]
+    rows = []
+    for kind in ("jsonl", "parquet", "csv"):
+        raw = work / f"t-{kind}"
+        raw.mkdir()
+        if kind == "jsonl":
+            (raw / PART0.name).write_bytes(PART0.read_bytes())
+        elif kind == "parquet":
+            pq.write_table(pa.Table.from_pylist(records), raw / "part-00.parquet", compression="zstd")
+        else:
+            pd.DataFrame(records).to_csv(raw / "part-00.csv", index=False)
+        rows.append((kind, ingest(raw, workers, work), sum(f.stat().st_size for f in raw.iterdir()) / 1e6))
+    base = rows[0][1]["wall"]
+    lines = [f"## allsides part-00 ({len(records)} records), --workers {workers}", "",
+             "| input | file MB | wall s | documents | vs JSONL |", "|---|---:|---:|---:|---:|"]
+    for kind, r, mb in rows:
+        lines.append(f"| {kind} | {mb:.0f} | {r['wall']:.2f} | {r.get('documents')} | {r['wall'] / base:.2f}x |")
+    lines += ["", "- goal: Parquet and CSV <= 1.5x the JSONL time", ""]
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench readers", description=__doc__)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--records", type=int, default=5000, help="WARC records, at least")
+    parser.add_argument("--warc-bytes", type=int, default=1 << 30, help="WARC size, at least")
+    parser.add_argument("--skip", action="append", default=[], choices=["warc", "tables"])
+    parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "readers.md")
+    args = parser.parse_args(argv)
+    if not PAGES.exists() or not PART0.exists():
+        print(f"skipped: corpora not found at {CORPORA}")
+        return 0
+    lines = ["# Readers: WARC beside datatrove (and memory on 1 GB), Parquet/CSV beside JSONL", ""]
+    with tempfile.TemporaryDirectory(prefix="newsprep-bench-readers-") as tmp:
+        work = Path(tmp)
+        for name, fn in (("warc", lambda: bench_warc(work, args.workers, args.records, args.warc_bytes)),
+                         ("tables", lambda: bench_tables(work, args.workers))):
+            if name not in args.skip:
+                part = fn()
+                print("\n".join(part), flush=True)
+                lines += part
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(lines) + "\n")
+    print(f"written {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
