@@ -38,10 +38,11 @@ from pipeline.stages import ingest
 raw, workers, spill = Path(sys.argv[1]), int(sys.argv[2]), Path(sys.argv[3])
 pa.set_memory_pool(pa.system_memory_pool())
 t = time.perf_counter()
+from pipeline.stages.base import Handoff
 with make_executor("local", workers) as ex:
-    ctx = RunContext(workers=ex.workers, executor=ex)
-    items, n, tally = ingest.run(raw, ingest.IngestConfig(), ctx, spill)
-print(json.dumps({"seconds": time.perf_counter() - t, "documents": n,
+    ctx = RunContext(workers=ex.workers, executor=ex, raw=raw, staging=spill)
+    handoff = ingest.run(Handoff(), ingest.IngestConfig(), ctx)
+print(json.dumps({"seconds": time.perf_counter() - t, "documents": handoff.n_documents,
                   "quarantined": len(ctx.quarantine)}))
 """
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from conftest import corpus
 
-from pipeline.core.model import Document, RunContext
+from pipeline.core.model import Document, NothingToRead, RunContext
 from pipeline.stages import ingest
 
 
@@ -107,9 +107,15 @@ class WarcBuilder:
 def ingest_docs(raw: Path, cfg: ingest.IngestConfig | None = None,
                 executor=None) -> tuple[list[Document], RunContext]:
     """The documents of a raw folder as the ingest stage hands them on, and its context."""
-    ctx = RunContext(executor=executor, workers=getattr(executor, "workers", 1))
-    items, _, _ = ingest.run(raw, cfg or ingest.IngestConfig(), ctx, raw.parent / f"spill-{raw.name}")
-    return list(ingest.documents(items)), ctx
+    from pipeline.stages.base import Handoff
+
+    ctx = RunContext(executor=executor, workers=getattr(executor, "workers", 1), raw=raw,
+                     staging=raw.parent / f"staging-{raw.name}")
+    try:
+        handoff = ingest.run(Handoff(), cfg or ingest.IngestConfig(), ctx)
+    except NothingToRead:
+        return [], ctx
+    return [d for job in handoff.jobs() for d in job.documents()], ctx
 
 
 def record_view(doc: Document) -> tuple:

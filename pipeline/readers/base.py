@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..core.model import Document, Quarantine, RunContext
+from .decode import strip_compression
 
 
 class Counts(dict):
@@ -37,9 +38,20 @@ class Reader:
     compressed: bool = True
 
 
+def file_stem(rel: str, suffixes: tuple[str, ...]) -> str:
+    """'outlet/a.txt.gz' -> 'outlet/a': a path without its compression suffix and the first of
+    `suffixes` it ends with (case-insensitive); the stem of ids that name no record."""
+    name, _ = strip_compression(rel)
+    lower = name.lower()
+    for suffix in suffixes:
+        if lower.endswith(suffix) and len(name) > len(suffix):
+            return name[: -len(suffix)]
+    return name
+
+
 def whole_file(path: Path, rel: str, cfg: Any) -> Units:
     """The units of a format read in one piece: one job for the whole file."""
     yield None
 
 
-__all__ = ["Counts", "Reader", "Quarantine", "Units", "whole_file"]
+__all__ = ["Counts", "Reader", "Quarantine", "Units", "file_stem", "whole_file"]

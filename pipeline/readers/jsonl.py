@@ -9,12 +9,13 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..core.model import Document, Quarantine, RunContext
-from .base import Reader
+from .base import Reader, file_stem
 from .decode import DecompressionBomb, InputError, decode_text, open_stream
 from .records import SURROGATE_ESCAPE, record_to_document, replace_lone_surrogates
 
 # Lines of a JSONL file per parse job (and per part): a large file is parsed by every worker.
 JSONL_CHUNK_LINES = 1024
+SUFFIXES = (".jsonl", ".ndjson")
 
 
 def jsonl_chunks(path: Path, rel: str, cfg: Any = None) -> Iterator[tuple[int, list[bytes]] | Quarantine]:
@@ -47,9 +48,7 @@ def jsonl_chunks(path: Path, rel: str, cfg: Any = None) -> Iterator[tuple[int, l
 def parse_lines(lines: list[bytes], first: int, rel: str, cfg: Any,
                 ctx: RunContext) -> Iterator[Document]:
     """The records of some JSONL lines; bad lines are quarantined, the rest is kept."""
-    from .registry import doc_id_for
-
-    stem = doc_id_for(rel)
+    stem = file_stem(rel, SUFFIXES)
     for n, raw_line in enumerate(lines, start=first):
         if not raw_line.strip():
             continue
@@ -79,4 +78,4 @@ def _read(path: Path, rel: str, payload: tuple[int, list[bytes]], cfg: Any,
     return parse_lines(lines, first, rel, cfg, ctx)
 
 
-READER = Reader("jsonl", jsonl_chunks, _read, suffixes=(".jsonl", ".ndjson"))
+READER = Reader("jsonl", jsonl_chunks, _read, suffixes=SUFFIXES)

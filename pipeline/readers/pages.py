@@ -6,16 +6,14 @@ from pathlib import Path
 from typing import Any, Callable, Iterator
 
 from ..core.model import Document, Quarantine, RunContext
-from .base import Reader, whole_file
+from .base import Reader, file_stem, whole_file
 from .dates import normalise_date
 from .decode import InputError, TruncatedInput, decode_text, read_bytes
 from .text import parse_text_article, split_title
 
 
-def _doc_id(rel: str) -> str:
-    from .registry import doc_id_for
-
-    return doc_id_for(rel)
+TEXT_SUFFIXES = (".txt", ".md", ".text")
+HTML_SUFFIXES = (".html", ".htm")
 
 
 def read_text_file(path: Path, rel: str, cfg: Any) -> Document:
@@ -24,7 +22,7 @@ def read_text_file(path: Path, rel: str, cfg: Any) -> Document:
     if not paragraphs and title is None:
         raise InputError("empty file: no text")
     return Document.from_texts(
-        _doc_id(rel), paragraphs, title=title, section=section, path=rel,
+        file_stem(rel, TEXT_SUFFIXES), paragraphs, title=title, section=section, path=rel,
         meta={"encoding": encoding} if encoding not in ("utf-8",) else {},
     )
 
@@ -56,14 +54,14 @@ def extract_page(data: bytes, url: str | None, timeout_s: float) -> Any:
 
 def read_html_file(path: Path, rel: str, cfg: Any) -> Document:
     page = extract_page(read_bytes(path, cfg.max_file_bytes), None, cfg.html_timeout_s)
-    return page_document(page, _doc_id(rel), rel)
+    return page_document(page, file_stem(rel, HTML_SUFFIXES), rel)
 
 
 def reader_from_bytes(data: bytes, rel: str) -> Document:
     """The part of a truncated whole-file input recovered before the break."""
     text, _ = decode_text(data)
     title, section, paragraphs = parse_text_article(text)
-    doc = Document.from_texts(_doc_id(rel), paragraphs, title=title, section=section, path=rel)
+    doc = Document.from_texts(file_stem(rel, TEXT_SUFFIXES + HTML_SUFFIXES), paragraphs, title=title, section=section, path=rel)
     doc.meta["truncated"] = True
     return doc
 
@@ -89,5 +87,5 @@ def guarded(reader: Callable[[Path, str, Any], Document]):
     return read
 
 
-TEXT = Reader("text", whole_file, guarded(read_text_file), suffixes=(".txt", ".md", ".text"))
-HTML = Reader("html", whole_file, guarded(read_html_file), suffixes=(".html", ".htm"))
+TEXT = Reader("text", whole_file, guarded(read_text_file), suffixes=TEXT_SUFFIXES)
+HTML = Reader("html", whole_file, guarded(read_html_file), suffixes=HTML_SUFFIXES)

@@ -11,7 +11,7 @@ from typing import Any
 
 from ..core.model import Document
 from .dates import normalise_date
-from .decode import InputError
+from .decode import InputError, strip_compression
 from .text import split_paragraphs, split_title
 
 FIELDS = ("id", "source", "title", "url", "date", "text")
@@ -82,10 +82,9 @@ def record_to_document(record: Any, rel: str, line: int, cfg: Any, stem: str | N
     if values.get("id") is not None:
         doc_id = str(values["id"])
     else:
-        if stem is None:
-            from .registry import doc_id_for
-
-            stem = doc_id_for(rel)
+        if stem is None:  # the path without its last suffix
+            name, _ = strip_compression(rel)
+            stem = name.rsplit(".", 1)[0] if "." in name.rsplit("/", 1)[-1] else name
         doc_id = f"{stem}:{line}"
     raw_date = values.get("date")
     date = normalise_date(str(raw_date)) if raw_date is not None else None

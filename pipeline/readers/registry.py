@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from . import hfdisk, jsonl, pages, tabular, warc
-from .base import Reader
+from .base import Reader, file_stem
 from .decode import strip_compression
 
 # First match wins: ".warc.wet" before ".warc".
@@ -54,10 +54,4 @@ def supported() -> str:
 def doc_id_for(rel: str) -> str:
     """'outlet/a.txt.gz' -> 'outlet/a': the path relative to the raw folder without format
     suffixes (for an input of no known format, without its compression suffix only)."""
-    name, _ = strip_compression(rel)
-    lower = name.lower()
-    for reader in READERS:
-        for suffix in reader.suffixes:
-            if lower.endswith(suffix) and "/" not in suffix and len(name) > len(suffix):
-                return name[: -len(suffix)]
-    return name
+    return file_stem(rel, tuple(s for r in READERS for s in r.suffixes))

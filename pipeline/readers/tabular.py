@@ -15,11 +15,14 @@ from typing import Any, Iterator
 import pyarrow as pa
 
 from ..core.model import Document, Quarantine, RunContext
-from .base import Reader
+from .base import Reader, file_stem
 from .decode import DecompressionBomb, InputError, open_stream, strip_compression
 from .records import record_to_document, text_columns
 
 BATCH_ROWS = 1024  # rows per job, and so per part
+PARQUET_SUFFIXES = (".parquet",)
+CSV_SUFFIXES = (".csv", ".tsv")
+SUFFIXES = PARQUET_SUFFIXES + CSV_SUFFIXES
 
 
 def schema_problem(schema: pa.Schema, cfg: Any) -> str | None:
@@ -42,10 +45,8 @@ def schema_problem(schema: pa.Schema, cfg: Any) -> str | None:
 def read_rows(path: Path, rel: str, payload: tuple, cfg: Any, ctx: RunContext) -> Iterator[Document]:
     """The documents of one batch of rows: (line of each row or first row number, batch,
     whether empty strings mean absent values)."""
-    from .registry import doc_id_for
-
     lines, batch, empty_is_null = payload
-    stem = doc_id_for(rel)
+    stem = file_stem(rel, SUFFIXES)
     for i, row in enumerate(batch.to_pylist()):
         line = lines[i] if isinstance(lines, list) else lines + i
         record = {k: v for k, v in row.items() if v is not None and not (empty_is_null and v == "")}
@@ -166,5 +167,5 @@ def _ragged(rows: list, line: int | None, rel: str, out: list) -> Any:
     return line
 
 
-PARQUET = Reader("parquet", parquet_units, read_rows, suffixes=(".parquet",), compressed=False)
-CSV = Reader("csv", csv_units, read_rows, suffixes=(".csv", ".tsv"))
+PARQUET = Reader("parquet", parquet_units, read_rows, suffixes=PARQUET_SUFFIXES, compressed=False)
+CSV = Reader("csv", csv_units, read_rows, suffixes=CSV_SUFFIXES)

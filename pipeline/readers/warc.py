@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..core.model import Document, Quarantine, RunContext
-from .base import Counts, Reader
+from .base import Counts, Reader, file_stem
 from .decode import DecompressionBomb, InputError, bomb_check, decode_text, open_stream, strip_compression
 from .html import MAX_HTML_BYTES
 from .pages import extract_page, page_document
@@ -30,6 +30,9 @@ from .urls import registered_domain
 CHUNK_RECORDS = 128
 CHUNK_BYTES = 16 << 20
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+WET_SUFFIXES = (".warc.wet", ".wet")
+WARC_SUFFIXES = (".warc",)
+SUFFIXES = WET_SUFFIXES + WARC_SUFFIXES
 
 
 def _record_id(rec: Any, offset: int) -> str:
@@ -210,9 +213,7 @@ def _common(doc: Document, url: str | None, crawl_date: str | None, rid: str) ->
 
 def read_responses(path: Path, rel: str, payload: list[tuple], cfg: Any,
                    ctx: RunContext) -> Iterator[Document]:
-    from .registry import doc_id_for
-
-    stem = doc_id_for(rel)
+    stem = file_stem(rel, SUFFIXES)
     for offset, rid, url, crawl_date, body, encoding, chunked in payload:
         try:
             page = extract_page(decode_body(body, encoding, chunked), url, cfg.html_timeout_s)
@@ -224,9 +225,7 @@ def read_responses(path: Path, rel: str, payload: list[tuple], cfg: Any,
 
 def read_conversions(path: Path, rel: str, payload: list[tuple], cfg: Any,
                      ctx: RunContext) -> Iterator[Document]:
-    from .registry import doc_id_for
-
-    stem = doc_id_for(rel)
+    stem = file_stem(rel, SUFFIXES)
     for offset, rid, url, crawl_date, body, _, _ in payload:
         try:
             text, _ = decode_text(body)
@@ -238,5 +237,5 @@ def read_conversions(path: Path, rel: str, payload: list[tuple], cfg: Any,
         yield _common(doc, url, crawl_date, rid)
 
 
-WET = Reader("wet", _units("conversion"), read_conversions, suffixes=(".warc.wet", ".wet"))
-WARC = Reader("warc", _units("response"), read_responses, suffixes=(".warc",))
+WET = Reader("wet", _units("conversion"), read_conversions, suffixes=WET_SUFFIXES)
+WARC = Reader("warc", _units("response"), read_responses, suffixes=WARC_SUFFIXES)
