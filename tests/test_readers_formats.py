@@ -3,6 +3,8 @@ HTML files or JSONL; all formats in one raw folder give one corpus, deduplicated
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -198,3 +200,25 @@ def test_all_formats_in_one_raw_folder_give_one_corpus_deduplicated_across_forma
             {"page2"} if i == 2 else set())
         assert len(copies & ids) == 1, (i, copies & ids)
     assert removed.duplicate_of_doc_id.notna().all() and len(removed) > 0
+
+
+def test_a_recrawl_is_an_exact_duplicate_and_the_crawl_date_never_ranks_it(tmp_path):
+    """Two records of one URL (a re-crawl, the later one first in the file): one copy stays, the
+    other is an exact duplicate; neither takes its crawl date as publication date."""
+    pages = benchmark_pages(3)
+    warc = WarcBuilder(tmp_path / "raw" / "crawl.warc.gz")
+    for url, body in pages + pages[:2]:
+        warc.response(url, body)
+    warc.close()
+    run(load_config(None), tmp_path / "raw", tmp_path / "out")
+    docs = pd.read_parquet(tmp_path / "out" / "parquet" / "documents")
+    ledger = pd.read_parquet(tmp_path / "out" / "parquet" / "paragraphs")
+    assert sorted(docs.url) == sorted(url for url, _ in pages)
+    ids = [f"crawl#{i.strip('<>').removeprefix('urn:uuid:')}" for i in warc.ids]
+    for first, again in ((ids[0], ids[3]), (ids[1], ids[4])):
+        # Equal dates (the page's own, or none): the keeper rule falls to the id.
+        kept, removed = sorted((first, again))
+        assert kept in set(docs.id) and removed not in set(docs.id)
+        assert (ledger[ledger.doc_id == removed].status == "duplicate").all()
+    for meta, date in zip(docs.meta, docs.date):
+        assert json.loads(meta)["crawl_date"][:10] != date
