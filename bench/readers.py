@@ -1,12 +1,15 @@
 """Readers: the ingest stage on WARC, Parquet and CSV beside datatrove and beside JSONL.
 
-1. WARC: the article-extraction-benchmark pages packed as one 1 GiB WARC (uncompressed; the
-   181 pages repeated to ~5,800 response records, each with its own URL), ingested by the
+1. WARC: the article-extraction-benchmark pages packed as one .warc.gz of --records response
+   records (default 5,000: the 181 pages repeated, each with its own URL), ingested by the
    pipeline and by datatrove's `WarcReader` + `Trafilatura` extractor (each at its defaults),
-   at the same worker count. The pipeline's run also gives the peak memory of ingesting 1 GB.
+   at the same worker count.
 2. allsides part-00 as Parquet and as CSV, ingested beside the same records as JSONL.
-Every figure is one measured process (`bench.pipeline.measure`); the pipeline side runs the
-ingest stage alone (`ingest.run` on the run's executor). Inputs are built in a temp folder.
+3. Memory: a 1 GiB WARC (uncompressed) as a crawler writes it, pages with their images: each
+   HTML page is followed by image responses (random bytes) until the file reaches 1 GiB. The
+   reader streams every byte; the pages go to the workers, the images are counted.
+Every figure is one measured process; the pipeline side runs the ingest stage alone
+(`ingest.run` on the run's executor). Inputs are built in a temp folder.
 """
 
 from __future__ import annotations
@@ -46,33 +49,41 @@ print(json.dumps({"seconds": time.perf_counter() - t, "documents": handoff.n_doc
                   "quarantined": len(ctx.quarantine)}))
 """
 
-def build_warc(path: Path, n: int, gzip_: bool = True, target_bytes: int | None = None) -> int:
-    """n response records (or as many as reach target_bytes) from the benchmark pages, each
-    page repeated under its own URL. Returns the records written."""
+def build_warc(path: Path, n: int, gzip_: bool = True, target_bytes: int = 0) -> tuple[int, int]:
+    """n response records from the benchmark pages, each page repeated under its own URL; with
+    target_bytes, each page followed by image records until the file is that large (spread
+    evenly). Returns (pages, image records) written."""
     from warcio.statusandheaders import StatusAndHeaders
     from warcio.warcwriter import WARCWriter
 
     truth = json.loads((PAGES / "ground-truth.json").read_text())
     pages = [(truth[f.name.split(".")[0]]["url"], gzip.decompress(f.read_bytes()))
              for f in sorted((PAGES / "html").glob("*.html.gz"))]
-    written = 0
+    page_bytes = sum(len(b) for _, b in pages) / len(pages)
+    per_page = max(0.0, target_bytes / n - page_bytes) if target_bytes else 0
+    image = os.urandom(256 * 1024)
+    images = 0
     with path.open("wb") as fh:
         writer = WARCWriter(fh, gzip=gzip_)
-        while written < n or (target_bytes and fh.tell() < target_bytes):
-            url, body = pages[written % len(pages)]
-            if written >= len(pages):
-                url += ("&" if "?" in url else "?") + f"copy={written // len(pages)}"
-            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
-                                       protocol="HTTP/1.1")
+
+        def response(url: str, body: bytes, ctype: str) -> None:
+            headers = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
             # As in Common Crawl: the payload type is identified (datatrove's reader keeps only
             # text/html, sniffing with libmagic when this header is missing).
             writer.write_record(writer.create_warc_record(
                 url, "response", payload=io.BytesIO(body), http_headers=headers,
-                warc_headers_dict={"WARC-Identified-Payload-Type": "text/html"}))
-            written += 1
-            if target_bytes and written >= n and fh.tell() >= target_bytes:
-                break
-    return written
+                warc_headers_dict={"WARC-Identified-Payload-Type": ctype.split(";")[0]}))
+
+        for i in range(n):
+            url, body = pages[i % len(pages)]
+            if i >= len(pages):
+                url += ("&" if "?" in url else "?") + f"copy={i // len(pages)}"
+            response(url, body, "text/html; charset=utf-8")
+            goal = fh.tell() + per_page
+            while per_page and fh.tell() < goal and fh.tell() < target_bytes:
+                response(f"https://img.example.org/{images}.jpg", image, "image/jpeg")
+                images += 1
+    return n, images
 
 
 def _tree_rss_mb(pid: int) -> float:
@@ -132,28 +143,41 @@ def datatrove(folder: Path, workers: int, work: Path) -> dict:
                     str(work / "dt-logs"), str(work / "dt-out")])
 
 
-def bench_warc(work: Path, workers: int, records: int, target: int) -> list[str]:
+def _per(r: dict) -> float:
+    return 1000 * r["wall"] / max(r.get("documents") or 0, 1)
+
+
+def bench_warc(work: Path, workers: int, records: int) -> list[str]:
     raw = work / "warc"
     raw.mkdir()
-    n = build_warc(raw / "pages.warc", records, gzip_=False, target_bytes=target)
-    size = (raw / "pages.warc").stat().st_size / 1e6
+    n, _ = build_warc(raw / "pages.warc.gz", records)
+    size = (raw / "pages.warc.gz").stat().st_size / 1e6
     ours = ingest(raw, workers, work)
     theirs = datatrove(raw, workers, work)
-    per = lambda r: 1000 * r["wall"] / max(r.get("documents") or 0, 1)  # noqa: E731
-    ratio = per(ours) / per(theirs) if theirs["rc"] == 0 else float("nan")
-    return [f"## WARC: {n} response records ({size:.0f} MB, uncompressed), --workers {workers}", "",
+    ratio = _per(ours) / _per(theirs) if theirs["rc"] == 0 else float("nan")
+    return [f"## WARC: {n} response records ({size:.0f} MB .warc.gz), --workers {workers}", "",
             "| system | wall s | documents | ms per document | peak MB, largest process | peak MB, process tree |",
             "|---|---:|---:|---:|---:|---:|",
             f"| newsprep ingest (FastWARC + trafilatura) | {ours['wall']:.1f} | {ours.get('documents')} | "
-            f"{per(ours):.1f} | {ours['peak_mb']:.0f} | {ours['tree_mb']:.0f} |",
+            f"{_per(ours):.1f} | {ours['peak_mb']:.0f} | {ours['tree_mb']:.0f} |",
             f"| datatrove WarcReader + Trafilatura | {theirs['wall']:.1f} | {theirs.get('documents')} | "
-            f"{per(theirs):.1f} | {theirs['peak_mb']:.0f} | {theirs['tree_mb']:.0f} |", "",
+            f"{_per(theirs):.1f} | {theirs['peak_mb']:.0f} | {theirs['tree_mb']:.0f} |", "",
             f"- newsprep / datatrove time per document: **{ratio:.2f}x** (goal <= 1.0). datatrove "
             "gives a whole file to one task, so on one file one of its workers works; newsprep cuts "
-            "the file into jobs of 128 records for every worker.",
-            f"- memory, ingest of this {size / 1000:.1f} GB WARC: **{ours['tree_mb']:.0f} MB** for the "
-            f"whole process tree (driver and {workers} workers, sampled every 0.2 s), "
-            f"{ours['peak_mb']:.0f} MB its largest process (goal < 1024 MB)", ""]
+            "the file into jobs of 128 records for every worker.", ""]
+
+
+def bench_memory(work: Path, workers: int, pages: int, target: int) -> list[str]:
+    raw = work / "big"
+    raw.mkdir()
+    n, images = build_warc(raw / "big.warc", pages, gzip_=False, target_bytes=target)
+    size = (raw / "big.warc").stat().st_size / 1e6
+    r = ingest(raw, workers, work)
+    return [f"## Memory: ingest of a {size:.0f} MB WARC ({n} HTML pages, {images} image records of "
+            f"256 KiB, uncompressed), --workers {workers}", "",
+            f"- wall {r['wall']:.1f} s, {r.get('documents')} documents",
+            f"- peak RSS, whole process tree (driver and {workers} workers, sampled every 0.2 s): "
+            f"**{r['tree_mb']:.0f} MB**; largest process {r['peak_mb']:.0f} MB (goal < 1024 MB)", ""]
 
 
 def bench_tables(work: Path, workers: int) -> list[str]:
@@ -185,19 +209,22 @@ def bench_tables(work: Path, workers: int) -> list[str]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench readers", description=__doc__)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--records", type=int, default=5000, help="WARC records, at least")
-    parser.add_argument("--warc-bytes", type=int, default=1 << 30, help="WARC size, at least")
-    parser.add_argument("--skip", action="append", default=[], choices=["warc", "tables"])
+    parser.add_argument("--records", type=int, default=5000, help="WARC records beside datatrove")
+    parser.add_argument("--memory-pages", type=int, default=1000, help="HTML pages in the 1 GiB WARC")
+    parser.add_argument("--memory-bytes", type=int, default=1 << 30, help="size of that WARC")
+    parser.add_argument("--skip", action="append", default=[], choices=["warc", "tables", "memory"])
     parser.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "readers.md")
     args = parser.parse_args(argv)
     if not PAGES.exists() or not PART0.exists():
         print(f"skipped: corpora not found at {CORPORA}")
         return 0
-    lines = ["# Readers: WARC beside datatrove (and memory on 1 GB), Parquet/CSV beside JSONL", ""]
+    lines = ["# Readers: WARC beside datatrove, Parquet/CSV beside JSONL, memory on a 1 GiB WARC", ""]
     with tempfile.TemporaryDirectory(prefix="newsprep-bench-readers-") as tmp:
         work = Path(tmp)
-        for name, fn in (("warc", lambda: bench_warc(work, args.workers, args.records, args.warc_bytes)),
-                         ("tables", lambda: bench_tables(work, args.workers))):
+        for name, fn in (("warc", lambda: bench_warc(work, args.workers, args.records)),
+                         ("tables", lambda: bench_tables(work, args.workers)),
+                         ("memory", lambda: bench_memory(work, args.workers, args.memory_pages,
+                                                         args.memory_bytes))):
             if name not in args.skip:
                 part = fn()
                 print("\n".join(part), flush=True)

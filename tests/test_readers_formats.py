@@ -64,8 +64,16 @@ def test_warc_pages_equal_the_same_pages_as_html_files(tmp_path):
     plain.parent.mkdir()
     import gzip
     plain.write_bytes(gzip.decompress((tmp_path / "warc" / "crawl.warc.gz").read_bytes()[:warc.offsets["cut"]]))
-    again, _ = ingest_docs(plain.parent)
+    again, ctx = ingest_docs(plain.parent)
     assert [record_view(d) for d in again] == [record_view(d) for d in docs]
+    # And gzipped whole (one member, not one per record): the same, and not taken as truncated.
+    whole = tmp_path / "whole" / "crawl.warc.gz"
+    whole.parent.mkdir()
+    whole.write_bytes(gzip.compress(plain.read_bytes()))
+    again, ctx_whole = ingest_docs(whole.parent)
+    assert [record_view(d) for d in again] == [record_view(d) for d in docs]
+    assert [q.reason.split(":")[0] for q in ctx_whole.quarantine] == [
+        q.reason.split(":")[0] for q in ctx.quarantine] == ["broken HTTP header", "HTML page with no extractable article text"]
 
 
 def _headline_records(n: int) -> list[dict]:

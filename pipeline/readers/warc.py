@@ -49,9 +49,14 @@ def _is_html(ctype: str, body: bytes) -> bool:
 
 def _tail_intact(path: Path, start: int) -> bool:
     """Whether the gzip member at `start` (the last record read) is whole and nothing but
-    padding follows it: else the file breaks off (or is corrupt) after the last record read."""
+    padding follows it: else the file breaks off (or is corrupt) after the last record read.
+    A file gzipped whole (one member, not one per record) cannot be checked so cheaply: there,
+    a record that breaks off is still found by its length."""
     d = zlib.decompressobj(16 + zlib.MAX_WBITS)
     with path.open("rb") as fh:
+        fh.seek(start)
+        if fh.read(2) != b"\x1f\x8b":
+            return True  # not a member boundary: one gzip member for the whole file
         fh.seek(start)
         try:
             while not d.eof:
