@@ -27,7 +27,7 @@ from .urls import registered_domain
 
 # Records per job, and payload bytes per job: enough work per task, small enough that a few
 # chunks in flight stay a few tens of MB.
-CHUNK_RECORDS = 128
+CHUNK_RECORDS = 64
 CHUNK_BYTES = 16 << 20
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 WET_SUFFIXES = (".warc.wet", ".wet")
