@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("pipeline", "dedup", "langid", "readers")
+BENCHMARKS = ("pipeline", "dedup", "langid", "faults", "readers")
 
 
 def main(argv: list[str]) -> int:
