@@ -215,10 +215,17 @@ def test_a_recrawl_is_an_exact_duplicate_and_the_crawl_date_never_ranks_it(tmp_p
     other is an exact duplicate; neither takes its crawl date as publication date."""
     pages = benchmark_pages(3)
     warc = WarcBuilder(tmp_path / "raw" / "crawl.warc.gz")
+    warc.request(pages[0][0])
     for url, body in pages + pages[:2]:
         warc.response(url, body)
     warc.close()
-    run(load_config(None), tmp_path / "raw", tmp_path / "out")
+    first = run(load_config(None), tmp_path / "raw", tmp_path / "out")
+    # Read again from the cache: the same counts of records passed over.
+    again = run(load_config(None), tmp_path / "raw", tmp_path / "out", force=True)
+    assert first["stages"]["ingest"]["records_skipped"] == {"request": 1}
+    assert again["stages"]["ingest"]["records_skipped"] == {"request": 1}
+    assert again["stages"]["ingest"]["files_reused"] == 1
+    warc.ids.pop(0)  # the request
     docs = pd.read_parquet(tmp_path / "out" / "parquet" / "documents")
     ledger = pd.read_parquet(tmp_path / "out" / "parquet" / "paragraphs")
     assert sorted(docs.url) == sorted(url for url, _ in pages)
