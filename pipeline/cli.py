@@ -53,7 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     _config_args(validate)
 
     explain = sub.add_parser("explain", help="why a document's paragraphs were kept or removed")
-    explain.add_argument("doc_id")
+    explain.add_argument("doc_id", metavar="DOC_ID_OR_PATH",
+                         help="a document id, or an input path as in raw/ (raw/a.txt, a.txt)")
     explain.add_argument("--out", type=Path, default=Path("processed"), help="output folder to read")
 
     diff = sub.add_parser("diff", help="which paragraphs changed fate between two output folders")

@@ -34,6 +34,18 @@ def test_explain_shows_reasons_and_the_kept_copy(out: Path):
     assert missing.returncode == 1 and "no document 'nope'" in missing.stderr
 
 
+def test_explain_takes_the_input_path_as_typed_and_suggests_close_ids(out: Path):
+    for typed in ("raw/003_f0f537a06f17b18a.txt", "003_f0f537a06f17b18a.txt",
+                  str(ROOT / "raw" / "003_f0f537a06f17b18a.txt")):
+        r = subprocess.run([sys.executable, "-m", "pipeline", "explain", typed, "--out", str(out)],
+                           cwd=ROOT, capture_output=True, text=True)
+        assert r.returncode == 0, (typed, r.stderr)
+        assert r.stdout.startswith("003_f0f537a06f17b18a: "), typed
+    typo = subprocess.run([sys.executable, "-m", "pipeline", "explain", "003_f0f537a06f17b18b", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert typo.returncode == 1 and "closest ids: 003_f0f537a06f17b18a" in typo.stderr
+
+
 def test_dataset_card_header(out: Path):
     card = (out / "README.md").read_text()
     _, header, body = card.split("---\n", 2)

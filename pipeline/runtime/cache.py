@@ -42,7 +42,12 @@ def ingest_key(path: Path, rel: str, config_repr: str, code: str) -> str | None:
     for part in (rel, config_repr, code):
         h.update(part.encode() + b"\x00")
     try:
-        update_file(h, path)
+        if path.is_dir():  # a folder read as one input: every file in it, path and bytes
+            for f in sorted(p for p in path.rglob("*") if p.is_file()):
+                h.update(f.relative_to(path).as_posix().encode() + b"\x00")
+                update_file(h, f)
+        else:
+            update_file(h, path)
     except OSError:
         return None
     return h.hexdigest()
@@ -62,8 +67,9 @@ def partial_entry(folder: Path, key: str) -> Path:
     return folder / "ingest" / f".{key}.{os.getpid()}.partial"
 
 
-def save_ingest_entry(partial: Path, entry: Path, parts: list[Part],
-                      quarantine: list[Quarantine]) -> tuple[list[Part], list[Quarantine]]:
+def save_ingest_entry(partial: Path, entry: Path, parts: list[Part], quarantine: list[Quarantine],
+                      counts: dict[str, int] | None = None
+                      ) -> tuple[list[Part], list[Quarantine], dict[str, int]]:
     """Complete the entry written at `partial`: its index added, then renamed to `entry` in
     one step. The parts and records as read from `entry`.
 
@@ -74,13 +80,13 @@ def save_ingest_entry(partial: Path, entry: Path, parts: list[Part],
     names = sorted({Path(p.path).name for p in parts})
     index = {"parts": [[Path(p.path).name, p.batch, p.n_docs, p.n_paragraphs] for p in parts],
              "sizes": {name: (partial / name).stat().st_size for name in names},
-             "quarantine": [q.as_dict() for q in quarantine]}
+             "quarantine": [q.as_dict() for q in quarantine], "counts": counts or {}}
     partial.mkdir(parents=True, exist_ok=True)
     (partial / INDEX).write_text(json.dumps(index, ensure_ascii=False), encoding="utf-8")
     shutil.rmtree(entry, ignore_errors=True)  # an entry of the old layout, or a damaged one
     os.replace(partial, entry)
     return [Part(str(entry / Path(p.path).name), p.batch, p.n_docs, p.n_paragraphs)
-            for p in parts], quarantine
+            for p in parts], quarantine, counts or {}
 
 
 def drop_partial(folder: Path | None) -> None:
@@ -96,18 +102,20 @@ def drop_partial(folder: Path | None) -> None:
                 path.unlink(missing_ok=True)
 
 
-def load_ingest_index(entry: Path) -> tuple[list[Part], list[Quarantine]] | None:
+def load_ingest_index(entry: Path) -> tuple[list[Part], list[Quarantine], dict[str, int]] | None:
     try:
         index = json.loads((entry / INDEX).read_text(encoding="utf-8"))
         parts = [Part(str(entry / name), int(b), int(d), int(p)) for name, b, d, p in index["parts"]]
-        quarantine = [Quarantine(q["path"], q["reason"], q["line"]) for q in index["quarantine"]]
+        quarantine = [Quarantine(q["path"], q["reason"], q["line"], q.get("offset"))
+                      for q in index["quarantine"]]
+        counts = dict(index.get("counts") or {})
         if any((entry / name).stat().st_size != size for name, size in index["sizes"].items()):
             return None
         if not all(Path(p.path).name in index["sizes"] for p in parts):
             return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # absent, damaged or cut short: read the file again
-    return parts, quarantine
+    return parts, quarantine, counts
 
 
 def prune_ingest(folder: Path, keep: set[str]) -> None:
