@@ -132,7 +132,11 @@ def input_bytes(raw: Path) -> tuple[int, int]:
                 size = os.stat(path).st_size
                 lower = name.lower()
                 stem = lower.rsplit(".", 1)[0] if lower.endswith((".gz", ".bz2", ".xz")) else lower
-                if lower.endswith(".gz") and size >= 18:
+                if lower.endswith((".warc.gz", ".wet.gz", ".parquet")):
+                    # A WARC is gzipped record by record (the last four bytes give the last
+                    # record's size only); Parquet compresses inside the file.
+                    size *= COMPRESSION_RATIO
+                elif lower.endswith(".gz") and size >= 18:
                     with open(path, "rb") as fh:
                         fh.seek(-4, os.SEEK_END)
                         recorded = int.from_bytes(fh.read(4), "little")
@@ -143,7 +147,9 @@ def input_bytes(raw: Path) -> tuple[int, int]:
                     size *= COMPRESSION_RATIO
             except OSError:
                 continue  # unreadable: the run quarantines it
-            if stem.endswith((".html", ".htm")):
+            # A WARC holds whole HTTP responses: markup (and images), like an HTML file; a WET
+            # file holds the pages' text.
+            if stem.endswith((".html", ".htm", ".warc")):
                 html += size
             else:
                 text += size
