@@ -111,12 +111,16 @@ def file_bytes(paths) -> int:
     return sum(p.stat().st_blocks * 512 for p in paths if p.is_file())
 
 
-def at_stage_start(monkeypatch, hook) -> None:
-    """Call `hook(stage name)` as each stage of a run starts."""
+def at_stage_start(monkeypatch, hook, at_end=None) -> None:
+    """Call `hook(stage name)` as each stage of a run starts (and `at_end(stage name)` as it
+    returns, before the runner releases what it no longer needs)."""
     def wrapped(stage):
         def run_stage(handoff, cfg, ctx):
             hook(stage.NAME)
-            return stage.run(handoff, cfg, ctx)
+            after = stage.run(handoff, cfg, ctx)
+            if at_end is not None:
+                at_end(stage.NAME)
+            return after
         return SimpleNamespace(NAME=stage.NAME, run=run_stage)
 
     monkeypatch.setattr(runner, "STAGES", tuple(wrapped(s) for s in runner.STAGES))
@@ -134,7 +138,10 @@ def calibrate(monkeypatch, capsys, raw: Path, out: Path, fs: Path) -> dict[str, 
             samples.append((time.perf_counter(), used(fs)))
             time.sleep(0.001)
 
-    at_stage_start(monkeypatch, lambda name: starts.append((time.perf_counter(), name, used(fs))))
+    # The sampler can miss a short stage's peak on a loaded machine; what a stage hands on is
+    # still on disk when it returns, so that is sampled too.
+    at_stage_start(monkeypatch, lambda name: starts.append((time.perf_counter(), name, used(fs))),
+                   lambda name: samples.append((time.perf_counter(), used(fs))))
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
     try:
