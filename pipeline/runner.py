@@ -20,7 +20,7 @@ from .report.card import dataset_card
 from .report.render import render_report
 from .core.config import Config, dump_yaml
 from .runtime.executors import make_executor
-from .core.model import KEPT, RunContext, Tally
+from .core.model import FILTERED, KEPT, RunContext, Tally
 
 STAGES = ("ingest", "clean", "dedup", "annotate", "write")
 SPILL_DIR = ".spill"
@@ -108,7 +108,8 @@ def _stages(cfg: Config, raw: Path, staging: Path, ctx: RunContext) -> tuple[dic
 
     t = time.perf_counter()
     with _progress(ctx, "ingest", None):
-        items, n_ingested, tally = ingest.run(raw, cfg.ingest, ctx, spill)
+        items, n_ingested, tally = ingest.run(raw, cfg.ingest, ctx, spill,
+                                              mask_pii=cfg.annotate.pii == "mask")
     stats["stages"]["ingest"] = {
         "documents_in": None, "documents_out": n_ingested,
         "paragraphs_in": None, "paragraphs_out": tally.paragraphs,
@@ -146,13 +147,17 @@ def _stages(cfg: Config, raw: Path, staging: Path, ctx: RunContext) -> tuple[dic
 
     t = time.perf_counter()
     with _progress(ctx, "annotate", n_ingested):
-        annotated = annotate.run(jobs, decisions, cfg.annotate, cfg.write, ctx, spill)
-    stage("annotate", deduped, deduped, t)
+        annotated = annotate.run(jobs, decisions, cfg.annotate, cfg.write, ctx, spill, cfg.filter)
+    filtered = _filtered(deduped, annotated)
+    stage("annotate", deduped, filtered, t)
+    if cfg.filter:
+        stats["stages"]["annotate"]["documents_dropped"] = _dropped_by_rule(annotated)
 
     t = time.perf_counter()
     with _progress(ctx, "write", None):
-        written = write.run(annotated, cfg.write, ctx, staging)
-    n_docs, n_pars = deduped.documents, deduped.paragraphs
+        written = write.run(annotated, cfg.write, ctx, staging,
+                            write.document_schema(cfg.annotate.annotators))
+    n_docs, n_pars = filtered.documents, filtered.paragraphs
     stats["stages"]["write"] = {
         # Documents left without text were counted as dropped by the stage that emptied them.
         "documents_in": n_docs, "documents_out": written["documents_written"],
@@ -163,12 +168,31 @@ def _stages(cfg: Config, raw: Path, staging: Path, ctx: RunContext) -> tuple[dic
         "wall_seconds": round(time.perf_counter() - t, 3),
         "peak_rss_mb": _peak_mb(),
     }
-    stats["totals"] = totals(n_ingested, n_pars, deduped.removed, len(ctx.quarantine))
+    stats["totals"] = totals(n_ingested, n_pars, filtered.removed, len(ctx.quarantine))
     stats["wall_seconds"] = round(time.perf_counter() - started, 3)
     languages: Counter = Counter()
     for a in annotated:
         languages.update(a.languages)
     return stats, languages
+
+
+def _filtered(before: Tally, annotated: list) -> Tally:
+    """The tally after the filter rules: their documents and paragraphs moved to `filtered`."""
+    docs: Counter = Counter()
+    pars: Counter = Counter()
+    for a in annotated:
+        docs.update(a.filtered_documents)
+        pars.update(a.filtered_paragraphs)
+    removed = before.removed + Counter({f"{FILTERED}:{k}": n for k, n in pars.items()})
+    return Tally(before.documents - sum(docs.values()), before.paragraphs - sum(pars.values()),
+                 removed)
+
+
+def _dropped_by_rule(annotated: list) -> dict[str, int]:
+    docs: Counter = Counter()
+    for a in annotated:
+        docs.update(a.filtered_documents)
+    return {f"{FILTERED}:{k}": n for k, n in sorted(docs.items())}
 
 
 def totals(n_docs: int, n_kept: int, removals: Counter[str], n_quarantined: int) -> dict[str, Any]:

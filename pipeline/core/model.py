@@ -17,6 +17,7 @@ T = TypeVar("T")
 KEPT = "kept"
 BOILERPLATE = "boilerplate"
 DUPLICATE = "duplicate"
+FILTERED = "filtered"  # the document failed a `filter:` rule (pipeline/annotators/filters.py)
 
 
 @dataclass(slots=True)

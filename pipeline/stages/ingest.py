@@ -304,6 +304,12 @@ def reader_from_bytes(data: bytes, rel: str, fmt: str, cfg: IngestConfig) -> Doc
     return doc
 
 
+def mask_document(doc: Document) -> None:
+    from ..annotators.pii import mask_document as mask_doc
+
+    mask_doc(doc)
+
+
 def read_one(job: tuple) -> tuple[list[store.Part], list[Quarantine]]:
     """One unit of reading for the executor, written as a `store` file at `dest`: a whole
     file ("file", path, rel, cfg, dest), some lines of a JSONL file ("lines", lines, first,
@@ -312,6 +318,7 @@ def read_one(job: tuple) -> tuple[list[store.Part], list[Quarantine]]:
     if job[0] == "note":
         return [], [job[1]]
     local = RunContext()
+    *job, mask = job
     if job[0] == "file":
         _, path, rel, cfg, dest = job
         found = read_file(path, rel, cfg, local)
@@ -322,6 +329,8 @@ def read_one(job: tuple) -> tuple[list[store.Part], list[Quarantine]]:
     def documents():
         for doc in found:
             repair_document(doc)
+            if mask:
+                mask_document(doc)  # before anything is written: the cache holds no data
             yield doc
 
     parts = store.write_docs(Path(dest), documents())
@@ -347,26 +356,27 @@ def repair_document(doc: Document) -> None:
         doc.meta["mojibake_repaired"] = repaired
 
 
-def _jobs(path: Path, rel: str, cfg: IngestConfig, dest: Path) -> Iterator[tuple]:
+def _jobs(path: Path, rel: str, cfg: IngestConfig, dest: Path, mask: bool) -> Iterator[tuple]:
     if file_format(path.name) != "jsonl":
-        yield ("file", path, rel, cfg, str(dest / "00000.arrow"))
+        yield ("file", path, rel, cfg, str(dest / "00000.arrow"), mask)
         return
     for i, chunk in enumerate(jsonl_chunks(path, rel)):
         if isinstance(chunk, Quarantine):
             yield ("note", chunk)
         else:
-            yield ("lines", chunk[1], chunk[0], rel, cfg, str(dest / f"{i:05d}.arrow"))
+            yield ("lines", chunk[1], chunk[0], rel, cfg, str(dest / f"{i:05d}.arrow"), mask)
 
 
 def read_all(files: list[tuple[Path, str]], cfg: IngestConfig, ctx: RunContext,
-             spill: Path) -> list[tuple[list[store.Part], list[Quarantine]]]:
+             spill: Path, mask_pii: bool = False) -> list[tuple[list[store.Part], list[Quarantine]]]:
     """Every file's parts and quarantine records: from the cache when the same bytes were read
     by the same code and configuration before, else read on the executor (a JSONL file in
     chunks of lines, so that one large file keeps every worker busy) into the cache, or into
     the run's spill folder when there is no cache."""
     keys: list[str | None] = [None] * len(files)
     if ctx.cache_dir is not None:
-        code, config_repr = code_digest(), repr(cfg)
+        # Masked and unmasked documents of the same file are different entries.
+        code, config_repr = code_digest(), repr(cfg) + (" mask_pii" if mask_pii else "")
         keys = [cache.ingest_key(path, rel, config_repr, code) for path, rel in files]
     dests = [cache.ingest_entry(ctx.cache_dir, key) if key else spill / "ingest" / f"{i:06d}"
              for i, key in enumerate(keys)]
@@ -378,7 +388,7 @@ def read_all(files: list[tuple[Path, str]], cfg: IngestConfig, ctx: RunContext,
 
     def jobs():
         for i in todo:
-            for job in _jobs(*files[i], cfg, dests[i]):
+            for job in _jobs(*files[i], cfg, dests[i], mask_pii):
                 owner.append(i)
                 yield job
 
@@ -427,10 +437,10 @@ def documents(items: list[tuple[store.Part, Fixup]]) -> Iterator[Document]:
             yield doc
 
 
-def run(raw: Path, cfg: IngestConfig, ctx: RunContext,
-        spill: Path) -> tuple[list[tuple[store.Part, Fixup]], int, Tally]:
+def run(raw: Path, cfg: IngestConfig, ctx: RunContext, spill: Path,
+        mask_pii: bool = False) -> tuple[list[tuple[store.Part, Fixup]], int, Tally]:
     """The ingested parts, in file order, each with its `Fixup`; the number of documents, and
-    the tally (documents with text, paragraphs)."""
+    the tally (documents with text, paragraphs). `mask_pii`: personal data masked as read."""
     manifest = read_manifest(raw, cfg, ctx)
     files = discover(raw, cfg, ctx)
     ctx.stage_stats.setdefault("ingest", {})["files_in"] = len(files)
@@ -440,7 +450,7 @@ def run(raw: Path, cfg: IngestConfig, ctx: RunContext,
     n_docs = 0
     tally = Tally()
     # Entries come back in file order whatever the executor, so ids and quarantine are stable.
-    for (_, rel), (parts, quarantined) in zip(jobs, read_all(jobs, cfg, ctx, spill)):
+    for (_, rel), (parts, quarantined) in zip(jobs, read_all(jobs, cfg, ctx, spill, mask_pii)):
         ctx.quarantine.extend(quarantined)
         folder = rel.split("/", 1)[0] if "/" in rel else None
         for part in parts:

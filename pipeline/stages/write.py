@@ -26,15 +26,26 @@ from .annotate import document_text
 from ..core.digest import update_file
 from ..core.model import Document, RunContext
 
-DOCUMENT_SCHEMA = pa.schema([
-    ("id", pa.string()), ("source", pa.string()), ("title", pa.string()),
-    ("section", pa.string()), ("url", pa.string()), ("date", pa.string()), ("text", pa.string()),
-    ("language", pa.string()), ("language_score", pa.float64()),
-    ("n_chars", pa.int64()), ("n_words", pa.int64()), ("n_paragraphs", pa.int64()),
-    ("n_boilerplate_removed", pa.int64()), ("n_duplicates_removed", pa.int64()),
-    ("content_hash", pa.string()), ("path", pa.string()),
-    ("meta", pa.string()),  # the input record's other fields, as a JSON object
-])
+_HEAD = [("id", pa.string()), ("source", pa.string()), ("title", pa.string()),
+         ("section", pa.string()), ("url", pa.string()), ("date", pa.string()), ("text", pa.string())]
+_COUNTS = [("n_chars", pa.int64()), ("n_words", pa.int64()), ("n_paragraphs", pa.int64()),
+           ("n_boilerplate_removed", pa.int64()), ("n_duplicates_removed", pa.int64()),
+           ("content_hash", pa.string()), ("path", pa.string()),
+           ("meta", pa.string())]  # the input record's other fields, as a JSON object
+
+
+def document_schema(annotators: tuple[str, ...]) -> pa.Schema:
+    """The documents table: the fixed columns, the language annotator's where they have always
+    been (after `text`), the other annotators' columns last (`pipeline/annotators`)."""
+    from ..annotators import selected
+
+    chosen = selected(annotators)
+    cols = [pa.field(c.name, c.type) for a in chosen for c in a.columns]
+    n_lang = sum(len(a.columns) for a in chosen if a.name == "language")
+    return pa.schema([*_HEAD, *cols[:n_lang], *_COUNTS, *cols[n_lang:]])
+
+
+DOCUMENT_SCHEMA = document_schema(("language", "gopher", "c4", "fineweb", "repetition", "pii"))
 
 PARAGRAPH_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("index", pa.int32()), ("source", pa.string()), ("text", pa.string()),
@@ -64,9 +75,9 @@ class WriteConfig:
             raise ValueError("zstd_level: must be between 1 and 22")
 
 
-def document_rows(docs: list[Document]) -> pa.Table:
+def document_rows(docs: list[Document], schema: pa.Schema = DOCUMENT_SCHEMA) -> pa.Table:
     """The documents table's rows of some annotated documents."""
-    rows: dict[str, list[Any]] = {name: [] for name in DOCUMENT_SCHEMA.names}
+    rows: dict[str, list[Any]] = {name: [] for name in schema.names}
     for d in docs:
         a = d.annotations
         values = {
@@ -76,7 +87,7 @@ def document_rows(docs: list[Document]) -> pa.Table:
         }
         for name in rows:
             rows[name].append(values[name] if name in values else a.get(name))
-    return pa.Table.from_pydict(rows, schema=DOCUMENT_SCHEMA)
+    return pa.Table.from_pydict(rows, schema=schema)
 
 
 def paragraph_rows(docs: list[Document]) -> pa.Table:
@@ -200,12 +211,14 @@ def write_jsonl(rows: list[dict[str, Any]], path: Path) -> None:
             fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
 
 
-def run(annotated: list, cfg: WriteConfig, ctx: RunContext, staging: Path) -> dict[str, Any]:
+def run(annotated: list, cfg: WriteConfig, ctx: RunContext, staging: Path,
+        doc_schema: pa.Schema = DOCUMENT_SCHEMA) -> dict[str, Any]:
     """Write every output into `staging` (a fresh folder); the runner swaps it in afterwards.
-    `annotated`: the annotate stage's results, whose files hold the rows, in order."""
+    `annotated`: the annotate stage's results, whose files hold the rows, in order;
+    `doc_schema`: the documents table's (`document_schema` of the run's annotators)."""
     n_docs = sum(a.n_documents for a in annotated)
     n_pars = sum(a.n_paragraphs for a in annotated)
-    tables = {"documents": ([a.documents for a in annotated], DOCUMENT_SCHEMA, n_docs,
+    tables = {"documents": ([a.documents for a in annotated], doc_schema, n_docs,
                             cfg.documents_per_shard),
               "paragraphs": ([a.paragraphs for a in annotated], PARAGRAPH_SCHEMA, n_pars,
                              cfg.paragraphs_per_shard)}
