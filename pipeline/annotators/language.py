@@ -1,8 +1,10 @@
-"""Language: seeded langdetect (`langid.detect`) on the title and text, exactly as the annotate
-stage has always asked it, with its answers reused from the run cache (`runtime/cache.py`).
+"""Language: seeded langdetect's answer on the title and text (by default its numpy replay in
+`pipeline/langid`, tested equal to it), exactly as the annotate stage has always asked it, with
+answers reused from the run cache (`runtime/cache.py`).
 
-Options (from `annotate`): `langdetect_seed`, `language_max_chars`, `cache_dir`. The answers
-it computed go to `batch.notes["language"]` for the stage to add to the cache.
+Options (from `annotate`): `langdetect_seed`, `language_max_chars`, `language_backend`,
+`cache_dir`. The answers it computed go to `batch.notes["language"]` for the stage to add to
+the cache.
 """
 
 from __future__ import annotations
@@ -40,15 +42,17 @@ def sample(title: str | None, text: str) -> str:
 
 
 def compute(batch: Batch) -> dict[str, list]:
-    from ..langid.detect import detect_languages
+    from ..langid.detect import detect_languages, detect_languages_langdetect
 
+    detect = (detect_languages if batch.options.get("language_backend", "fast") == "fast"
+              else detect_languages_langdetect)
     seed, max_chars = batch.options["langdetect_seed"], batch.options["language_max_chars"]
     samples = [sample(t, x) for t, x in zip(batch.titles, batch.texts)]
     known = _known(batch.options.get("cache_dir"))
     keys = [cache.language_key(s, seed, max_chars) for s in samples]
     got = [known.get(k) for k in keys]
     todo = [i for i, a in enumerate(got) if a is None]
-    found = detect_languages([samples[i] for i in todo], seed=seed, max_chars=max_chars)
+    found = detect([samples[i] for i in todo], seed=seed, max_chars=max_chars)
     for i, answer in zip(todo, found):
         got[i] = answer
     batch.notes["language"] = {"answers": dict(zip(keys, got)), "detected": len(todo),

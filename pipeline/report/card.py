@@ -17,7 +17,7 @@ from .. import __version__
 from ..core.config import Config, to_dict
 from ..annotators import selected
 from ..annotators.filters import parse
-from ..stages.write import PARAGRAPH_SCHEMA, document_schema
+from ..core.schema import PARAGRAPH_SCHEMA, document_schema
 
 
 def size_category(n: int) -> str:
@@ -100,7 +100,7 @@ def _filters(cfg: Config, stats: dict[str, Any]) -> list[str]:
     if not rules:
         lines.append("No filter rules: no document was dropped for its quality signals.")
     else:
-        dropped = stats["stages"].get("annotate", {}).get("documents_dropped", {})
+        dropped = stats["stages"].get("filter", {}).get("documents_dropped", {})
         lines += ["A document failing a rule was dropped; its paragraphs are in the ledger with "
                   "status `filtered` and the rule as reason.", "",
                   "| rule (kept when) | documents dropped |", "|---|---|"]

@@ -11,6 +11,7 @@ A document that names no source gets the first folder under the raw folder, else
 from __future__ import annotations
 
 import csv
+from collections import Counter
 import io
 import json
 import re
@@ -25,12 +26,14 @@ from ..runtime import cache, store
 from ..readers.dates import normalise_date
 from ..readers.decode import (InputError, TruncatedInput, decode_text, has_mojibake_marks, open_lines,
                      read_bytes, repair_mojibake, strip_compression)
-from ..core.model import Document, Quarantine, RunContext, Tally
+from ..core.model import Document, NothingToRead, Quarantine, RunContext, Tally
+from .base import Handoff
 from ..readers.text import parse_text_article, split_paragraphs, split_title
 
 TEXT_SUFFIXES = (".txt", ".md", ".text")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 HTML_SUFFIXES = (".html", ".htm")
+NAME = "ingest"
 MANIFEST = "sources.csv"
 FIELDS = ("id", "source", "title", "url", "date", "text")
 
@@ -304,12 +307,6 @@ def reader_from_bytes(data: bytes, rel: str, fmt: str, cfg: IngestConfig) -> Doc
     return doc
 
 
-def mask_document(doc: Document) -> None:
-    from ..annotators.pii import mask_document as mask_doc
-
-    mask_doc(doc)
-
-
 def read_one(job: tuple) -> tuple[list[store.Part], list[Quarantine]]:
     """One unit of reading for the executor, written as a `store` file at `dest`: a whole
     file ("file", path, rel, cfg, dest), some lines of a JSONL file ("lines", lines, first,
@@ -329,8 +326,8 @@ def read_one(job: tuple) -> tuple[list[store.Part], list[Quarantine]]:
     def documents():
         for doc in found:
             repair_document(doc)
-            if mask:
-                mask_document(doc)  # before anything is written: the cache holds no data
+            if mask:  # before anything is written: no part or cache entry holds the data
+                mask_document(doc)
             yield doc
 
     parts = store.write_docs(Path(dest), documents())
@@ -356,6 +353,12 @@ def repair_document(doc: Document) -> None:
         doc.meta["mojibake_repaired"] = repaired
 
 
+def mask_document(doc: Document) -> None:
+    from ..annotators.pii import mask_document as mask
+
+    mask(doc)
+
+
 def _jobs(path: Path, rel: str, cfg: IngestConfig, dest: Path, mask: bool) -> Iterator[tuple]:
     if file_format(path.name) != "jsonl":
         yield ("file", path, rel, cfg, str(dest / "00000.arrow"), mask)
@@ -368,7 +371,7 @@ def _jobs(path: Path, rel: str, cfg: IngestConfig, dest: Path, mask: bool) -> It
 
 
 def read_all(files: list[tuple[Path, str]], cfg: IngestConfig, ctx: RunContext,
-             spill: Path, mask_pii: bool = False) -> list[tuple[list[store.Part], list[Quarantine]]]:
+             spill: Path) -> list[tuple[list[store.Part], list[Quarantine]]]:
     """Every file's parts and quarantine records: from the cache when the same bytes were read
     by the same code and configuration before, else read on the executor (a JSONL file in
     chunks of lines, so that one large file keeps every worker busy) into the cache, or into
@@ -376,7 +379,7 @@ def read_all(files: list[tuple[Path, str]], cfg: IngestConfig, ctx: RunContext,
     keys: list[str | None] = [None] * len(files)
     if ctx.cache_dir is not None:
         # Masked and unmasked documents of the same file are different entries.
-        code, config_repr = code_digest(), repr(cfg) + (" mask_pii" if mask_pii else "")
+        code, config_repr = code_digest(), repr(cfg) + (" mask_pii" if ctx.mask_pii else "")
         keys = [cache.ingest_key(path, rel, config_repr, code) for path, rel in files]
     dests = [cache.ingest_entry(ctx.cache_dir, key) if key else spill / "ingest" / f"{i:06d}"
              for i, key in enumerate(keys)]
@@ -388,7 +391,7 @@ def read_all(files: list[tuple[Path, str]], cfg: IngestConfig, ctx: RunContext,
 
     def jobs():
         for i in todo:
-            for job in _jobs(*files[i], cfg, dests[i], mask_pii):
+            for job in _jobs(*files[i], cfg, dests[i], ctx.mask_pii):
                 owner.append(i)
                 yield job
 
@@ -413,7 +416,7 @@ def read_all(files: list[tuple[Path, str]], cfg: IngestConfig, ctx: RunContext,
 class Fixup:
     """What the driver learned about one part's documents after reading every file: the
     source, url and date a document inherits (from its folder or the manifest) and the
-    documents left out (an id already seen), applied when the part is read."""
+    documents left out (an id already seen). The pending patch of an ingested part."""
 
     folder: str | None = None
     entry: ManifestEntry | None = None
@@ -423,37 +426,36 @@ class Fixup:
         """A document's source: its own, else its folder's, else the manifest's."""
         return own or self.folder or (self.entry.source if self.entry else None)
 
-
-def documents(items: list[tuple[store.Part, Fixup]]) -> Iterator[Document]:
-    """The documents of ingested parts, as the rest of the run sees them."""
-    for part, fix in items:
-        for i, doc in enumerate(store.read_part(part)):
-            if i in fix.skip:
+    def apply(self, docs: list[Document]) -> list[Document]:
+        out = []
+        for i, doc in enumerate(docs):
+            if i in self.skip:
                 continue
-            doc.source = fix.source(doc.source)
-            if fix.entry:
-                doc.url = doc.url or fix.entry.url
-                doc.date = doc.date or fix.entry.date
-            yield doc
+            doc.source = self.source(doc.source)
+            if self.entry:
+                doc.url = doc.url or self.entry.url
+                doc.date = doc.date or self.entry.date
+            out.append(doc)
+        return out
 
 
-def run(raw: Path, cfg: IngestConfig, ctx: RunContext, spill: Path,
-        mask_pii: bool = False) -> tuple[list[tuple[store.Part, Fixup]], int, Tally]:
-    """The ingested parts, in file order, each with its `Fixup`; the number of documents, and
-    the tally (documents with text, paragraphs). `mask_pii`: personal data masked as read."""
+def run(handoff: Handoff, cfg: IngestConfig, ctx: RunContext) -> Handoff:
+    """Every file under `ctx.raw` read into parts, in file order, each with its `Fixup`."""
+    raw: Path = ctx.raw
     manifest = read_manifest(raw, cfg, ctx)
     files = discover(raw, cfg, ctx)
-    ctx.stage_stats.setdefault("ingest", {})["files_in"] = len(files)
+    ctx.stage_stats.setdefault(NAME, {})["files_in"] = len(files)
     jobs = [(path, path.relative_to(raw).as_posix()) for path in files]
-    out: list[tuple[store.Part, Fixup]] = []
+    parts: list[store.Part] = []
+    fixups: list[Fixup] = []
     seen: dict[str, str] = {}
     n_docs = 0
     tally = Tally()
     # Entries come back in file order whatever the executor, so ids and quarantine are stable.
-    for (_, rel), (parts, quarantined) in zip(jobs, read_all(jobs, cfg, ctx, spill, mask_pii)):
+    for (_, rel), (file_parts, quarantined) in zip(jobs, read_all(jobs, cfg, ctx, ctx.spill)):
         ctx.quarantine.extend(quarantined)
         folder = rel.split("/", 1)[0] if "/" in rel else None
-        for part in parts:
+        for part in file_parts:
             ids, counts = store.ids_and_counts(part)
             skip = set()
             for i, doc_id in enumerate(ids):
@@ -467,5 +469,14 @@ def run(raw: Path, cfg: IngestConfig, ctx: RunContext, spill: Path,
                 tally.paragraphs += counts[i]
                 tally.documents += counts[i] > 0
             ctx.tick(part.n_docs)
-            out.append((part, Fixup(folder, manifest.get(rel), frozenset(skip))))
-    return out, n_docs, tally
+            parts.append(part)
+            fixups.append(Fixup(folder, manifest.get(rel), frozenset(skip)))
+    if not n_docs:
+        raise NothingToRead(
+            f"no document could be read from {raw} ({len(ctx.quarantine)} inputs quarantined)")
+    quarantined = Counter(q.reason.split(":")[0] for q in ctx.quarantine)
+    return handoff.next(parts=parts, patches=fixups, tally=tally, n_documents=n_docs, stats={
+        # Nothing comes in before the first stage: its figures are what it read.
+        "documents_in": None, "documents_out": n_docs, "documents_dropped": {},
+        "paragraphs_in": None, "removed": {},
+        **ctx.stage_stats.get(NAME, {}), "quarantined": dict(sorted(quarantined.items()))})
