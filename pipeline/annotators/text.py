@@ -22,7 +22,7 @@ _CORE = (
     rf"(?=[A-Za-z][a-z]{{0,4}}\.)(?:(?<![\w.])(?:{_ABBREV})\.(?!\w)|(?:[A-Za-z]\.){{2,}}(?![A-Za-z]))"
     r"|n['’]t\b"                                       # do n't, ca n't (split before, see words)
     r"|['’](?:[sSmMdD]|ll|LL|re|RE|ve|VE)\b"           # 's 'm 'd 'll 're 've
-    r"|\w+(?:[.,:/]\d\w*)*(?:-\d\w*)*"               # words, 3,000  5.2  10:30  COVID-19
+    r"|\w+(?:[.,:/]\d\w*)*(?:(?<=[^\W\d_])-\d\w*)*"  # words, 3,000  5.2  10:30  COVID-19
     r"|\.{2,}|-{2,}"                                    # ... --
     r"|[^\w\s]"                                         # any other mark, one each
 )
