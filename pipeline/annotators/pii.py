@@ -6,8 +6,9 @@ per-candidate parser), tuned for precision on news text, where numbers abound:
 - e-mail: local@domain.tld, the domain with a 2+ letter top-level label;
 - phone: an international number (+ and country code, then 6 to 14 more digits in groups
   separated by spaces, dots or hyphens, optionally "(0)" or an area code in parentheses), or a
-  North American one written as a phone number, "(202) 555-0143", "202-555-0143",
-  "202.555.0143", "1-800-555-0143" (area code and exchange starting 2-9, one separator style).
+  North American one written as a phone number, "(202) 555-0143", "(202)-555-0143",
+  "202-555-0143", "202.555.0143", "202 555 0143", "1-800-555-0143" (area code and exchange
+  starting 2-9, one separator style). Evenly spaced numbers after a "+" are an axis's ticks.
   Years ("2019-2020"), dates, prices ("$1,234,567"), scores and vote counts ("52-48",
   "218-212") have the wrong digit groups or a currency sign, so they never match;
 - IPv4: four dotted numbers 0-255, not part of a longer dotted run (version numbers like
@@ -31,7 +32,8 @@ _PHONE_CANDIDATE = re.compile(r"[+(\d][\d ().\-]{8,24}\d")
 PHONE = re.compile(
     # international: + country code, an optional "(0)" or "(area)", then digit groups
     r"\+[1-9]\d{0,2}(?:[ .\-]?\(0\))?(?:[ .\-]?\(\d{1,4}\))?[ .\-]?\d{1,5}(?:[ .\-]?\d{2,5}){1,5}"
-    r"|(?:1[ .\-])?\([2-9]\d{2}\)[ ]?[2-9]\d{2}[ .\-]\d{4}"          # (202) 555-0143
+    r"|(?:1[ .\-])?\([2-9]\d{2}\)[ \-]?[2-9]\d{2}[ .\-]\d{4}"       # (202) 555-0143
+    r"|[2-9]\d{2} [2-9]\d{2} \d{4}"                                 # 202 555 0143
     r"|(?:1-)?[2-9]\d{2}-[2-9]\d{2}-\d{4}"                          # 202-555-0143
     r"|(?:1\.)?[2-9]\d{2}\.[2-9]\d{2}\.\d{4}")                      # 202.555.0143
 _PHONE_BEFORE = re.compile(r"[\w$€£¥+/.,\-]")
@@ -70,7 +72,15 @@ def _phones(text: str) -> list[tuple[int, int]]:
 
 def _phone_ok(s: str) -> bool:
     n = sum(c.isdigit() for c in s)
-    return 10 <= n <= 15 if s.startswith("+") else n in (10, 11)
+    if not s.startswith("+"):
+        return n in (10, 11)
+    return 10 <= n <= 15 and not _is_scale(re.findall(r"\d+", s))
+
+
+def _is_scale(groups: list[str]) -> bool:
+    """Evenly spaced numbers ("+20 40 60 80 100"): a chart's axis, not a phone number."""
+    v = [int(g) for g in groups]
+    return len(v) >= 4 and len({b - a for a, b in zip(v, v[1:])}) == 1
 
 
 _IP_BEFORE = re.compile(r"[\w.]")
