@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .text import line_words
+from .text import words_and_newlines
 
 
 @dataclass(frozen=True)
@@ -41,54 +41,53 @@ class Batch:
     # Settings and side results: the language annotator's cache folder and its answers.
     options: dict[str, Any] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
-    _lines: list[list[list[str]]] | None = None
-    _words: list[list[str]] | None = None
     _vocab: Vocab | None = None
 
     @property
-    def line_words(self) -> list[list[list[str]]]:
-        """Each document's words, line by line (lines split on "\\n")."""
-        if self._lines is None:
-            self._lines = [line_words(t) for t in self.texts]
-        return self._lines
+    def vocab(self) -> Vocab:
+        """Every word of the batch as an integer, with its document and line (computed once)."""
+        if self._vocab is None:
+            self._vocab = Vocab.of([words_and_newlines(t) for t in self.texts])
+        return self._vocab
 
     @property
     def words(self) -> list[list[str]]:
-        """Each document's words (a word never spans two lines)."""
-        if self._words is None:
-            self._words = [[w for ws in doc for w in ws] for doc in self.line_words]
-        return self._words
-
-
-    @property
-    def vocab(self) -> Vocab:
-        """Every word of the batch as an integer, with its document (computed once)."""
-        if self._vocab is None:
-            self._vocab = Vocab.of(self.words)
-        return self._vocab
+        """Each document's words (for reading; the annotators use `vocab`)."""
+        v = self.vocab
+        flat = [v.uniques[i] for i in v.ids.tolist()]
+        return [flat[s:s + n] for s, n in zip(v.starts.tolist(), v.counts.tolist())]
 
 
 @dataclass
 class Vocab:
-    """The batch's words, flat: `ids[i]` indexes `uniques`, `doc_of[i]` is the document;
-    `counts[d]` words of document d start at `starts[d]`. Built in Arrow (C++), so that the
-    annotators' per-word work is per distinct word, then numpy."""
+    """The batch's words, flat: `ids[i]` indexes `uniques`, `doc_of[i]` is the document,
+    `line_of[i]` the line (numbered across the batch: document d's line k is
+    `line_base[d] + k`); `counts[d]` words of document d start at `starts[d]`. Built with
+    Arrow (C++), so that the annotators' per-word work is per distinct word, then numpy."""
 
     ids: np.ndarray
     uniques: list[str]
     doc_of: np.ndarray
+    line_of: np.ndarray
     counts: np.ndarray
     starts: np.ndarray
 
     @classmethod
-    def of(cls, words: list[list[str]]) -> Vocab:
-        counts = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
-        flat = pa.array(list(chain.from_iterable(words)), type=pa.string())
-        enc = pc.dictionary_encode(flat)
+    def of(cls, tokens: list[list[str]]) -> Vocab:
+        """From each document's `words_and_newlines`."""
+        n_docs = len(tokens)
+        sizes = np.fromiter(map(len, tokens), dtype=np.int64, count=n_docs)
+        enc = pc.dictionary_encode(pa.array(list(chain.from_iterable(tokens)), type=pa.string()))
         ids = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        uniques = enc.dictionary.to_pylist()
+        doc_of = np.repeat(np.arange(n_docs), sizes)
+        newline = ids == (uniques.index("\n") if "\n" in uniques else -1)
+        line_of = np.cumsum(newline) + doc_of  # each document starts a line too
+        keep = ~newline
+        ids, doc_of, line_of = ids[keep], doc_of[keep], line_of[keep]
+        counts = np.bincount(doc_of, minlength=n_docs).astype(np.int64)
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-        return cls(ids, enc.dictionary.to_pylist(), np.repeat(np.arange(len(words)), counts),
-                   counts, starts)
+        return cls(ids, uniques, doc_of, line_of, counts, starts)
 
     def per_word(self, values: list | np.ndarray, dtype=np.int64) -> np.ndarray:
         """A property of each distinct word, spread to every word."""

@@ -37,7 +37,7 @@ def signals(text: str, n_words: int) -> tuple[float, float, float, float]:
 
 
 def compute(batch: Batch) -> dict[str, list]:
-    rows = [signals(t, len(w)) for t, w in zip(batch.texts, batch.words)]
+    rows = [signals(t, n) for t, n in zip(batch.texts, batch.vocab.counts.tolist())]
     return {c.name: [r[i] for r in rows] for i, c in enumerate(COLUMNS)}
 
 

@@ -43,6 +43,19 @@ _CANNOT = re.compile(r"\b([Cc]an)(?=not\b)")
 def words(text: str) -> list[str]:
     """The text's words, punctuation marks included, as spaCy's English tokenizer splits them
     (to within about 3 words in 1,000 on news text; URLs and e-mail addresses are one word)."""
+    return _tokenize(text, _WORDS, _WORDS_WEB)
+
+
+def words_and_newlines(text: str) -> list[str]:
+    """`words`, with a "\\n" word at each line break (lines are where they were)."""
+    return _tokenize(text, _WORDS_NL, _WORDS_WEB_NL)
+
+
+_WORDS_NL = re.compile(_CORE + r"|\n")
+_WORDS_WEB_NL = re.compile(_WORDS_WEB.pattern + r"|\n")
+
+
+def _tokenize(text: str, core: re.Pattern, web: re.Pattern) -> list[str]:
     if "n't" in text or "n’t" in text:
         text = text.replace("n't", " n't").replace("n’t", " n’t")
     if "annot" in text:
@@ -57,16 +70,11 @@ def words(text: str) -> list[str]:
             start -= 1
         space = _SPACE.search(text, end)
         end = space.start() if space else len(text)
-        out += _WORDS.findall(text, at, start)
-        out += _WORDS_WEB.findall(text, start, end)
+        out += core.findall(text, at, start)
+        out += web.findall(text, start, end)
         at = end
-    out += _WORDS.findall(text, at)
+    out += core.findall(text, at)
     return out
-
-
-def line_words(text: str) -> list[list[str]]:
-    """`words` of each line of the text (split on "\\n"); empty lines have none."""
-    return [words(line) if line else [] for line in text.split("\n")]
 
 
 # datatrove's PUNCTUATION_SET (its ASCII and CJK marks, control characters, and the Unicode
