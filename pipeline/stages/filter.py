@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -91,7 +90,7 @@ def _filter_job(job: FilterJob) -> Filtered:
     return Filtered(rows, Counter(dropped.values()), n_pars, langs)
 
 
-def run(handoff: Handoff, cfg: dict[str, Any], ctx: RunContext) -> Handoff:
+def run(handoff: Handoff, cfg: dict, ctx: RunContext) -> Handoff:
     """The annotated rows without the documents failing a rule; their paragraphs `filtered`."""
     rules = parse(cfg, NAMES)  # checked against the run's annotators when the config loaded
     if not rules:
