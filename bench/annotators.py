@@ -55,6 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=3, help="pairs of runs")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "annotators.md")
+    ap.add_argument("--keep", type=Path, default=None,
+                    help="keep the last default run's output here (e.g. for python -m pipeline.eval.quality --out)")
     args = ap.parse_args(argv)
     if not PARTS[0].exists():
         print(f"skipped: corpus not found at {PARTS[0]}")
@@ -70,6 +72,9 @@ def main(argv: list[str] | None = None) -> int:
             full = timed_run(raw, work / "full", args.workers)
             pairs.append((base, full))
         same, added = same_outputs(work / "base", work / "full")
+        if args.keep:
+            shutil.rmtree(args.keep, ignore_errors=True)
+            shutil.copytree(work / "full", args.keep)
     wall = [f[0] / b[0] for b, f in pairs]
     cpu = [f[1] / b[1] for b, f in pairs]
     lines = [f"# Annotators on allsides part-00, --workers {args.workers}", "",
