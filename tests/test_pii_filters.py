@@ -104,13 +104,23 @@ def raw(tmp_path_factory) -> Path:
 SECRETS = ("jane.doe@example.org", "555-0143", "192.168.10.1", "reporter@example.com")
 
 
+def _arrow(path: Path) -> pa.Table:
+    import pyarrow.ipc as ipc
+
+    try:
+        return ipc.open_file(path).read_all()
+    except pa.ArrowInvalid:  # the `datasets` shards are Arrow streams
+        return ipc.open_stream(path).read_all()
+
+
 def _all_text(out: Path) -> str:
-    """Every file under out/, Parquet read back to values (its pages are compressed)."""
+    """Every file under out/ (the cache included), Parquet and Arrow files read back to values
+    (their pages may be compressed), the others as bytes."""
     parts = []
     for f in sorted(out.rglob("*")):
         if f.is_file():
-            if f.suffix == ".parquet":
-                t = pq.read_table(f)
+            if f.suffix in (".parquet", ".arrow"):
+                t = pq.read_table(f) if f.suffix == ".parquet" else _arrow(f)
                 parts += [str(v) for c in t.columns for v in c.to_pylist()]
             else:
                 parts.append(f.read_bytes().decode("utf-8", "replace"))
@@ -121,6 +131,7 @@ def test_masked_data_is_in_no_file(raw: Path, tmp_path: Path):
     counted = tmp_path / "counted"
     assert _run(raw, counted).returncode == 0
     assert all(s in _all_text(counted) for s in SECRETS)  # the check can fail
+    assert all(s in _all_text(counted / ".cache") for s in SECRETS)  # ... in the cache too
     doc = pq.read_table(counted / "parquet" / "documents").to_pylist()[0]
     assert (doc["pii_emails"], doc["pii_phones"], doc["pii_ips"]) == (1, 1, 1)
 
