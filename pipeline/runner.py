@@ -13,7 +13,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from .stages import annotate, clean, dedup, ingest, write
+from .stages import annotate, clean, dedup, filter, ingest, write
 from .runtime import cache, faults, outdir, runkey
 from .runtime.cache import CACHE_DIR
 from .report.card import CARD_FILE, dataset_card
@@ -25,7 +25,7 @@ from .stages.base import Handoff
 
 # The stage order, in one place: each a module with NAME and run(handoff, cfg, ctx) -> Handoff
 # (`stages/base.py`); its configuration is the section of that name.
-STAGES = (ingest, clean, dedup, annotate, write)
+STAGES = (ingest, clean, dedup, annotate, filter, write)
 
 
 @contextmanager
@@ -86,7 +86,8 @@ def run(cfg: Config, raw: Path, out: Path, progress: bool = False, force: bool =
         staging = outdir.new_staging(out)
         with make_executor(cfg.run.executor, cfg.run.workers, cfg.run.address) as executor:
             ctx = RunContext(workers=executor.workers, executor=executor, progress=progress,
-                             cache_dir=cache_dir, raw=raw, staging=staging)
+                             cache_dir=cache_dir, raw=raw, staging=staging,
+                             mask_pii=cfg.annotate.pii == "mask")
             stats, last = run_stages(cfg, ctx, phase)
         shutil.rmtree(ctx.spill, ignore_errors=True)
         phase[0] = "write"

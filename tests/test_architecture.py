@@ -129,7 +129,7 @@ def test_every_stage_has_one_shape(stage):
 
 def test_stage_order_is_declared_once():
     names = [s.NAME for s in STAGES]
-    assert names == ["ingest", "clean", "dedup", "annotate", "write"]
+    assert names == ["ingest", "clean", "dedup", "annotate", "filter", "write"]
     runner = (PACKAGE / "runner.py").read_text(encoding="utf-8")
     # The loop drives the stages: no stage is called by name outside STAGES.
     for name in names:

@@ -33,7 +33,7 @@ from pipeline import runner
 from pipeline.cli import main
 from pipeline.runtime import faults, outdir, store
 
-FAST = ["--quiet", "--workers", "2", "--set", "annotate.language=false"]
+FAST = ["--quiet", "--workers", "2", "--set", "annotate.annotators=[]"]
 
 
 @pytest.fixture(scope="module")

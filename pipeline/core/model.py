@@ -17,6 +17,7 @@ T = TypeVar("T")
 KEPT = "kept"
 BOILERPLATE = "boilerplate"
 DUPLICATE = "duplicate"
+FILTERED = "filtered"  # the document failed a `filter:` rule (pipeline/annotators/filters.py)
 
 SPILL_DIR = ".spill"
 
@@ -126,6 +127,8 @@ class RunContext:
     progress: bool = False
     # Where reusable work is kept between runs (`cache.py`); None: nothing is reused.
     cache_dir: Any = None
+    # Personal data masked as documents are read (`annotate.pii: mask`, set by the runner).
+    mask_pii: bool = False
 
     @property
     def spill(self) -> Any:

@@ -18,7 +18,9 @@ import yaml
 
 from .. import __version__
 from ..core.config import Config, to_dict
-from ..core.schema import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
+from ..annotators import selected
+from ..annotators.filters import parse
+from ..core.schema import PARAGRAPH_SCHEMA, document_schema
 
 
 CARD_FILE = "README.md"  # at the root of the output folder
@@ -99,8 +101,32 @@ def dataset_card(cfg: Config, stats: dict[str, Any], languages: Counter) -> str:
         lines.append(f"| paragraphs {status} | {n} |")
     lines.append(f"| inputs quarantined | {totals['inputs_quarantined']} |")
     lines += ["", "Languages: " + (", ".join(f"{k} {v}" for k, v in languages.most_common() if k) or "none"), ""]
-    for title, schema in (("documents", DOCUMENT_SCHEMA), ("paragraphs (ledger)", PARAGRAPH_SCHEMA)):
-        lines += [f"## Schema: {title}", "", "| column | type |", "|---|---|"]
-        lines += [f"| `{f.name}` | {f.type} |" for f in schema]
+    lines += _filters(cfg, stats)
+    about = {c.name: f"{a.name}: {c.doc}" for a in selected(cfg.annotate.annotators) for c in a.columns}
+    for title, schema in (("documents", document_schema(cfg.annotate.annotators)),
+                          ("paragraphs (ledger)", PARAGRAPH_SCHEMA)):
+        lines += [f"## Schema: {title}", "", "| column | type | annotator |", "|---|---|---|"]
+        lines += [f"| `{f.name}` | {f.type} | {about.get(f.name, '')} |" for f in schema]
         lines.append("")
     return "\n".join(lines)
+
+
+def _filters(cfg: Config, stats: dict[str, Any]) -> list[str]:
+    """The filter rules applied and the documents each dropped; how personal data was handled."""
+    lines = ["## Filters", ""]
+    rules = parse(cfg.filter, cfg.annotate.annotators)
+    if not rules:
+        lines.append("No filter rules: no document was dropped for its quality signals.")
+    else:
+        dropped = stats["stages"].get("filter", {}).get("documents_dropped", {})
+        lines += ["A document failing a rule was dropped; its paragraphs are in the ledger with "
+                  "status `filtered` and the rule as reason.", "",
+                  "| rule (kept when) | documents dropped |", "|---|---|"]
+        lines += [f"| `{r.reason}` | {dropped.get(f'filtered:{r.reason}', 0)} |" for r in rules]
+    if "pii" in cfg.annotate.annotators or cfg.annotate.pii == "mask":
+        lines += ["", "Personal data: " + (
+            "e-mail addresses, phone numbers and IP addresses are replaced by `<EMAIL>`, "
+            "`<PHONE>`, `<IP>` in every text field." if cfg.annotate.pii == "mask" else
+            "e-mail addresses, phone numbers and IP addresses are counted (`pii_*` columns), "
+            "not masked.")]
+    return lines + [""]

@@ -12,7 +12,7 @@ from collections import Counter
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Any, Iterator
 
 from ..core.digest import code_digest
 from ..core.model import Document, NothingToRead, Quarantine, RunContext, Tally
@@ -53,30 +53,59 @@ class IngestConfig:
             raise ValueError("html_timeout_s: must be positive")
 
 
-def read_one(job: tuple) -> tuple[list[store.Part], list[Quarantine], dict[str, int]]:
-    """One job of `_jobs` for the executor: a unit of an input read by its reader into a `store`
-    file, or a note. Returns the parts written, the quarantine records and the counts."""
-    if job[0] == "note":
-        note = job[1]
+@dataclass(frozen=True)
+class ReadJob:
+    """One unit of an input (a file, or some of its lines, records or rows), read by the reader
+    named `reader` into a `store` file at `dest`."""
+
+    reader: str
+    path: Path
+    rel: str
+    unit: Any
+    cfg: IngestConfig
+    dest: str
+    mask_pii: bool = False
+
+
+@dataclass(frozen=True)
+class Note:
+    """What the driver learned about an input while streaming it: a quarantine record, or
+    counts of records passed over."""
+
+    what: Any  # Quarantine | Counts
+
+
+def read_one(job: ReadJob | Note) -> tuple[list[store.Part], list[Quarantine], dict[str, int]]:
+    """One job of `_jobs` for the executor: a unit read into a `store` file, or a note.
+    Returns the parts written, the quarantine records and the counts."""
+    if isinstance(job, Note):
+        note = job.what
         return ([], [note], {}) if isinstance(note, Quarantine) else ([], [], dict(note))
-    _, name, path, rel, unit, cfg, dest = job
     local = RunContext()
-    found = BY_NAME[name].read(path, rel, unit, cfg, local)
+    found = BY_NAME[job.reader].read(job.path, job.rel, job.unit, job.cfg, local)
 
     def documents():
         try:
             for doc in found:
                 repair_document(doc)
+                if job.mask_pii:  # before anything is written: no part or cache entry holds it
+                    mask_document(doc)
                 yield doc
         except (OSError, ValueError, RecursionError, MemoryError, ArrowException) as e:
             # A reader's unforeseen failure costs the rest of this unit, never the run.
-            local.quarantine.append(Quarantine(rel, f"unreadable input ({type(e).__name__}: {str(e)[:200]})"))
+            local.quarantine.append(Quarantine(job.rel, f"unreadable input ({type(e).__name__}: {str(e)[:200]})"))
 
-    parts = store.write_docs(Path(dest), documents())
+    parts = store.write_docs(Path(job.dest), documents())
     if not sum(p.n_docs for p in parts):
-        Path(dest).unlink(missing_ok=True)
+        Path(job.dest).unlink(missing_ok=True)
         parts = []
     return parts, local.quarantine, {}
+
+
+def mask_document(doc: Document) -> None:
+    from ..annotators.pii import mask_document as mask
+
+    mask(doc)
 
 
 def repair_document(doc: Document) -> None:
@@ -95,25 +124,27 @@ def repair_document(doc: Document) -> None:
         doc.meta["mojibake_repaired"] = repaired
 
 
-def _jobs(path: Path, rel: str, cfg: IngestConfig, dest: Path) -> Iterator[tuple]:
+def _jobs(path: Path, rel: str, cfg: IngestConfig, dest: Path,
+          mask_pii: bool = False) -> Iterator[ReadJob | Note]:
     """The jobs of one input, streamed by its reader: a unit of reading each (written as a
     `store` file in `dest`), or a note (a quarantine record, counts) about the input."""
     reader = folder_reader(path) if path.is_dir() else file_reader(path.name)
     if reader is None:
-        yield ("note", Quarantine(rel, f"unsupported file type (not {supported()})"))
+        yield Note(Quarantine(rel, f"unsupported file type (not {supported()})"))
         return
     i = 0
     try:
         for unit in reader.units(path, rel, cfg):
             if isinstance(unit, (Quarantine, Counts)):
-                yield ("note", unit)
+                yield Note(unit)
             else:
-                yield ("unit", reader.name, path, rel, unit, cfg, str(dest / f"{i:05d}.arrow"))
+                yield ReadJob(reader.name, path, rel, unit, cfg, str(dest / f"{i:05d}.arrow"),
+                              mask_pii)
                 i += 1
     except OSError as e:
-        yield ("note", Quarantine(rel, f"cannot be read: {e.strerror or e}"))
+        yield Note(Quarantine(rel, f"cannot be read: {e.strerror or e}"))
     except Exception as e:  # noqa: BLE001 - a reader's unforeseen failure costs this input only
-        yield ("note", Quarantine(rel, f"unreadable input ({type(e).__name__}: {str(e)[:200]})"))
+        yield Note(Quarantine(rel, f"unreadable input ({type(e).__name__}: {str(e)[:200]})"))
 
 
 def read_all(files: list[tuple[Path, str]], cfg: IngestConfig, ctx: RunContext,
@@ -125,7 +156,8 @@ def read_all(files: list[tuple[Path, str]], cfg: IngestConfig, ctx: RunContext,
     cache."""
     keys: list[str | None] = [None] * len(files)
     if ctx.cache_dir is not None:
-        code, config_repr = code_digest(), repr(cfg)
+        # Masked and unmasked documents of the same file are different entries.
+        code, config_repr = code_digest(), repr(cfg) + (" mask_pii" if ctx.mask_pii else "")
         keys = [cache.ingest_key(path, rel, config_repr, code) for path, rel in files]
     results: list = [cache.load_ingest_index(cache.ingest_entry(ctx.cache_dir, key)) if key else None
                      for key in keys]
@@ -139,7 +171,7 @@ def read_all(files: list[tuple[Path, str]], cfg: IngestConfig, ctx: RunContext,
 
     def jobs():
         for i in todo:
-            for job in _jobs(*files[i], cfg, dests[i]):
+            for job in _jobs(*files[i], cfg, dests[i], ctx.mask_pii):
                 owner.append(i)
                 yield job
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pyarrow as pa
+import pyarrow.ipc  # noqa: F401 - pa.ipc
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
@@ -176,6 +177,11 @@ def write_jsonl(rows: list[dict[str, Any]], path: Path) -> None:
             fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
 
 
+def _file_schema(path: str) -> pa.Schema:
+    with pa.memory_map(path) as source:
+        return pa.ipc.open_file(source).schema
+
+
 def run(handoff: Handoff, cfg: WriteConfig, ctx: RunContext) -> Handoff:
     """Write every output into `ctx.staging` (a fresh folder); the runner swaps it in afterwards.
     The rows are the annotate stage's files, in order."""
@@ -184,7 +190,9 @@ def run(handoff: Handoff, cfg: WriteConfig, ctx: RunContext) -> Handoff:
     drop = cfg.drop_empty_documents
     n_docs = sum(r.n_documents - (r.n_empty if drop else 0) for r in rows)
     n_pars = sum(r.n_paragraphs for r in rows)
-    tables = {"documents": ([r.documents for r in rows], DOCUMENT_SCHEMA, n_docs,
+    # The documents table has the columns of the run's annotators: its rows' files say which.
+    doc_schema = _file_schema(rows[0].documents) if rows else DOCUMENT_SCHEMA
+    tables = {"documents": ([r.documents for r in rows], doc_schema, n_docs,
                             cfg.documents_per_shard, not drop),
               "paragraphs": ([r.paragraphs for r in rows], PARAGRAPH_SCHEMA, n_pars,
                              cfg.paragraphs_per_shard, True)}
