@@ -152,7 +152,8 @@ def test_filters_drop_documents_and_explain_them(raw: Path, tmp_path: Path):
     plain = tmp_path / "plain"
     assert _run(raw, plain).returncode == 0
     out = tmp_path / "filtered"
-    r = _run(raw, out, "filter.gopher.word_count=[20, 100000]",
+    r = _run(raw, out, "annotate.annotators=[language, gopher, repetition, pii]",
+             "filter.gopher.word_count=[20, 100000]",
              "filter.repetition.dup_line_char_share={max: 0.2}")
     assert r.returncode == 0, r.stderr
     ledger = pq.read_table(out / "parquet" / "paragraphs").to_pylist()
@@ -163,7 +164,7 @@ def test_filters_drop_documents_and_explain_them(raw: Path, tmp_path: Path):
     stats = json.loads((out / "stats.json").read_text())
     assert stats["stages"]["filter"]["documents_dropped"] == {"filtered:gopher.word_count in [20, 100000]": 1}
     assert stats["totals"]["paragraphs_by_status"]["filtered"] == 2
-    card = (out / "hf" / "documents" / "README.md").read_text()
+    card = (out / "README.md").read_text()
     assert "| `gopher.word_count in [20, 100000]` | 1 |" in card
     assert "| `repetition.dup_line_char_share <= 0.2` | 0 |" in card
     explain = subprocess.run([sys.executable, "-m", "pipeline", "explain", "short", "--out", str(out)],

@@ -13,6 +13,11 @@ from .base import Annotator, Batch, Column
 REGISTRY: dict[str, Annotator] = {m.ANNOTATOR.name: m.ANNOTATOR
                                   for m in (language, gopher, c4, fineweb, repetition, pii)}
 NAMES = tuple(REGISTRY)
+# What a run computes unless told otherwise. The quality signals (gopher, c4, fineweb,
+# repetition) cost about +45% CPU on allsides part-00 (`python -m bench annotators`, most of it
+# splitting words as datatrove's spaCy tokenizer does), so they are asked for by name; a filter
+# rule on one of them says which annotator it needs.
+DEFAULT = ("language", "pii")
 
 
 def check_names(names: tuple[str, ...]) -> None:
@@ -44,4 +49,4 @@ def signal(key: str, names: tuple[str, ...]) -> Column:
     return cols[sig]
 
 
-__all__ = ["Annotator", "Batch", "Column", "NAMES", "REGISTRY", "check_names", "selected", "signal"]
+__all__ = ["Annotator", "Batch", "Column", "DEFAULT", "NAMES", "REGISTRY", "check_names", "selected", "signal"]

@@ -23,7 +23,7 @@ from .base import Handoff, PartsJob, RowFiles
 class AnnotateConfig:
     # Which annotators compute columns (pipeline/annotators); their columns follow the fixed
     # ones in the registry's order: language, gopher, c4, fineweb, repetition, pii.
-    annotators: tuple[str, ...] = registry.NAMES
+    annotators: tuple[str, ...] = registry.DEFAULT
     # Personal data: "count" (the pii columns only) or "mask": e-mail addresses, phone numbers
     # and IP addresses replaced by <EMAIL>, <PHONE>, <IP> as documents are read (the ingest
     # stage does it), so that they reach no output, ledger, report or cache.
