@@ -56,6 +56,9 @@ class NearDupConfig:
     # Names are facts: a capitalised name (not sentence-initial) absent from the covering text,
     # or a weekday or month contradicting the cover's, keeps the paragraph.
     check_names: bool = True
+    # ... except the speaker a reprint names where its cover says "he said" / "she said" (the
+    # same quote, the speaker named elsewhere in the cover's article): "Trump stated".
+    pronoun_speaker: bool = True
     # Figures (after folding 1,000/1000 and five/5) must all appear in the covering text.
     check_figures: bool = True
     # Content words (not function words) of the paragraph absent from the covering text: at

@@ -215,7 +215,7 @@ class Verifier:
             chosen.append(pick)
             covered = np.union1d(covered, inter[pick])
         score = len(covered) / total
-        if score < cfg.containment and (score < cfg.containment - 0.25 or len(covered) < (
+        if score < cfg.containment and (score < cfg.containment - 0.2 or len(covered) < (
                 cfg.containment * (total - self._wire_only(i, covered)))):
             # Below the threshold, unless it is reached once the shingles that only a wire edit
             # explains (added time adverbials, attribution frames) are set aside.
@@ -266,7 +266,8 @@ class Verifier:
                 # One exception: the speaker the cover calls "he" or "she" ("he said" /
                 # "Trump stated"); a quote whose cover names another speaker or none stays.
                 text = " ".join(c.text for c in cover)
-                if not (len(new_names) == 1 and new_names <= speakers(p.text)
+                if not (cfg.pronoun_speaker and len(new_names) == 1
+                        and new_names <= speakers(p.text)
                         and pronoun_speaker(text) and not pronoun_speaker(p.text)
                         and not speakers(text) - p.names):
                     return None
@@ -287,12 +288,19 @@ class Verifier:
         if len(seq) == 0:
             return 0
         free = np.ones(len(b), dtype=bool)  # spaces are free; content words are not
+        wire = np.zeros(len(b), dtype=bool)
         for m in _FOLDED_WORD.finditer(b):
             w = m.group().decode("utf-8", "replace")
-            if not (w in WIRE or w in STOPWORDS or calendar_word(w)):
+            if w in WIRE or calendar_word(w):
+                wire[m.start():m.end()] = True
+            elif w not in STOPWORDS:
                 free[m.start():m.end()] = False
+        # A shingle is the wire edit's when it touches a wire word and nothing but function
+        # words besides: "they can't have it both" is a quote, not an attribution frame.
         bad = np.r_[0, np.cumsum(~free)]
-        excused = (bad[k:k + len(seq)] - bad[:len(seq)]) == 0
+        on_wire = np.r_[0, np.cumsum(wire)]
+        excused = (((bad[k:k + len(seq)] - bad[:len(seq)]) == 0)
+                   & ((on_wire[k:k + len(seq)] - on_wire[:len(seq)]) > 0))
         missing = ~_found(seq, covered) if len(covered) else np.ones(len(seq), dtype=bool)
         only = np.unique(seq[missing & excused])
         other = np.unique(seq[missing & ~excused])
