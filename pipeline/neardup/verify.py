@@ -90,6 +90,11 @@ class _Para:
         self.parts: list[str] = []
 
     @property
+    def initials(self) -> set[str]:
+        return {w for w in capitalised(self.text) - STOPWORDS - WIRE
+                if len(w) > 1 and not calendar_word(w)}
+
+    @property
     def names(self) -> set[str]:
         if self._names is None:
             # Speakers count even at the start of a sentence ("Toobin said the ...").
@@ -215,10 +220,16 @@ class Verifier:
             chosen.append(pick)
             covered = np.union1d(covered, inter[pick])
         score = len(covered) / total
-        if score < cfg.containment and (score < cfg.containment - 0.2 or len(covered) < (
-                cfg.containment * (total - self._wire_only(i, covered)))):
+        if score < cfg.containment - 0.2:
+            return None
+        wire_only, new_run = self._uncovered(i, covered)
+        if score < cfg.containment and len(covered) < cfg.containment * (total - wire_only):
             # Below the threshold, unless it is reached once the shingles that only a wire edit
             # explains (added time adverbials, attribution frames) are set aside.
+            return None
+        if new_run >= cfg.max_new_run:
+            # A stretch of text the cover lacks, longer than a changed word: an added clause
+            # ("... at which time the tariffs will be removed").
             return None
         p = self.para(i)
         # Whole sentences: a reprint keeps, trims, splits or joins sentences; it does not keep
@@ -258,7 +269,9 @@ class Verifier:
         if cfg.check_names:
             # Names are facts: one the cover lacks (a typo of a long one aside) keeps p; so does
             # a weekday or month that contradicts the cover's.
-            new_names = p.names - words
+            # Sentence-initial capitals are names too when the cover lacks the word in any case
+            # ("Trump sat down" / "The president met"): case alone tells nothing there.
+            new_names = (p.names | p.initials) - words
             if new_names:  # a typo of a name the cover has (capitalised there) is that name
                 caps = set().union(*(capitalised(c.text) for c in cover))
                 new_names = {w for w in new_names if not _typo_of(w, caps, changed=False)}
@@ -278,15 +291,16 @@ class Verifier:
             return None
         return chosen, score
 
-    def _wire_only(self, i: int, covered: np.ndarray) -> int:
-        """The shingles of p missing from `covered` that lie wholly on wire and function words
-        ("said earlier this week", ", according to officials"): a wire edit's, not content."""
+    def _uncovered(self, i: int, covered: np.ndarray) -> tuple[int, int]:
+        """(the shingles of p missing from `covered` that lie on wire and function words only,
+        "said earlier this week", ", according to officials": a wire edit's, not content;
+        the longest run of p's other missing shingles, in order: new text)."""
         text = self.texts[i]
         k = self.cfg.verify_chars
         b = fold_small_bytes(text.replace("\x00", " ").encode())
         seq = shingle_seq(text, k)
         if len(seq) == 0:
-            return 0
+            return 0, 0
         free = np.ones(len(b), dtype=bool)  # spaces are free; content words are not
         wire = np.zeros(len(b), dtype=bool)
         for m in _FOLDED_WORD.finditer(b):
@@ -304,7 +318,10 @@ class Verifier:
         missing = ~_found(seq, covered) if len(covered) else np.ones(len(seq), dtype=bool)
         only = np.unique(seq[missing & excused])
         other = np.unique(seq[missing & ~excused])
-        return int(len(only) - (_found(only, other).sum() if len(other) else 0))
+        new = np.r_[False, missing & ~excused, False]
+        edges = np.flatnonzero(new[1:] != new[:-1])
+        longest = int((edges[1::2] - edges[::2]).max()) if len(edges) else 0
+        return int(len(only) - (_found(only, other).sum() if len(other) else 0)), longest
 
     def _split_piece(self, i: int, sentence: str, ps: np.ndarray, score: float,
                      others: np.ndarray | None = None) -> bool:
