@@ -24,8 +24,7 @@ WIRE = frozenset("""
 last week weeks earlier later late early month months year today yesterday tonight tomorrow
 morning afternoon evening night overnight recently previously currently weekend
 according statement statements reporters reporter told said says say stated states wrote writes
-added adds noted notes official officials spokesman spokeswoman spokesperson interview
-reportedly reports reported
+added adds noted notes interview reportedly reports reported
 """.split())
 
 # Weekdays and months, with their wire abbreviations ("Tues.", "Sept."). "May" and "March" are

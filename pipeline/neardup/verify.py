@@ -237,6 +237,14 @@ class Verifier:
         # was dropped or rewritten: a paraphrase that changes content, unless the paragraph is
         # a piece of the sentence cut at one end (a split inside the sentence) and nothing else.
         lo, hi = cfg.sentence_partial
+
+        def fragment(shared: int) -> bool:
+            # p holds a fragment of a longer covering sentence (under lo of it) that makes up a
+            # good part of p, and p is not near wholly covered: words around a borrowed phrase
+            # ("The president said the leadership was 'on board'" / "... can be brought on
+            # board ..."), a rewrite. A quoted fragment copied exactly is covered (>= 0.95).
+            return score < cfg.split_containment and shared >= 0.25 * total
+
         for c in chosen:
             cs = self.shingles(alias[c] if len(alias) else c)
             if len(cs) >= 40 and len(inter[c]) >= hi * len(cs):
@@ -244,8 +252,9 @@ class Verifier:
             cp = self.para(c)
             sets = cp.sentences(cfg.verify_chars)
             if sets is None:  # one sentence: its share is the cover's own
-                if (len(cs) >= 40 and lo <= len(inter[c]) / len(cs) < hi
-                        and not self._split_piece(i, cp.text, ps, score)):
+                r = len(inter[c]) / len(cs) if len(cs) else 1.0
+                if len(cs) >= 40 and (lo <= r < hi and not self._split_piece(i, cp.text, ps, score)
+                                      or r < lo and fragment(len(inter[c]))):
                     return None
                 continue
             offsets, values = sets
@@ -258,6 +267,8 @@ class Verifier:
             found = found[offsets]
             for j in np.flatnonzero(sizes >= 40).tolist():
                 r = int(found[j + 1] - found[j]) / int(sizes[j])
+                if r < lo and fragment(int(found[j + 1] - found[j])):
+                    return None
                 if lo <= r < hi and not self._split_piece(
                         i, cp.parts[j], ps, score,
                         np.unique(np.r_[values[:offsets[j]], values[offsets[j + 1]:]])):
