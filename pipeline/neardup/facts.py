@@ -75,9 +75,11 @@ _QUOTES = "\"'\u201c\u201d\u2018\u2019"
 _OPENERS = "(\u201c\u2018[\u2014-"
 
 
-def capitalised(text: str) -> set[str]:
-    """Folded forms of every capitalised word of `text`, sentence-initial ones included."""
-    return {fold_word(w.lower()) for w in _WORD.findall(text) if w[0].isupper()}
+def capitalised(text: str, title_only: bool = False) -> set[str]:
+    """Folded forms of every capitalised word of `text`, sentence-initial ones included
+    (title_only: not the words in all capitals)."""
+    return {fold_word(w.lower()) for w in _WORD.findall(text)
+            if w[0].isupper() and not (title_only and len(w) > 1 and w.isupper())}
 
 
 def names(text: str) -> set[str]:

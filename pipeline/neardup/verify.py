@@ -50,8 +50,9 @@ def _found(a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def _typo_of(word: str, words: set[str], changed: bool = True) -> bool:
     """True when `word` is one edit (swap of neighbours, or one letter changed, added or dropped)
     from a word in `words`: a typo carries no new content. Only words of 5+ letters. With
-    changed=False a changed letter does not count (for names: "Hull"/"Hall", "Bolton"/"Boston"
-    are other names; a swapped, doubled or dropped letter rarely makes one)."""
+    changed=False a changed letter does not count (for names under 8 letters: "Hull"/"Hall",
+    "Bolton"/"Boston" are other names; a swapped, doubled or dropped letter rarely makes one,
+    nor a changed letter in a long one: "Ecuadorean"/"Ecuadorian")."""
     if len(word) < 5:
         return False
     for w in words:
@@ -91,7 +92,9 @@ class _Para:
 
     @property
     def initials(self) -> set[str]:
-        return {w for w in capitalised(self.text) - STOPWORDS - WIRE
+        # All-caps words at a sentence start are labels and datelines ("FILE PHOTO:"), not
+        # taken as names there (mid-sentence, `names` takes acronyms).
+        return {w for w in capitalised(self.text, title_only=True) - STOPWORDS - WIRE
                 if len(w) > 1 and not calendar_word(w)}
 
     @property
@@ -285,7 +288,8 @@ class Verifier:
             new_names = (p.names | p.initials) - words
             if new_names:  # a typo of a name the cover has (capitalised there) is that name
                 caps = set().union(*(capitalised(c.text) for c in cover))
-                new_names = {w for w in new_names if not _typo_of(w, caps, changed=False)}
+                new_names = {w for w in new_names
+                             if not _typo_of(w, caps, changed=len(w) >= 8)}
             if new_names:
                 # One exception: the speaker the cover calls "he" or "she" ("he said" /
                 # "Trump stated"); a quote whose cover names another speaker or none stays.
