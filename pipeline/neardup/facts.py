@@ -27,6 +27,16 @@ according statement statements reporters reporter told said says say stated stat
 added adds noted notes interview reportedly reports reported
 """.split())
 
+# Discourse markers and prepositions that open sentences: capitalised there, never names.
+OPENERS = frozenset("""
+regarding concerning meanwhile instead indeed moreover furthermore nonetheless nevertheless
+besides overall finally first second third separately additionally otherwise similarly
+likewise thus hence therefore accordingly consequently earlier later asked speaking despite
+following including amid amidst among unlike like since although though whether unless
+until upon within without toward towards across along around behind beyond beside inside
+outside throughout underneath per via plus minus except
+""".split())
+
 # Weekdays and months, with their wire abbreviations ("Tues.", "Sept."). "May" and "March" are
 # left out: as verbs they are too common to be read as dates.
 _DAYS = {"monday": 1, "mon": 1, "tuesday": 2, "tue": 2, "tues": 2, "wednesday": 3, "wed": 3,

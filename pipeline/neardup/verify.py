@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .facts import (WIRE, calendar_word, capitalised, contradicts, exceeds, names, pronoun_speaker,
+from .facts import (OPENERS, WIRE, calendar_word, capitalised, contradicts, exceeds, names, pronoun_speaker,
                     speakers)
 from .fingerprint import shingle_seq, shingle_sets
 from .textnorm import STOPWORDS, fold_small_bytes, sentences, token_set, tokens
@@ -94,7 +94,7 @@ class _Para:
     def initials(self) -> set[str]:
         # All-caps words at a sentence start are labels and datelines ("FILE PHOTO:"), not
         # taken as names there (mid-sentence, `names` takes acronyms).
-        return {w for w in capitalised(self.text, title_only=True) - STOPWORDS - WIRE
+        return {w for w in capitalised(self.text, title_only=True) - STOPWORDS - WIRE - OPENERS
                 if len(w) > 1 and not calendar_word(w)}
 
     @property
