@@ -12,7 +12,7 @@ import numpy as np
 
 from conftest import ROOT, corpus
 from pipeline.neardup.detect import NearDupConfig, find_duplicates
-from pipeline.neardup.facts import contradicts, field_label, names
+from pipeline.neardup.facts import contradicts, dates, field_label, names
 from pipeline.neardup.recheck import containment, recheck
 
 
@@ -69,8 +69,8 @@ def test_wire_edits_are_not_new_content() -> None:
 def test_a_contradicting_weekday_or_figure_is_a_fact() -> None:
     a = LONG.replace("said", "said on Tuesday")
     assert run([[a], [a.replace("Tuesday", "Thursday")]]).dup_of[1] == -1
-    assert contradicts("on Saturday and Saturday", "on Tuesday and Saturday")
-    assert not contradicts("said on Thursday", "said")
+    assert contradicts(dates("on Saturday and Saturday"), dates("on Tuesday and Saturday"))
+    assert not contradicts(dates("said on Thursday"), dates("said"))
     b = ("About 45 miles from the school where 20 children were killed, the president spoke "
          "about the proposed filibuster at length.")
     assert run([[b], [b.replace("20 children", "45 children")]]).dup_of[1] == -1

@@ -49,6 +49,11 @@ _MONTHS = {"january": 1, "jan": 1, "february": 2, "feb": 2, "april": 4, "apr": 4
 _AMBIGUOUS = frozenset({"sat", "sun", "mon", "wed", "fri", "dec", "aug", "jan"})
 
 
+# Any wire or calendar word in a raw text (a quick test before the wire 5-grams are looked for).
+WIRE_WORD = re.compile(r"\b(?:" + "|".join(sorted(WIRE | set(_DAYS) | set(_MONTHS), key=len,
+                                                  reverse=True)) + r")\b", re.IGNORECASE)
+
+
 def dates(text: str) -> Counter:
     """How often a text names each weekday ("d", n) and month ("m", n)."""
     out: Counter = Counter()
@@ -59,12 +64,11 @@ def dates(text: str) -> Counter:
     return out
 
 
-def contradicts(p_text: str, c_text: str) -> bool:
+def contradicts(pd: Counter, cd: Counter) -> bool:
     """True when the cover names weekdays (or months) and the paragraph names one more often
-    than the cover does: "on Thursday" against "on Tuesday" is a different date, and so is
-    "Saturday ... Saturday" against "Tuesday ... Saturday". Where the cover names none, a
-    weekday is a wire edit ("said on Thursday")."""
-    pd, cd = dates(p_text), dates(c_text)
+    than the cover does (`dates` of each): "on Thursday" against "on Tuesday" is a different
+    date, and so is "Saturday ... Saturday" against "Tuesday ... Saturday". Where the cover
+    names none, a weekday is a wire edit ("said on Thursday")."""
     return any(n > cd[key] and any(k[0] == key[0] for k in cd) for key, n in pd.items())
 
 
@@ -160,3 +164,27 @@ def field_label(text: str) -> str | None:
         return None
     m = _FIELD.match(text)
     return m.group(1).lower() if m else None
+
+
+def typo_of(word: str, words: set[str], changed: bool = True) -> bool:
+    """True when `word` is one edit (swap of neighbours, or one letter changed, added or dropped)
+    from a word in `words`: a typo carries no new content. Only words of 5+ letters. With
+    changed=False a changed letter does not count (for names under 8 letters: "Hull"/"Hall",
+    "Bolton"/"Boston" are other names; a swapped, doubled or dropped letter rarely makes one,
+    nor a changed letter in a long one: "Ecuadorean"/"Ecuadorian")."""
+    if len(word) < 5:
+        return False
+    for w in words:
+        if abs(len(w) - len(word)) > 1 or w[0] != word[0] and w[-1] != word[-1]:
+            continue
+        if len(w) == len(word):
+            diff = [i for i in range(len(w)) if w[i] != word[i]]
+            if (changed and len(diff) == 1) or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and w[diff[0]] == word[diff[1]] and w[diff[1]] == word[diff[0]]):
+                return True
+        else:
+            short, long_ = (w, word) if len(w) < len(word) else (word, w)
+            i = next((i for i in range(len(short)) if short[i] != long_[i]), len(short))
+            if short[i:] == long_[i + 1:]:
+                return True
+    return False

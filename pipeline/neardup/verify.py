@@ -24,8 +24,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .facts import (OPENERS, WIRE, calendar_word, capitalised, contradicts, exceeds, names, pronoun_speaker,
-                    speakers)
+from .facts import (OPENERS, WIRE, WIRE_WORD, calendar_word, capitalised, contradicts, dates,
+                    exceeds, names, pronoun_speaker, speakers, typo_of)
 from .fingerprint import shingle_seq, shingle_sets
 from .textnorm import STOPWORDS, fold_small_bytes, sentences, token_set, tokens
 
@@ -40,35 +40,17 @@ def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a[_found(a, b)]
 
 
+def _longest(mask: np.ndarray) -> int:
+    """Length of the longest run of True in a boolean array."""
+    edges = np.flatnonzero(np.diff(np.r_[False, mask, False].view(np.int8)))
+    return int((edges[1::2] - edges[::2]).max()) if len(edges) else 0
+
+
 def _found(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Mask of the elements of a (any order) that are in b (sorted unique, non-empty)."""
     idx = b.searchsorted(a)
     np.minimum(idx, len(b) - 1, out=idx)
     return b[idx] == a
-
-
-def _typo_of(word: str, words: set[str], changed: bool = True) -> bool:
-    """True when `word` is one edit (swap of neighbours, or one letter changed, added or dropped)
-    from a word in `words`: a typo carries no new content. Only words of 5+ letters. With
-    changed=False a changed letter does not count (for names under 8 letters: "Hull"/"Hall",
-    "Bolton"/"Boston" are other names; a swapped, doubled or dropped letter rarely makes one,
-    nor a changed letter in a long one: "Ecuadorean"/"Ecuadorian")."""
-    if len(word) < 5:
-        return False
-    for w in words:
-        if abs(len(w) - len(word)) > 1 or w[0] != word[0] and w[-1] != word[-1]:
-            continue
-        if len(w) == len(word):
-            diff = [i for i in range(len(w)) if w[i] != word[i]]
-            if (changed and len(diff) == 1) or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and w[diff[0]] == word[diff[1]] and w[diff[1]] == word[diff[0]]):
-                return True
-        else:
-            short, long_ = (w, word) if len(w) < len(word) else (word, w)
-            i = next((i for i in range(len(short)) if short[i] != long_[i]), len(short))
-            if short[i:] == long_[i + 1:]:
-                return True
-    return False
 
 
 _FOLDED_WORD = re.compile(rb"[^ ]+")
@@ -79,7 +61,8 @@ _OPEN = "\"'\u201c\u2018( "
 class _Para:
     """Words, figures and sentences of one paragraph, for the fact checks (computed on demand)."""
 
-    __slots__ = ("text", "words", "_content", "_figures", "_sentences", "parts", "_names")
+    __slots__ = ("text", "words", "_content", "_figures", "_sentences", "parts", "_names",
+                 "_dates", "_caps")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -88,7 +71,21 @@ class _Para:
         self._figures: Counter | None = None
         self._sentences: tuple | None = None
         self._names: set[str] | None = None
+        self._dates: Counter | None = None
+        self._caps: set[str] | None = None
         self.parts: list[str] = []
+
+    @property
+    def dates(self) -> Counter:
+        if self._dates is None:
+            self._dates = dates(self.text)
+        return self._dates
+
+    @property
+    def caps(self) -> set[str]:
+        if self._caps is None:
+            self._caps = capitalised(self.text)
+        return self._caps
 
     @property
     def initials(self) -> set[str]:
@@ -109,7 +106,8 @@ class _Para:
         if self._figures is None:
             # How often each figure occurs: "45 miles ... 20 killed" does not cover "45 miles
             # ... 45 killed".
-            self._figures = Counter(t for t in tokens(self.text) if t[0].isdigit())
+            self._figures = (Counter(t for t in tokens(self.text) if t[0].isdigit())
+                             if any(t[0].isdigit() for t in self.words) else Counter())
         return self._figures
 
     @property
@@ -211,7 +209,7 @@ class Verifier:
         # A second source joins whenever it adds min_part, even past the threshold: a joined
         # paragraph's first sentence is covered by its own original, not waved through as a
         # few new words (and covered_by names both).
-        while len(chosen) < cfg.max_sources:
+        while len(chosen) < cfg.max_sources and len(covered) < total:
             gain, pick = 0, -1
             for c in ranked:
                 if c not in chosen:
@@ -223,17 +221,17 @@ class Verifier:
             chosen.append(pick)
             covered = np.union1d(covered, inter[pick])
         score = len(covered) / total
-        if score < cfg.containment - 0.2:
+        if score < cfg.containment - 0.1:
             return None
-        wire_only, new_run = self._uncovered(i, covered)
-        if score < cfg.containment and len(covered) < cfg.containment * (total - wire_only):
+        new_run = -1
+        if score < cfg.containment:
             # Below the threshold, unless it is reached once the shingles that only a wire edit
             # explains (added time adverbials, attribution frames) are set aside.
-            return None
-        if new_run >= cfg.max_new_run:
-            # A stretch of text the cover lacks, longer than a changed word: an added clause
-            # ("... at which time the tariffs will be removed").
-            return None
+            if not WIRE_WORD.search(self.texts[i]):
+                return None
+            wire_only, new_run = self._uncovered(i, covered)
+            if len(covered) < cfg.containment * (total - wire_only):
+                return None
         p = self.para(i)
         # Whole sentences: a reprint keeps, trims, splits or joins sentences; it does not keep
         # half of one. A covering sentence partly used (between the two bounds) means a clause
@@ -287,9 +285,9 @@ class Verifier:
             # ("Trump sat down" / "The president met"): case alone tells nothing there.
             new_names = (p.names | p.initials) - words
             if new_names:  # a typo of a name the cover has (capitalised there) is that name
-                caps = set().union(*(capitalised(c.text) for c in cover))
+                caps = set().union(*(c.caps for c in cover))
                 new_names = {w for w in new_names
-                             if not _typo_of(w, caps, changed=len(w) >= 8)}
+                             if not typo_of(w, caps, changed=len(w) >= 8)}
             if new_names:
                 # One exception: the speaker the cover calls "he" or "she" ("he said" /
                 # "Trump stated"); a quote whose cover names another speaker or none stays.
@@ -299,23 +297,53 @@ class Verifier:
                         and pronoun_speaker(text) and not pronoun_speaker(p.text)
                         and not speakers(text) - p.names):
                     return None
-            if contradicts(p.text, " ".join(c.text for c in cover)):
+            if contradicts(p.dates, sum((c.dates for c in cover), Counter())):
                 return None
-        new = sum(1 for w in p.content if w not in words and not _typo_of(w, words))
-        if new > cfg.max_new_words + len(p.content) // cfg.new_words_per:
+        new = [w for w in p.content if w not in words and not typo_of(w, words)]
+        if len(new) > cfg.max_new_words + len(p.content) // cfg.new_words_per:
+            return None
+        # A stretch of text the cover lacks, longer than a changed word: an added clause
+        # ("... at which time the tariffs will be removed"). Fewer missing shingles than the
+        # run bound cannot make one (most removals: no need to look).
+        if new_run < 0 and total - len(covered) >= cfg.max_new_run:
+            new_run = self._uncovered(i, covered, wire_too=False)[1]
+        if new_run >= cfg.max_new_run:
+            return None
+        if new and self._added_sentence(p, covered, set(new)):
             return None
         return chosen, score
 
-    def _uncovered(self, i: int, covered: np.ndarray) -> tuple[int, int]:
+    def _added_sentence(self, p: _Para, covered: np.ndarray, new: set[str]) -> bool:
+        """True when a sentence of p is mostly (over half its shingles) missing from the cover
+        and holds one of p's new content words: a sentence the cover lacks ("Trump said.
+        'It's very unfair.'"), however short."""
+        parts = sentences(p.text)
+        if len(parts) < 2:
+            return False
+        offsets, values = shingle_sets(parts, self.cfg.verify_chars)
+        hit = _found(values, covered) if len(covered) else np.zeros(len(values), dtype=bool)
+        found = np.r_[0, np.cumsum(hit)][offsets]
+        for j, part in enumerate(parts):
+            size = int(offsets[j + 1] - offsets[j])
+            if size and (found[j + 1] - found[j]) < 0.5 * size and new & token_set(part):
+                return True
+        return False
+
+    def _uncovered(self, i: int, covered: np.ndarray, wire_too: bool = True) -> tuple[int, int]:
         """(the shingles of p missing from `covered` that lie on wire and function words only,
         "said earlier this week", ", according to officials": a wire edit's, not content;
-        the longest run of p's other missing shingles, in order: new text)."""
+        the longest run of p's other missing shingles, in order: new text). wire_too=False:
+        only the run is wanted, and words are looked at only when the raw run reaches the
+        bound (setting wire shingles aside can only shorten it)."""
         text = self.texts[i]
         k = self.cfg.verify_chars
-        b = fold_small_bytes(text.replace("\x00", " ").encode())
         seq = shingle_seq(text, k)
         if len(seq) == 0:
             return 0, 0
+        missing = ~_found(seq, covered) if len(covered) else np.ones(len(seq), dtype=bool)
+        if not wire_too and _longest(missing) < self.cfg.max_new_run:
+            return 0, 0
+        b = fold_small_bytes(text.replace("\x00", " ").encode())
         free = np.ones(len(b), dtype=bool)  # spaces are free; content words are not
         wire = np.zeros(len(b), dtype=bool)
         for m in _FOLDED_WORD.finditer(b):
@@ -330,13 +358,10 @@ class Verifier:
         on_wire = np.r_[0, np.cumsum(wire)]
         excused = (((bad[k:k + len(seq)] - bad[:len(seq)]) == 0)
                    & ((on_wire[k:k + len(seq)] - on_wire[:len(seq)]) > 0))
-        missing = ~_found(seq, covered) if len(covered) else np.ones(len(seq), dtype=bool)
         only = np.unique(seq[missing & excused])
         other = np.unique(seq[missing & ~excused])
-        new = np.r_[False, missing & ~excused, False]
-        edges = np.flatnonzero(new[1:] != new[:-1])
-        longest = int((edges[1::2] - edges[::2]).max()) if len(edges) else 0
-        return int(len(only) - (_found(only, other).sum() if len(other) else 0)), longest
+        return (int(len(only) - (_found(only, other).sum() if len(other) else 0)),
+                _longest(missing & ~excused))
 
     def _split_piece(self, i: int, sentence: str, ps: np.ndarray, score: float,
                      others: np.ndarray | None = None) -> bool:
