@@ -97,8 +97,11 @@ class Quarantine:
     path: str
     reason: str
     line: int | None = None
+    offset: int | None = None  # byte offset in the file, where a record is not a line (WARC)
 
     def as_dict(self) -> dict[str, Any]:
+        if self.offset is not None:
+            return {"path": self.path, "line": self.line, "offset": self.offset, "reason": self.reason}
         return {"path": self.path, "line": self.line, "reason": self.reason}
 
 

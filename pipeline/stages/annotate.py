@@ -150,4 +150,5 @@ def run(handoff: Handoff, cfg: AnnotateConfig, ctx: RunContext) -> Handoff:
     languages: Counter = Counter()
     for r in done:
         languages.update(r.languages)
-    return handoff.next(rows=[r.rows for r in done], languages=languages, stats=stats)
+    # From here on the documents are their output rows: the parts are read no more.
+    return handoff.next(parts=[], rows=[r.rows for r in done], languages=languages, stats=stats)
