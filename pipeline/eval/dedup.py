@@ -188,6 +188,14 @@ def render(res: dict) -> str:
               f"F1 >= {g['f1']} ({word[met['f1']]}), "
               f"links right >= {g['links_right']} ({word[met['links_right']]}), "
               f"hard negatives removed <= {g['hard_removed_max']:.0%} ({word[met['hard']]})."]
+    w = res.get("within")
+    if w:
+        lines += ["", f"Within documents (newsprep, within_group=True): "
+                  f"{w['recall']:.1%} of {w['reprints']} pull quotes removed, "
+                  f"{w['hard_removed']:.1%} of {w['hard_negatives']} repeated list fields removed, "
+                  f"precision {w['precision']:.4f}."]
+    kinds = ", ".join(f"{k} {v:.3f}" for k, v in s["recall_by_kind"].items())
+    lines += ["", f"newsprep recall by kind of reprint: {kinds}."]
     if not res["msrp"]:
         return "\n".join(lines)
     lines += ["", "## Whole MSRP corpus (train + test; each pair #1 then #2): "
