@@ -20,9 +20,24 @@ def test_small_set_is_deterministic_and_labelled() -> None:
     assert reprints and hard
     ids = {d.id: d for d in a}
     for d in a:
-        for t in d.truth:
+        for j, t in enumerate(d.truth):
             for doc_id, k in t or ():
-                assert ids[doc_id].date < d.date and k < len(ids[doc_id].paragraphs)
+                # An earlier document's paragraph, or (a pull quote) an earlier one of its own.
+                assert (ids[doc_id].date < d.date and k < len(ids[doc_id].paragraphs)
+                        or doc_id == d.id and k < j)
+    # Issue 15's phenomena are in the set: wire edits, splits inside a sentence, swapped
+    # clauses, pull quotes as reprints; other speakers, weekdays, list fields as hard negatives.
+    big = build(60)
+    kinds = {k for d in big for v in d.kind.values() for k in v.split("+")}
+    assert {"wire_time", "wire_attribution", "split_inside", "reorder", "pull_quote"} <= kinds
+    assert {"other_speaker", "weekday_changed", "list_field"} <= {h for d in big for h in d.hard}
+
+
+def test_within_document_phenomena() -> None:
+    # List fields that recur in their article stay; a paragraph printed twice in one goes.
+    res = score(build(60), ours(within=True), within=True)
+    assert res["hard_by_kind"]["list_field"] >= 5 and res["hard_removed"] == 0.0
+    assert res["reprints"] >= 2 and res["recall"] == 1.0 and res["precision"] == 1.0
 
 
 def test_detector_scores_on_small_set() -> None:

@@ -49,6 +49,8 @@ def paragraph_table(n: int, seed: int = 7) -> pa.Table:
         rows["duplicate_of_index"].append(rng.randrange(7) if dup else None)
         rows["similarity"].append(rng.random() if dup else None)
         rows["cluster_id"].append(rng.randrange(1 << 40) if dup else None)
+        rows["covered_by"].append([{"doc_id": rows["duplicate_of_doc_id"][-1],
+                                    "index": rows["duplicate_of_index"][-1]}] if dup else None)
     return pa.Table.from_pydict(rows, schema=PARAGRAPH_SCHEMA)
 
 

@@ -183,6 +183,7 @@ def test_scales_to_a_large_ledger(tmp_path):
         "duplicate_of_index": np.where(is_dup, 0, None),
         "similarity": np.where(is_dup, 0.9, None),
         "cluster_id": np.where(is_dup, rng.integers(0, 5000, len(doc_ids)), None),
+        "covered_by": np.full(len(doc_ids), None, dtype=object),
     }
     folder = tmp_path / "parquet" / "paragraphs"
     folder.mkdir(parents=True)
@@ -265,6 +266,7 @@ def test_memory_does_not_grow_with_the_text(tmp_path):
         "duplicate_of_index": pa.array(np.where(is_dup, 0, None), pa.int32()),
         "similarity": pa.array(np.where(is_dup, 0.9, None), pa.float64()),
         "cluster_id": pa.array(np.where(is_dup, np.arange(n_rows) % 3000, None), pa.int64()),
+        "covered_by": pa.nulls(n_rows, PARAGRAPH_SCHEMA.field("covered_by").type),
     }, schema=PARAGRAPH_SCHEMA)
     folder = tmp_path / "parquet" / "paragraphs"
     folder.mkdir(parents=True)

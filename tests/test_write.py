@@ -28,6 +28,8 @@ def _rows(start: int, n: int) -> pa.Table:
         "duplicate_of_index": pa.array([None if i % 4 else 0 for i in range(n)], pa.int32()),
         "similarity": [None if i % 4 else 0.93 for i in range(n)],
         "cluster_id": pa.array([None if i % 4 else -5 for i in range(n)], pa.int64()),
+        "covered_by": pa.array([None if i % 4 else [{"doc_id": "d", "index": 0}]
+                                for i in range(n)], PARAGRAPH_SCHEMA.field("covered_by").type),
     }, schema=PARAGRAPH_SCHEMA)
 
 

@@ -31,6 +31,7 @@ class Paragraph:
     duplicate_of_index: int | None = None
     similarity: float | None = None
     cluster_id: int | None = None
+    covered_by: list[dict] | None = None  # [{doc_id, index}]: the text similarity is against
 
     @property
     def kept(self) -> bool:

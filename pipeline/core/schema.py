@@ -49,6 +49,8 @@ PARAGRAPH_SCHEMA = pa.schema([
     ("status", pa.string()), ("reason", pa.string()),
     ("duplicate_of_doc_id", pa.string()), ("duplicate_of_index", pa.int32()),
     ("similarity", pa.float64()), ("cluster_id", pa.int64()),
+    # The paragraphs `similarity` was verified against: one, or two for a join.
+    ("covered_by", pa.list_(pa.struct([("doc_id", pa.string()), ("index", pa.int32())]))),
 ])
 
 
@@ -83,5 +85,6 @@ def paragraph_rows(docs: list[Document]) -> pa.Table:
         "duplicate_of_index": [p.duplicate_of_index for p in pars],
         "similarity": [p.similarity for p in pars],
         "cluster_id": [p.cluster_id for p in pars],
+        "covered_by": [p.covered_by for p in pars],
     }
     return pa.Table.from_pydict(columns, schema=PARAGRAPH_SCHEMA)

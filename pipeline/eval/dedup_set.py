@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..neardup.textnorm import sentences
+from . import dedup_wire as wire
 
 CORPORA = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"
 
@@ -40,6 +41,7 @@ class EvalDoc:
     # Per paragraph: None = must stay; a tuple of acceptable (doc_id, index) originals = reprint.
     truth: list[tuple[tuple[str, int], ...] | None] = field(default_factory=list)
     hard: list[str | None] = field(default_factory=list)  # kind of hard negative, or None
+    kind: dict[int, str] = field(default_factory=dict)  # kind of reprint, by paragraph
 
 
 def load_allsides(part: str = "01", limit: int | None = None) -> list[dict]:
@@ -115,7 +117,10 @@ def _word(t: str, rng: random.Random) -> str | None:
             del words[rng.choice(idx)]
             return " ".join(words)
     i = rng.randrange(3, len(words))
-    words.insert(i, rng.choice(["on Friday", "also", "now", "on Tuesday", "reportedly"]))
+    added = rng.choice(["on Friday", "also", "now", "on Tuesday", "reportedly"])
+    if added.startswith("on ") and wire.WEEKDAY.search(t):  # another day is another date
+        added = "also"
+    words.insert(i, added)
     return " ".join(words)
 
 
@@ -156,7 +161,8 @@ def _halves(t: str, rng: random.Random) -> list[str] | None:
 
 
 LIGHT = {"spelling": _spelling, "style": _style, "numbers": _numbers, "word": _word,
-         "attribution": _attribution, "typo": _typo, "trim": _trim}
+         "attribution": _attribution, "typo": _typo, "trim": _trim,
+         "wire_time": wire.wire_time, "wire_attribution": wire.wire_attribution}
 
 
 def _update_figure(t: str, rng: random.Random) -> str | None:
@@ -190,15 +196,18 @@ def build(n_originals: int = 300, seed: int = 20260301) -> list[EvalDoc]:
 
     filler_pool = [p for a in fillers for p in unique(paragraphs(a))]
     rng.shuffle(filler_pool)
+    people = wire.speaker_names(filler_pool)
     docs: list[EvalDoc] = []
     for n, art in enumerate(originals):
         ps = unique(paragraphs(art))
         oid = f"orig-{n:04d}"
         docs.append(EvalDoc(oid, art["source"], "2020-01-01", ps, [None] * len(ps),
                             [None] * len(ps)))
-        out, truth, hard = [], [], []
+        out, truth, hard, kinds = [], [], [], {}
 
-        def add(text: str, t=None, h=None) -> None:
+        def add(text: str, t=None, h=None, k=None) -> None:
+            if k is not None:
+                kinds[len(out)] = k
             out.append(text)
             truth.append(t)
             hard.append(h)
@@ -207,21 +216,40 @@ def build(n_originals: int = 300, seed: int = 20260301) -> list[EvalDoc]:
         for i in sorted(picks):
             p, roll = ps[i], rng.random()
             if roll < 0.12 and i + 1 < len(ps):  # joined: either half's original is right
-                add(ps[i] + " " + ps[i + 1], ((oid, i), (oid, i + 1)))
-            elif roll < 0.24 and _halves(p, rng):  # split in two at a sentence boundary
+                add(ps[i] + " " + ps[i + 1], ((oid, i), (oid, i + 1)), k="join")
+            elif roll < 0.22 and _halves(p, rng):  # split in two at a sentence boundary
                 for half in _halves(p, rng):
-                    add(half, ((oid, i),))
+                    add(half, ((oid, i),), k="split")
+            elif roll < 0.30 and (pieces := wire.split_inside(p, rng)):  # inside a sentence
+                for piece in pieces:
+                    add(piece, ((oid, i),), k="split_inside")
+            elif roll < 0.38 and (q := wire.reorder(p, rng)):  # two clauses swapped
+                add(q, ((oid, i),), k="reorder")
             else:
                 edits = rng.sample(sorted(LIGHT), 2)
                 q = p
                 for e in edits:
                     q = LIGHT[e](q, rng) or q
-                add(q, ((oid, i),))
+                add(q, ((oid, i),), k="+".join(sorted(edits)))
         # Hard negatives built from this article's other paragraphs.
         rest = [i for i in range(len(ps)) if i not in picks]
         rng.shuffle(rest)
         for i in rest[:3]:
-            p, kind = ps[i], rng.choice(["figure", "detail", "quote"])
+            p = ps[i]
+            # Issue 15's hard negatives where the paragraph allows them (it names a weekday, a
+            # speaker, a person with a title), else one of the original three.
+            for kind, edit in rng.sample([("weekday_changed", wire.weekday_changed),
+                                          ("other_speaker", wire.other_speaker),
+                                          ("other_person", wire.other_person)], 3):
+                q = (edit(p, rng) if kind == "weekday_changed" else edit(p, rng, people))
+                if q is not None and rng.random() < 0.6:
+                    break
+            else:
+                q = None
+            if q is not None:
+                add(q, None, kind)
+                continue
+            kind = rng.choice(["figure", "detail", "quote"])
             if kind == "figure":
                 q = _update_figure(p, rng)
                 if q is None:
@@ -239,10 +267,14 @@ def build(n_originals: int = 300, seed: int = 20260301) -> list[EvalDoc]:
                     "embedded_quote")
         for _ in range(rng.randint(2, 5)):
             add(filler_pool.pop())
+        if rng.random() < 0.1:  # a pull quote: one of its own paragraphs printed again
+            k = rng.randrange(len(out))
+            add(_style(out[k], rng) or out[k], ((f"repr-{n:04d}", k),) + (truth[k] or ()),
+                k="pull_quote")
         src = rng.choice([o for o in outlets if o != art["source"]])
         docs.append(EvalDoc(f"repr-{n:04d}", src, f"2020-01-{rng.randint(2, 28):02d}",
-                            out, truth,
-                            hard))
+                            out, truth, hard, kinds))
+    docs += list_articles(rng, filler_pool, max(2, n_originals // 20))
     # MSRP label-0 pairs: #1 early, #2 later, in groups of 10 sentences per document.
     # Pairs are taken only when neither side overlaps (word Jaccard >= 0.5) a sentence already
     # taken: MSRP reuses sentences across pairs, and such a cross-pair repeat is a real reprint.
@@ -263,6 +295,33 @@ def build(n_originals: int = 300, seed: int = 20260301) -> list[EvalDoc]:
         docs.append(EvalDoc(f"msrp-b-{g:04d}", "msrp-late", "2019-06-02",
                             [r[2] for r in chunk], [None] * len(chunk),
                             ["msrp_label0"] * len(chunk)))
+    return docs
+
+
+_LABELS = ["TARGET", "WHAT HAPPENED", "VICTIMS", "Outcome", "SUSPECT", "Status"]
+
+
+def list_articles(rng: random.Random, pool: list[str], count: int) -> list[EvalDoc]:
+    """Templated list articles ("78 attacks"): entries of labelled fields and a description.
+    A field value that recurs in a later entry of the same article is a hard negative (it
+    belongs to its entry); short fields are never removed and are left out."""
+    docs = []
+    for n in range(count):
+        label = rng.choice(_LABELS)
+        values = [s for s in sentences(pool.pop()) if 40 <= len(s) <= 150]
+        out, truth, hard = [], [], []
+        for e in range(rng.randint(5, 9)):
+            if not values and not out:
+                break
+            if values and (e == 0 or rng.random() < 0.6):
+                value, again = values.pop(), False
+            else:
+                value, again = rng.choice(out[::2]).split(": ", 1)[1], True
+            out += [f"{label}: {value}", pool.pop()]
+            truth += [None, None]
+            hard += ["list_field" if again else None, None]
+        docs.append(EvalDoc(f"list-{n:04d}", "list-outlet", f"2020-02-{1 + n % 28:02d}",
+                            out, truth, hard))
     return docs
 
 

@@ -50,6 +50,19 @@ class NearDupConfig:
     # A covering sentence whose shingles are in the paragraph for a share in [lo, hi) was used
     # in part: a clause dropped or rewritten mid-sentence, so the paragraph stays.
     sentence_partial: tuple[float, float] = (0.4, 0.8)
+    # ... unless the paragraph holds one end of the sentence and is itself covered for at
+    # least this share: a sentence split in two paragraphs, each half a piece of it.
+    split_containment: float = 0.95
+    # Names are facts: a capitalised name (not sentence-initial) absent from the covering text,
+    # or a weekday or month contradicting the cover's, keeps the paragraph.
+    check_names: bool = True
+    # ... except the speaker a reprint names where its cover says "he said" / "she said" (the
+    # same quote, the speaker named elsewhere in the cover's article): "Trump stated".
+    pronoun_speaker: bool = True
+    # A run of this many consecutive shingles of the paragraph that the cover lacks (wire
+    # edits aside) is an added clause, and the paragraph stays: a changed word costs at most
+    # its length plus verify_chars - 1.
+    max_new_run: int = 24
     # Figures (after folding 1,000/1000 and five/5) must all appear in the covering text.
     check_figures: bool = True
     # Content words (not function words) of the paragraph absent from the covering text: at
@@ -87,6 +100,10 @@ class NearDupConfig:
         lo_hi = self.sentence_partial
         if len(lo_hi) != 2 or not 0.0 <= lo_hi[0] <= lo_hi[1] <= 1.0:
             raise ValueError("sentence_partial: must be two shares lo <= hi in [0, 1]")
+        if not 0.5 <= self.split_containment <= 1.0:
+            raise ValueError("split_containment: must be in [0.5, 1]")
+        if self.max_new_run < 1:
+            raise ValueError("max_new_run: must be at least 1")
         if self.max_new_words < 0:
             raise ValueError("max_new_words: must be at least 0")
         if self.new_words_per < 1:

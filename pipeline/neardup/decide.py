@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from .facts import field_label
 from .verify import Verifier
 
 if TYPE_CHECKING:
@@ -58,12 +59,13 @@ class Job:
     within_group: bool
 
 
-def decide(job: Job, workers: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def decide(job: Job, workers: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(global indices of the removed paragraphs, global index of the kept paragraph that covers
-    each, containment) for one job."""
+    each, of the second one for a join or -1, containment in their union) for one job."""
     cfg, rep, groups, a, cand_start = job.cfg, job.rep, job.groups, job.cand_a, job.cand_start
     n = len(job.nodes)
     dup_of = np.full(n, -1, dtype=np.int64)
+    also = np.full(n, -1, dtype=np.int64)
     sim = np.full(n, np.nan, dtype=np.float64)
     kept = np.ones(n, dtype=bool)
     members: dict[int, list[int]] = {int(r): [] for r in job.member_roots}
@@ -76,11 +78,21 @@ def decide(job: Job, workers: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarr
     for i in job.events.tolist():
         r = int(rep[i])
         g = groups[i]
+        # A labelled field of a list entry ("TARGET: ...") is not covered by the same field of
+        # another entry of its document: it belongs to its entry. Any other line printed twice
+        # in one document (a pull quote, a doubled caption) is.
+        label = field_label(job.texts[i])
+
+        def allowed(m: int) -> bool:
+            if groups[m] != g:
+                return True
+            return job.within_group and (label is None or field_label(job.texts[m]) != label)
+
         if r != i:
             # An exact repeat: the first kept copy outside this document (or inside it, when
             # allowed) covers it.
             for m in [r, *members[r]]:
-                if m < i and kept[m] and (job.within_group or groups[m] != g):
+                if m < i and kept[m] and allowed(m):
                     dup_of[i], sim[i] = m, 1.0
                     break
         if dup_of[i] < 0:
@@ -88,7 +100,7 @@ def decide(job: Job, workers: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarr
             for c in a[cand_start[r]:cand_start[r + 1]].tolist():
                 # A candidate that was removed may have a kept exact copy that covers instead.
                 for m in [c, *members.get(c, ())]:
-                    if m < i and kept[m] and (job.within_group or groups[m] != g):
+                    if m < i and kept[m] and allowed(m):
                         if m not in cands:
                             cands.append(m)
                         break
@@ -97,13 +109,17 @@ def decide(job: Job, workers: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarr
             if cands:
                 hit = verifier.covered_by(i, cands, rep)
                 if hit is not None:
-                    dup_of[i], sim[i] = hit
+                    dup_of[i], sim[i] = hit[0][0], hit[1]
+                    if len(hit[0]) > 1:
+                        also[i] = hit[0][1]
         if dup_of[i] >= 0:
             kept[i] = False
         elif r in members and r != i:
             members[r].append(i)
     removed = np.flatnonzero(dup_of >= 0)
-    return job.nodes[removed], job.nodes[dup_of[removed]], sim[removed]
+    second = also[removed]
+    second = np.where(second >= 0, job.nodes[np.maximum(second, 0)], -1)
+    return job.nodes[removed], job.nodes[dup_of[removed]], second, sim[removed]
 
 
 @dataclass
@@ -178,17 +194,19 @@ def _decide_inherited(shared: tuple[Plan, list[np.ndarray]], part: int):
 
 
 def decide_all(plan: Plan, workers: int = 1, mapper=None,
-               parts: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """(dup_of, similarity) over all paragraphs: -1 / nan where kept. With a mapper (Ray), each
+               parts: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(dup_of, second cover of a join, similarity) over all paragraphs: -1 / -1 / nan where kept
+    (and -1 as second cover when one paragraph covers). With a mapper (Ray), each
     part is a task; with workers > 1, forked workers decide the parts; else one job. `parts`:
     `plan.node_sets(workers, mapper)`, when the caller already has them."""
     from ..runtime.forkmap import fork_map
 
     n = len(plan.texts)
     dup_of = np.full(n, -1, dtype=np.int64)
+    also = np.full(n, -1, dtype=np.int64)
     sim = np.full(n, np.nan, dtype=np.float64)
     if not len(plan.events):
-        return dup_of, sim
+        return dup_of, also, sim
     if parts is None:
         parts = plan.node_sets(workers, mapper)
     if mapper is not None:
@@ -197,6 +215,6 @@ def decide_all(plan: Plan, workers: int = 1, mapper=None,
         results = fork_map(_decide_inherited, (plan, parts), len(parts), workers)
     else:
         results = [decide(plan.job(parts[0]))]
-    for removed, by, score in results:
-        dup_of[removed], sim[removed] = by, score
-    return dup_of, sim
+    for removed, by, second, score in results:
+        dup_of[removed], also[removed], sim[removed] = by, second, score
+    return dup_of, also, sim

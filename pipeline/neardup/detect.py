@@ -41,6 +41,9 @@ class NearDupResult:
     dup_of: np.ndarray  # int64: index of the kept paragraph that covers it, or -1 when kept
     similarity: np.ndarray  # float64: containment in the covering kept text, nan when kept
     cluster: np.ndarray  # int64: cluster root (a kept paragraph) of clusters with a duplicate
+    # int64: the second kept paragraph covering a join (similarity is the containment in the
+    # union of dup_of's and its shingle sets), -1 when one paragraph covers or when kept
+    also: np.ndarray | None = None
 
 
 def exact_repeats(texts: Sequence[str]) -> np.ndarray:
@@ -82,7 +85,7 @@ def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig
         raise ValueError("groups must have one entry per text")
     if n == 0:
         empty = np.empty(0, dtype=np.int64)
-        return NearDupResult(empty, np.empty(0, dtype=np.float64), empty)
+        return NearDupResult(empty, np.empty(0, dtype=np.float64), empty, empty)
 
     # The records come in slices of the fingerprint space. Locally they are paired one by one
     # (the pairing's temporaries are a slice's, not all records'); with a mapper (a distributed
@@ -134,7 +137,7 @@ def decide_duplicates(lengths: np.ndarray, rep: np.ndarray, keys: list, groups: 
     n = len(lengths)
     if n == 0:
         empty = np.empty(0, dtype=np.int64)
-        return NearDupResult(empty, np.empty(0, dtype=np.float64), empty)
+        return NearDupResult(empty, np.empty(0, dtype=np.float64), empty, empty)
     long_enough = lengths >= cfg.min_chars
     is_rep = rep == np.arange(n)
     # Only first occurrences long enough to be removed are indexed.
@@ -178,13 +181,13 @@ def decide_duplicates(lengths: np.ndarray, rep: np.ndarray, keys: list, groups: 
     if parts:
         nodes = np.unique(np.concatenate(parts))
         plan.texts = fetch(nodes)
-    dup_of, sim = decide_all(plan, workers, decide_map, parts)
+    dup_of, also, sim = decide_all(plan, workers, decide_map, parts)
 
     cluster = np.full(n, -1, dtype=np.int64)
     dups = np.flatnonzero(dup_of >= 0)
     cluster[dups] = dup_of[dups]
     cluster[dup_of[dups]] = dup_of[dups]
-    return NearDupResult(dup_of, sim, cluster)
+    return NearDupResult(dup_of, sim, cluster, also)
 
 
 def _verifiable(pairs: list[np.ndarray], nfp: np.ndarray, n: int,

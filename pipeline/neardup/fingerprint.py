@@ -365,3 +365,12 @@ def candidate_pairs_shuffled(slices: list[np.ndarray], n_texts: int, max_df: int
     pk, inverse = np.unique(pk, return_inverse=True)
     total = np.bincount(inverse.reshape(-1), weights=shared, minlength=len(pk)).astype(np.int64)
     return pk // n_texts, pk % n_texts, total, nfp
+
+
+def shingle_seq(text: str, k: int) -> np.ndarray:
+    """The shingles of one text in order (the packed values of `shingle_sets`, not sorted or
+    unique): where in a sentence the shared shingles lie."""
+    b = fold_bytes(text.replace("\x00", " ").encode())
+    if len(b) < k:
+        return np.empty(0, np.uint64)
+    return _words64(b)[:len(b) - k + 1] & np.uint64((1 << (8 * k)) - 1)

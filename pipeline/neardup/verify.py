@@ -17,13 +17,17 @@ and a paraphrase that adds a detail, whose shingle overlap alone is high.
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .fingerprint import shingle_sets
-from .textnorm import STOPWORDS, sentences, token_set
+from .facts import (OPENERS, WIRE, WIRE_WORD, calendar_word, capitalised, contradicts, dates,
+                    exceeds, names, pronoun_speaker, speakers, typo_of)
+from .fingerprint import shingle_seq, shingle_sets
+from .textnorm import STOPWORDS, fold_small_bytes, sentences, token_set, tokens
 
 if TYPE_CHECKING:
     from .config import NearDupConfig
@@ -36,6 +40,12 @@ def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a[_found(a, b)]
 
 
+def _longest(mask: np.ndarray) -> int:
+    """Length of the longest run of True in a boolean array."""
+    edges = np.flatnonzero(np.diff(np.r_[False, mask, False].view(np.int8)))
+    return int((edges[1::2] - edges[::2]).max()) if len(edges) else 0
+
+
 def _found(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Mask of the elements of a (any order) that are in b (sorted unique, non-empty)."""
     idx = b.searchsorted(a)
@@ -43,57 +53,77 @@ def _found(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return b[idx] == a
 
 
-def _typo_of(word: str, words: set[str]) -> bool:
-    """True when `word` is one edit (swap of neighbours, or one letter changed, added or dropped)
-    from a word in `words`: a typo carries no new content. Only words of 5+ letters."""
-    if len(word) < 5:
-        return False
-    for w in words:
-        if abs(len(w) - len(word)) > 1 or w[0] != word[0] and w[-1] != word[-1]:
-            continue
-        if len(w) == len(word):
-            diff = [i for i in range(len(w)) if w[i] != word[i]]
-            if len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1
-                                  and w[diff[0]] == word[diff[1]] and w[diff[1]] == word[diff[0]]):
-                return True
-        else:
-            short, long_ = (w, word) if len(w) < len(word) else (word, w)
-            i = next((i for i in range(len(short)) if short[i] != long_[i]), len(short))
-            if short[i:] == long_[i + 1:]:
-                return True
-    return False
+_FOLDED_WORD = re.compile(rb"[^ ]+")
+_FULL_STOP = re.compile(r"[.!?][\"'\u201d\u2019]*$")
+_OPEN = "\"'\u201c\u2018( "
 
 
 class _Para:
     """Words, figures and sentences of one paragraph, for the fact checks (computed on demand)."""
 
-    __slots__ = ("text", "words", "_content", "_figures", "_sentences")
+    __slots__ = ("text", "words", "_content", "_figures", "_sentences", "parts", "_names",
+                 "_dates", "_caps")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.words = token_set(text)
         self._content: list[str] | None = None
-        self._figures: set[str] | None = None
+        self._figures: Counter | None = None
         self._sentences: tuple | None = None
+        self._names: set[str] | None = None
+        self._dates: Counter | None = None
+        self._caps: set[str] | None = None
+        self.parts: list[str] = []
 
     @property
-    def figures(self) -> set[str]:
+    def dates(self) -> Counter:
+        if self._dates is None:
+            self._dates = dates(self.text)
+        return self._dates
+
+    @property
+    def caps(self) -> set[str]:
+        if self._caps is None:
+            self._caps = capitalised(self.text)
+        return self._caps
+
+    @property
+    def initials(self) -> set[str]:
+        # All-caps words at a sentence start are labels and datelines ("FILE PHOTO:"), not
+        # taken as names there (mid-sentence, `names` takes acronyms).
+        return {w for w in capitalised(self.text, title_only=True) - STOPWORDS - WIRE - OPENERS
+                if len(w) > 1 and not calendar_word(w)}
+
+    @property
+    def names(self) -> set[str]:
+        if self._names is None:
+            # Speakers count even at the start of a sentence ("Toobin said the ...").
+            self._names = names(self.text) | speakers(self.text)
+        return self._names
+
+    @property
+    def figures(self) -> Counter:
         if self._figures is None:
-            self._figures = {t for t in self.words if t[0].isdigit()}
+            # How often each figure occurs: "45 miles ... 20 killed" does not cover "45 miles
+            # ... 45 killed".
+            self._figures = (Counter(t for t in tokens(self.text) if t[0].isdigit())
+                             if any(t[0].isdigit() for t in self.words) else Counter())
         return self._figures
 
     @property
     def content(self) -> list[str]:
-        """Content words: not function words, not figures (checked apart), not single letters."""
+        """Content words: not function words, not figures (checked apart), not single letters,
+        not wire words (time adverbials, attribution frames) nor weekdays and months (checked
+        apart: a date that contradicts the cover is a fact)."""
         if self._content is None:
             self._content = [t for t in self.words if len(t) > 1 and not t[0].isdigit()
-                             and t not in STOPWORDS]
+                             and t not in STOPWORDS and t not in WIRE and not calendar_word(t)]
         return self._content
 
     def sentences(self, k: int) -> tuple[np.ndarray, np.ndarray] | None:
         """Shingle sets of the sentences (CSR), or None for a one-sentence paragraph."""
         if self._sentences is None:
-            parts = sentences(self.text)
+            parts = self.parts = sentences(self.text)
             self._sentences = shingle_sets(parts, k) if len(parts) > 1 else ()
         return self._sentences or None
 
@@ -149,8 +179,9 @@ class Verifier:
         return p
 
     def covered_by(self, i: int, cands: list[int], alias: Sequence[int] = ()) -> \
-            tuple[int, float] | None:
-        """(index of the main covering paragraph, containment) or None when p stays.
+            tuple[list[int], float] | None:
+        """(the covering paragraphs, main one first; the containment of p's shingles in their
+        union) or None when p stays.
         alias[c], when given, is a paragraph with the same folded text as c (same shingles)."""
         cfg = self.cfg
         ps = self.shingles(alias[i] if len(alias) else i)
@@ -175,7 +206,10 @@ class Verifier:
             return None
         chosen = [best]
         covered = inter[best]
-        while len(covered) < cfg.containment * total and len(chosen) < cfg.max_sources:
+        # A second source joins whenever it adds min_part, even past the threshold: a joined
+        # paragraph's first sentence is covered by its own original, not waved through as a
+        # few new words (and covered_by names both).
+        while len(chosen) < cfg.max_sources and len(covered) < total:
             gain, pick = 0, -1
             for c in ranked:
                 if c not in chosen:
@@ -187,20 +221,41 @@ class Verifier:
             chosen.append(pick)
             covered = np.union1d(covered, inter[pick])
         score = len(covered) / total
-        if score < cfg.containment:
+        if score < cfg.containment - 0.1:
             return None
+        new_run = -1
+        if score < cfg.containment:
+            # Below the threshold, unless it is reached once the shingles that only a wire edit
+            # explains (added time adverbials, attribution frames) are set aside.
+            if not WIRE_WORD.search(self.texts[i]):
+                return None
+            wire_only, new_run = self._uncovered(i, covered)
+            if len(covered) < cfg.containment * (total - wire_only):
+                return None
         p = self.para(i)
         # Whole sentences: a reprint keeps, trims, splits or joins sentences; it does not keep
         # half of one. A covering sentence partly used (between the two bounds) means a clause
-        # was dropped or rewritten: a paraphrase that changes content.
+        # was dropped or rewritten: a paraphrase that changes content, unless the paragraph is
+        # a piece of the sentence cut at one end (a split inside the sentence) and nothing else.
         lo, hi = cfg.sentence_partial
+
+        def fragment(shared: int) -> bool:
+            # p holds a fragment of a longer covering sentence (under lo of it) that makes up a
+            # good part of p, and p is not near wholly covered: words around a borrowed phrase
+            # ("The president said the leadership was 'on board'" / "... can be brought on
+            # board ..."), a rewrite. A quoted fragment copied exactly is covered (>= 0.95).
+            return score < cfg.split_containment and shared >= 0.25 * total
+
         for c in chosen:
             cs = self.shingles(alias[c] if len(alias) else c)
             if len(cs) >= 40 and len(inter[c]) >= hi * len(cs):
                 continue  # the whole cover is used: so is each of its sentences, near enough
-            sets = self.para(c).sentences(cfg.verify_chars)
+            cp = self.para(c)
+            sets = cp.sentences(cfg.verify_chars)
             if sets is None:  # one sentence: its share is the cover's own
-                if len(cs) >= 40 and lo <= len(inter[c]) / len(cs) < hi:
+                r = len(inter[c]) / len(cs) if len(cs) else 1.0
+                if len(cs) >= 40 and (lo <= r < hi and not self._split_piece(i, cp.text, ps, score)
+                                      or r < lo and fragment(len(inter[c]))):
                     return None
                 continue
             offsets, values = sets
@@ -213,12 +268,131 @@ class Verifier:
             found = found[offsets]
             for j in np.flatnonzero(sizes >= 40).tolist():
                 r = int(found[j + 1] - found[j]) / int(sizes[j])
-                if lo <= r < hi:
+                if r < lo and fragment(int(found[j + 1] - found[j])):
                     return None
-        words = set().union(*(self.para(c).words for c in chosen))
-        if cfg.check_figures and not p.figures <= words:
+                if lo <= r < hi and not self._split_piece(
+                        i, cp.parts[j], ps, score,
+                        np.unique(np.r_[values[:offsets[j]], values[offsets[j + 1]:]])):
+                    return None
+        cover = [self.para(c) for c in chosen]
+        words = set().union(*(c.words for c in cover))
+        if cfg.check_figures and exceeds(p.figures, sum((c.figures for c in cover), Counter())):
             return None
-        new = sum(1 for w in p.content if w not in words and not _typo_of(w, words))
-        if new > cfg.max_new_words + len(p.content) // cfg.new_words_per:
+        if cfg.check_names:
+            # Names are facts: one the cover lacks (a typo of a long one aside) keeps p; so does
+            # a weekday or month that contradicts the cover's.
+            # Sentence-initial capitals are names too when the cover lacks the word in any case
+            # ("Trump sat down" / "The president met"): case alone tells nothing there.
+            new_names = (p.names | p.initials) - words
+            if new_names:  # a typo of a name the cover has (capitalised there) is that name
+                caps = set().union(*(c.caps for c in cover))
+                new_names = {w for w in new_names
+                             if not typo_of(w, caps, changed=len(w) >= 8)}
+            if new_names:
+                # One exception: the speaker the cover calls "he" or "she" ("he said" /
+                # "Trump stated"); a quote whose cover names another speaker or none stays.
+                text = " ".join(c.text for c in cover)
+                if not (cfg.pronoun_speaker and len(new_names) == 1
+                        and new_names <= speakers(p.text)
+                        and pronoun_speaker(text) and not pronoun_speaker(p.text)
+                        and not speakers(text) - p.names):
+                    return None
+            if contradicts(p.dates, sum((c.dates for c in cover), Counter())):
+                return None
+        new = [w for w in p.content if w not in words and not typo_of(w, words)]
+        if len(new) > cfg.max_new_words + len(p.content) // cfg.new_words_per:
             return None
-        return best, score
+        # A stretch of text the cover lacks, longer than a changed word: an added clause
+        # ("... at which time the tariffs will be removed"). Fewer missing shingles than the
+        # run bound cannot make one (most removals: no need to look).
+        if new_run < 0 and total - len(covered) >= cfg.max_new_run:
+            new_run = self._uncovered(i, covered, wire_too=False)[1]
+        if new_run >= cfg.max_new_run:
+            return None
+        if new and self._added_sentence(p, covered, set(new)):
+            return None
+        return chosen, score
+
+    def _added_sentence(self, p: _Para, covered: np.ndarray, new: set[str]) -> bool:
+        """True when a sentence of p is mostly (over half its shingles) missing from the cover
+        and holds one of p's new content words: a sentence the cover lacks ("Trump said.
+        'It's very unfair.'"), however short."""
+        parts = sentences(p.text)
+        if len(parts) < 2:
+            return False
+        offsets, values = shingle_sets(parts, self.cfg.verify_chars)
+        hit = _found(values, covered) if len(covered) else np.zeros(len(values), dtype=bool)
+        found = np.r_[0, np.cumsum(hit)][offsets]
+        for j, part in enumerate(parts):
+            size = int(offsets[j + 1] - offsets[j])
+            if size and (found[j + 1] - found[j]) < 0.5 * size and new & token_set(part):
+                return True
+        return False
+
+    def _uncovered(self, i: int, covered: np.ndarray, wire_too: bool = True) -> tuple[int, int]:
+        """(the shingles of p missing from `covered` that lie on wire and function words only,
+        "said earlier this week", ", according to officials": a wire edit's, not content;
+        the longest run of p's other missing shingles, in order: new text). wire_too=False:
+        only the run is wanted, and words are looked at only when the raw run reaches the
+        bound (setting wire shingles aside can only shorten it)."""
+        text = self.texts[i]
+        k = self.cfg.verify_chars
+        seq = shingle_seq(text, k)
+        if len(seq) == 0:
+            return 0, 0
+        missing = ~_found(seq, covered) if len(covered) else np.ones(len(seq), dtype=bool)
+        if not wire_too and _longest(missing) < self.cfg.max_new_run:
+            return 0, 0
+        b = fold_small_bytes(text.replace("\x00", " ").encode())
+        free = np.ones(len(b), dtype=bool)  # spaces are free; content words are not
+        wire = np.zeros(len(b), dtype=bool)
+        for m in _FOLDED_WORD.finditer(b):
+            w = m.group().decode("utf-8", "replace")
+            if w in WIRE or calendar_word(w):
+                wire[m.start():m.end()] = True
+            elif w not in STOPWORDS:
+                free[m.start():m.end()] = False
+        # A shingle is the wire edit's when it touches a wire word and nothing but function
+        # words besides: "they can't have it both" is a quote, not an attribution frame.
+        bad = np.r_[0, np.cumsum(~free)]
+        on_wire = np.r_[0, np.cumsum(wire)]
+        excused = (((bad[k:k + len(seq)] - bad[:len(seq)]) == 0)
+                   & ((on_wire[k:k + len(seq)] - on_wire[:len(seq)]) > 0))
+        only = np.unique(seq[missing & excused])
+        other = np.unique(seq[missing & ~excused])
+        return (int(len(only) - (_found(only, other).sum() if len(other) else 0)),
+                _longest(missing & ~excused))
+
+    def _split_piece(self, i: int, sentence: str, ps: np.ndarray, score: float,
+                     others: np.ndarray | None = None) -> bool:
+        """True when p holds one end of `sentence` and nothing more of it, and p is itself
+        wholly covered (>= split_containment): the sentence was split in two paragraphs, not
+        rewritten. The piece is the longest start (or end) of the sentence whose shingles are
+        >= 90 % in p; beyond it p may share only shingles the piece also has (common 5-grams
+        such as " the "), shingles of the cover's other sentences (p may hold them whole) or an
+        edit's worth. A clause dropped from the middle leaves shingles of
+        the far end in p; a rewritten clause lowers p's own containment."""
+        if score < self.cfg.split_containment:
+            return False
+        k = self.cfg.verify_chars
+        seq = shingle_seq(sentence, k)
+        if len(seq) < 4 * k:
+            return False
+        text = self.texts[i].strip()
+        # The cut leaves an unfinished sentence: a piece from the start of the sentence ends p
+        # without a full stop, one from its end starts p without a capital. (A sentence
+        # rewritten to end early is a trim with a new ending: an edit, not a split.)
+        ends = (not _FULL_STOP.search(text), not text.lstrip(_OPEN)[:1].isupper())
+        for s, cut_ok in zip((seq, seq[::-1]), ends):
+            if not cut_ok:
+                continue
+            used = _found(s, ps)
+            ok = np.flatnonzero(np.cumsum(used) >= 0.9 * np.arange(1, len(s) + 1))
+            if not len(ok) or ok[-1] + 1 < 2 * k:
+                continue
+            x = int(ok[-1]) + 1
+            head = np.unique(s[:x]) if others is None else np.union1d(s[:x], others)
+            rest = np.unique(s[x:][used[x:]])
+            if len(rest) - int(_found(rest, head).sum()) <= 2 * k:
+                return True
+        return False

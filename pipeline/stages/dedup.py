@@ -48,6 +48,11 @@ class DedupConfig:
     near: NearDupConfig = field(default_factory=NearDupConfig)
 
 
+def _ref(doc_id: str, index: int) -> dict:
+    """One entry of the ledger's `covered_by`."""
+    return {"doc_id": doc_id, "index": index}
+
+
 def cluster_id(doc_id: str, index: int) -> int:
     """A stable id for the cluster rooted at a kept paragraph (signed 64-bit for Arrow)."""
     return xxhash.xxh64_intdigest(f"{doc_id}\x00{index}".encode()) - (1 << 63)
@@ -143,7 +148,7 @@ class Decisions:
     reason, kept copy's document id and position, similarity) and the cluster ids. The pending
     patch of a deduplicated part, applied where the part is next read (annotate)."""
 
-    removed: dict[int, tuple[str, str, str, int, float]] = field(default_factory=dict)
+    removed: dict[int, tuple[str, str, str, int, float, list]] = field(default_factory=dict)
     clusters: dict[int, int] = field(default_factory=dict)
 
     def apply(self, docs: list[Document]) -> list[Document]:
@@ -155,7 +160,8 @@ class Decisions:
                 hit = self.removed.get(q)
                 cid = self.clusters.get(q)
                 if hit is not None:
-                    p.status, p.reason, p.duplicate_of_doc_id, p.duplicate_of_index, p.similarity = hit
+                    (p.status, p.reason, p.duplicate_of_doc_id, p.duplicate_of_index,
+                     p.similarity, p.covered_by) = hit
                 if cid is not None:
                     p.cluster_id = cid
                 q += 1
@@ -239,7 +245,7 @@ def exact_documents(order: list[int], index: _Index, digests: np.ndarray,
             _, kk = index.ref(kq)
             cid = cluster_id(index.ids[keeper], kk)
             removed[int(index.q_start[g]) + t] = (DUPLICATE, "exact_document", index.ids[keeper],
-                                                  kk, 1.0)
+                                                  kk, 1.0, [_ref(index.ids[keeper], kk)])
             clusters[int(index.q_start[g]) + t] = cid
             clusters[kq] = cid
     return gone
@@ -276,7 +282,7 @@ def run(handoff: Handoff, cfg: DedupConfig, ctx: RunContext) -> Handoff:
     index = _Index.of(prep)
     order = keeper_order(index.ids, [x for p in prep for x in p.dates],
                          [x for p in prep for x in p.sources], cfg.source_priority)
-    removed: dict[int, tuple[str, str, str, int, float]] = {}  # q -> removal
+    removed: dict[int, tuple[str, str, str, int, float, list]] = {}  # q -> removal
     clusters: dict[int, int] = {}  # q -> cluster id
     gone = (exact_documents(order, index, np.concatenate([p.doc_digest for p in prep]).view("V16"),
                             removed, clusters)
@@ -324,8 +330,13 @@ def run(handoff: Handoff, cfg: DedupConfig, ctx: RunContext) -> Handoff:
         g, _ = index.ref(int(at[j]))
         kg, kk = index.ref(int(at[result.dup_of[j]]))
         reason = "near_duplicate" if kg != g else "repeated_in_document"
+        # covered_by: the text `similarity` was verified against (two paragraphs for a join).
+        covers = [_ref(index.ids[kg], kk)]
+        if result.also[j] >= 0:
+            ag, ak = index.ref(int(at[result.also[j]]))
+            covers.append(_ref(index.ids[ag], ak))
         removed[int(at[j])] = (DUPLICATE, reason, index.ids[kg], kk,
-                               round(float(result.similarity[j]), 6))
+                               round(float(result.similarity[j]), 6), covers)
     for j in np.flatnonzero(result.cluster >= 0).tolist():
         rg, rk = index.ref(int(at[result.cluster[j]]))
         clusters[int(at[j])] = cluster_id(index.ids[rg], rk)

@@ -1,0 +1,139 @@
+"""Edits of issue 15 for the near-duplicate evaluation set (`dedup_set`): pure functions of a
+paragraph and a seeded `random.Random`, each returning the edited text or None when it does not
+apply.
+
+Reprints (must go): a time adverbial or an attribution frame added, dropped or swapped (wire
+edits); a paragraph split inside a sentence (two pieces); a sentence whose two clauses swapped.
+Hard negatives (must stay): a weekday changed, a quote given another speaker or one where it had
+none, a sentence about another person (the same words, another name).
+"""
+
+from __future__ import annotations
+
+import random
+import re
+
+from ..neardup.textnorm import sentences
+
+_NOT_NAMES = {"House", "Department", "Office", "Officials", "Police", "Authorities", "Court",
+              "Committee", "Agency", "Ministry", "Service", "Administration", "Campaign",
+              "January", "February", "March", "April", "May", "June", "July", "August",
+              "September", "October", "November", "December", "Street", "Journal", "Times",
+              "Post", "News", "Press", "Reuters", "Statement", "Spokesman", "Spokeswoman"}
+WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
+WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b")
+_SAID = re.compile(r"\b(said|says)\b")
+_TIME_ADDED = ["last week", "earlier this week", "on {day}", "late {day}", "this week",
+               "on {day} morning", "last month"]
+_TIME_DROPPED = re.compile(r",? \b(on|late|last|earlier this|this) (week|month|year|"
+                           + "|".join(WEEKDAYS) + r")\b")
+_SPEAKER = re.compile(r"\b([A-Z][a-z]{2,})( said| says| told)\b")
+_ANY_VERB = re.compile(r"\b(said|says|states|stated|told|tells|added|adds|wrote|writes|"
+                       r"asserted|noted|explained|continued)\b")
+# A name before "said" that does not start a sentence ("Sen. Lindsey Graham said").
+_NAMED = re.compile(r"(?<=[a-z,] )([A-Z][a-z]{2,}) (?:said|says|told)\b")
+_HONORIFIC = re.compile(r"\b(Mr|Ms|Mrs|Dr|Sen|Rep|Gov)\. ([A-Z][a-z]{2,})\b")
+
+
+def wire_time(t: str, rng: random.Random) -> str | None:
+    """A time adverbial added after "said", or one the paragraph has dropped."""
+    m = _TIME_DROPPED.search(t)
+    if m and rng.random() < 0.4:
+        return t[:m.start()] + t[m.end():]
+    m = _SAID.search(t)
+    if not m:
+        return None
+    phrase = rng.choice(_TIME_ADDED)
+    if "{day}" in phrase:
+        if WEEKDAY.search(t):  # a second weekday would be a different date
+            return None
+        phrase = phrase.format(day=rng.choice(WEEKDAYS))
+    return t[:m.end()] + " " + phrase + t[m.end():]
+
+
+def wire_attribution(t: str, rng: random.Random) -> str | None:
+    """An attribution frame swapped or added: "said" -> "told reporters" / "said in a
+    statement" / "wrote"; or ", according to officials" after a sentence without a quote."""
+    m = _SAID.search(t)
+    if m and rng.random() < 0.7:
+        frame = rng.choice(["told reporters", "said in a statement", "wrote", "stated",
+                            "said in an interview"])
+        return t[:m.start()] + frame + t[m.end():]
+    ss = sentences(t)
+    cands = [k for k, s in enumerate(ss) if s.endswith(".") and not re.search("[\"“”]", s)]
+    if not cands:
+        return None
+    k = rng.choice(cands)
+    ss[k] = ss[k][:-1] + rng.choice([", according to officials.", ", officials said.",
+                                     ", according to a statement."])
+    return " ".join(ss)
+
+
+def split_inside(t: str, rng: random.Random) -> list[str] | None:
+    """The paragraph cut at a comma inside one of its sentences: two paragraphs, each of at
+    least 60 characters."""
+    cuts = [m.end() for m in re.finditer(r", ", t)
+            if 60 <= m.end() <= len(t) - 60 and t[m.end():m.end() + 1].islower()]
+    if not cuts:
+        return None
+    c = rng.choice(cuts)
+    return [t[:c - 2] + ",", t[c:]]
+
+
+def reorder(t: str, rng: random.Random) -> str | None:
+    """One sentence "A, B." rewritten "B, A." (its two clauses swapped)."""
+    ss = sentences(t)
+    opts = []
+    for k, s in enumerate(ss):
+        if not s.endswith(".") or s.count(", ") != 1 or re.search("[\"“”]", s):
+            continue
+        a, b = s[:-1].split(", ")
+        if len(a) >= 25 and len(b) >= 25:
+            opts.append((k, a, b))
+    if not opts:
+        return None
+    k, a, b = rng.choice(opts)
+    first = a.split(" ", 1)[0]
+    if first.lower() in ("the", "a", "an", "when", "after", "before", "while", "as", "if",
+                         "although", "since", "but", "and", "in", "on", "at", "for", "it"):
+        a = a[0].lower() + a[1:]
+    ss[k] = b[0].upper() + b[1:] + ", " + a + "."
+    return " ".join(ss)
+
+
+def weekday_changed(t: str, rng: random.Random) -> str | None:
+    m = WEEKDAY.search(t)
+    if not m:
+        return None
+    other = rng.choice([d for d in WEEKDAYS if d != m.group()])
+    return t[:m.start()] + other + t[m.end():]
+
+
+def other_speaker(t: str, rng: random.Random, names: list[str]) -> str | None:
+    """The quote or statement given to someone the paragraph does not name: its named speaker
+    replaced, or a speaker added to a quote that had none."""
+    pool = [n for n in names if n not in t]
+    if not pool:
+        return None
+    who = rng.choice(pool)
+    m = _SPEAKER.search(t)
+    if m and m.group(1) not in ("He", "She", "They", "It", "The", "This", "That"):
+        return t[:m.start(1)] + who + t[m.end(1):]
+    if re.search("[\"“”]", t) and not _ANY_VERB.search(t):
+        return t.rstrip().rstrip(".") + f", {who} said."
+    return None
+
+
+def other_person(t: str, rng: random.Random, names: list[str]) -> str | None:
+    """The same sentence about another person: "Mr. Hull" -> "Mr. Adams" (every mention)."""
+    m = _HONORIFIC.search(t)
+    pool = [n for n in names if n not in t]
+    if not m or not pool:
+        return None
+    return re.sub(r"\b" + m.group(2) + r"\b", rng.choice(pool), t)
+
+
+def speaker_names(paragraphs: list[str]) -> list[str]:
+    """Surnames that stand before "said" in some paragraphs (a pool of real names)."""
+    out = {m.group(1) for p in paragraphs for m in _NAMED.finditer(p)}
+    return sorted(n for n in out if n not in WEEKDAYS and n not in _NOT_NAMES)

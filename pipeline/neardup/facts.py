@@ -1,0 +1,190 @@
+"""The facts a reprint must not add, and the wire edits it may (pure text functions).
+
+* Names are facts. A capitalised word that is not the first word of a sentence (or of a quote,
+  or after a colon) names a person, organisation or place: "Graham said", "Mr. Hull could not be
+  reached". A paragraph that names someone its covering text does not name is not a copy of it,
+  however few words it adds. A sentence-initial capital tells nothing (every sentence has one),
+  and a word whose lower-case form the cover holds only changed case ("The White House" /
+  "the white house"): neither is a name the cover lacks.
+* Wire edits are not new content. Outlets add, drop or swap time adverbials ("last week",
+  "earlier this week", "late Tuesday") and attribution frames ("according to officials", "in a
+  statement", "told reporters" for "said"): `WIRE` words are free. A weekday or month is free
+  only when the cover names none: "on Thursday" against "on Tuesday" contradicts it, a fact.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from .textnorm import STOPWORDS, fold_word, tokens
+
+# Time adverbials and attribution frames (their content words; function words are already free).
+WIRE = frozenset("""
+last week weeks earlier later late early month months year today yesterday tonight tomorrow
+morning afternoon evening night overnight recently previously currently weekend
+according statement statements reporters reporter told said says say stated states wrote writes
+added adds noted notes interview reportedly reports reported
+""".split())
+
+# Discourse markers and prepositions that open sentences: capitalised there, never names.
+OPENERS = frozenset("""
+regarding concerning meanwhile instead indeed moreover furthermore nonetheless nevertheless
+besides overall finally first second third separately additionally otherwise similarly
+likewise thus hence therefore accordingly consequently earlier later asked speaking despite
+following including amid amidst among unlike like since although though whether unless
+until upon within without toward towards across along around behind beyond beside inside
+outside throughout underneath per via plus minus except
+""".split())
+
+# Weekdays and months, with their wire abbreviations ("Tues.", "Sept."). "May" and "March" are
+# left out: as verbs they are too common to be read as dates.
+_DAYS = {"monday": 1, "mon": 1, "tuesday": 2, "tue": 2, "tues": 2, "wednesday": 3, "wed": 3,
+         "thursday": 4, "thu": 4, "thur": 4, "thurs": 4, "friday": 5, "fri": 5,
+         "saturday": 6, "sat": 6, "sunday": 7, "sun": 7}
+_MONTHS = {"january": 1, "jan": 1, "february": 2, "feb": 2, "april": 4, "apr": 4, "june": 6,
+           "july": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
+           "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12}
+# Abbreviations that only count as dates when capitalised in the text ("sat", "sun", "dec").
+_AMBIGUOUS = frozenset({"sat", "sun", "mon", "wed", "fri", "dec", "aug", "jan"})
+
+
+# Any wire or calendar word in a raw text (a quick test before the wire 5-grams are looked for).
+WIRE_WORD = re.compile(r"\b(?:" + "|".join(sorted(WIRE | set(_DAYS) | set(_MONTHS), key=len,
+                                                  reverse=True)) + r")\b", re.IGNORECASE)
+
+
+def dates(text: str) -> Counter:
+    """How often a text names each weekday ("d", n) and month ("m", n)."""
+    out: Counter = Counter()
+    for t in tokens(text):
+        kind = "d" if t in _DAYS else "m" if t in _MONTHS else None
+        if kind and (t not in _AMBIGUOUS or t.capitalize() in text):
+            out[kind, (_DAYS if kind == "d" else _MONTHS)[t]] += 1
+    return out
+
+
+def contradicts(pd: Counter, cd: Counter) -> bool:
+    """True when the cover names weekdays (or months) and the paragraph names one more often
+    than the cover does (`dates` of each): "on Thursday" against "on Tuesday" is a different
+    date, and so is "Saturday ... Saturday" against "Tuesday ... Saturday". Where the cover
+    names none, a weekday is a wire edit ("said on Thursday")."""
+    return any(n > cd[key] and any(k[0] == key[0] for k in cd) for key, n in pd.items())
+
+
+def exceeds(p: Counter, c: Counter) -> bool:
+    """True when p holds some item more often than c (multiset inclusion fails)."""
+    return any(n > c[key] for key, n in p.items())
+
+
+def calendar_word(w: str) -> bool:
+    return w in _DAYS or w in _MONTHS
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+# Abbreviations after which a capital does not start a sentence ("Mr. Hull", "Sen. Graham").
+_TITLES = frozenset("""mr mrs ms dr st sen rep gov gen lt col sgt capt adm jr sr inc co corp ltd
+no vs jan feb mar apr aug sep sept oct nov dec u s k n d c a m p e g i""".split())
+_QUOTES = "\"'\u201c\u201d\u2018\u2019"
+_OPENERS = "(\u201c\u2018[\u2014-"
+
+
+def capitalised(text: str, title_only: bool = False) -> set[str]:
+    """Folded forms of every capitalised word of `text`, sentence-initial ones included
+    (title_only: not the words in all capitals)."""
+    return {fold_word(w.lower()) for w in _WORD.findall(text)
+            if w[0].isupper() and not (title_only and len(w) > 1 and w.isupper())}
+
+
+def names(text: str) -> set[str]:
+    """Folded forms of the capitalised words of `text` that are not sentence-initial: names.
+    Function words, wire words and calendar words are left out (a capitalised "The" in a title,
+    "Thursday" are not names of someone)."""
+    out = set()
+    for m in _WORD.finditer(text):
+        w = m.group()
+        if len(w) < 2 or not w[0].isupper():
+            continue
+        # Look back past spaces; an opening quote or bracket, a sentence stop or a colon before
+        # the word (or the start of the text) makes it sentence-initial.
+        j = m.start() - 1
+        while j >= 0 and text[j].isspace():
+            j -= 1
+        if j < 0:
+            continue
+        ch = text[j]
+        if ch in _QUOTES:  # closing when curly-closing or glued to the word before it
+            if ch in "\u201d\u2019" or (j > 0 and not text[j - 1].isspace()):
+                if j > 0 and text[j - 1] in ".!?":
+                    continue
+            else:
+                continue
+        elif ch in _OPENERS or ch in ":!?\u2026":
+            continue
+        elif ch == ".":
+            before = _WORD.findall(text[max(0, j - 12):j])
+            if not before or before[-1].lower() not in _TITLES:
+                continue
+        f = fold_word(w.lower())
+        if f in STOPWORDS or f in WIRE or calendar_word(f):
+            continue
+        out.add(f)
+    return out
+
+
+_VERBS = r"(?:said|says|stated|states|added|adds|wrote|writes|told|noted|notes)"
+_SPEAKER = re.compile(r"\b([A-Z][^\W\d_]+)\s+" + _VERBS + r"\b|\b" + _VERBS
+                      + r"\s+(?:Mr\.|Mrs\.|Ms\.|Dr\.)?\s*([A-Z][^\W\d_]+)")
+_PRONOUN = re.compile(r"\b(?:he|she|they)\s+" + _VERBS + r"\b|\b" + _VERBS
+                      + r"\s+(?:he|she|they)\b", re.IGNORECASE)
+
+
+def speakers(text: str) -> set[str]:
+    """Folded names next to an attribution verb ("Graham said", "said Mr. Hull")."""
+    out = {fold_word((a or b).lower()) for a, b in _SPEAKER.findall(text)}
+    return {w for w in out if w not in STOPWORDS and w not in WIRE}
+
+
+def pronoun_speaker(text: str) -> bool:
+    """True when a quote or statement is attributed to a pronoun ("he said", "said she"): the
+    speaker is named elsewhere in its article, and a reprint may name them instead."""
+    return _PRONOUN.search(text) is not None
+
+
+# A field of a templated list entry: a short label (up to three upper-case words, or one
+# capitalised word) and a colon, then a short value ("TARGET: ...", "When: ..."). Such a line
+# belongs to its entry.
+_FIELD = re.compile(r"\s*([A-Z][A-Z0-9&/'-]*(?: [A-Z][A-Z0-9&/'-]*){0,2}|[A-Z][a-z]+):\s+\S")
+FIELD_MAX_CHARS = 200
+
+
+def field_label(text: str) -> str | None:
+    """The label of a short labelled list field, or None."""
+    if len(text) > FIELD_MAX_CHARS:
+        return None
+    m = _FIELD.match(text)
+    return m.group(1).lower() if m else None
+
+
+def typo_of(word: str, words: set[str], changed: bool = True) -> bool:
+    """True when `word` is one edit (swap of neighbours, or one letter changed, added or dropped)
+    from a word in `words`: a typo carries no new content. Only words of 5+ letters. With
+    changed=False a changed letter does not count (for names under 8 letters: "Hull"/"Hall",
+    "Bolton"/"Boston" are other names; a swapped, doubled or dropped letter rarely makes one,
+    nor a changed letter in a long one: "Ecuadorean"/"Ecuadorian")."""
+    if len(word) < 5:
+        return False
+    for w in words:
+        if abs(len(w) - len(word)) > 1 or w[0] != word[0] and w[-1] != word[-1]:
+            continue
+        if len(w) == len(word):
+            diff = [i for i in range(len(w)) if w[i] != word[i]]
+            if (changed and len(diff) == 1) or (len(diff) == 2 and diff[1] == diff[0] + 1
+                                  and w[diff[0]] == word[diff[1]] and w[diff[1]] == word[diff[0]]):
+                return True
+        else:
+            short, long_ = (w, word) if len(w) < len(word) else (word, w)
+            i = next((i for i in range(len(short)) if short[i] != long_[i]), len(short))
+            if short[i:] == long_[i + 1:]:
+                return True
+    return False
