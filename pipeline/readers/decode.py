@@ -37,32 +37,38 @@ def strip_compression(name: str) -> tuple[str, str | None]:
     return name, None
 
 
+# One streaming decoder per format. Fed a block at a time, so that a stream which breaks off
+# (or turns to garbage) still yields every byte decoded before the break, in all three formats.
+_DECODERS = {
+    ".gz": ("gzip", lambda: zlib.decompressobj(16 + zlib.MAX_WBITS)),
+    ".bz2": ("bz2", bz2.BZ2Decompressor),
+    ".xz": ("xz", lzma.LZMADecompressor),
+}
+_STREAM_ERRORS = (zlib.error, OSError, EOFError, ValueError, lzma.LZMAError)
+_BLOCK = 1 << 14  # small enough that a break costs little of what came before it
+
+
 def decompress(data: bytes, suffix: str | None) -> bytes:
-    """Decompress `data`; a stream that breaks off raises TruncatedInput with the part before."""
+    """Decompress `data` (concatenated streams too); a stream that breaks off or is corrupt
+    raises TruncatedInput holding everything decoded before the break."""
     if suffix is None:
         return data
-    if suffix == ".gz":
-        return _gunzip(data)
-    try:
-        return bz2.decompress(data) if suffix == ".bz2" else lzma.decompress(data)
-    except (OSError, EOFError, ValueError, lzma.LZMAError) as e:
-        raise InputError(f"corrupt {suffix} stream: {e}") from None
-
-
-def _gunzip(data: bytes) -> bytes:
-    # A streaming decoder keeps everything decoded before a break, unlike gzip.decompress.
+    name, make = _DECODERS[suffix]
     out: list[bytes] = []
     rest = data
     while rest:
-        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        d, pos = make(), 0
         try:
-            out.append(d.decompress(rest))
-            out.append(d.flush())
-        except zlib.error as e:
-            raise TruncatedInput(f"corrupt gzip stream: {e}", b"".join(out)) from None
+            while not d.eof and pos < len(rest):
+                out.append(d.decompress(rest[pos:pos + _BLOCK]))
+                pos += _BLOCK
+            if hasattr(d, "flush"):
+                out.append(d.flush())
+        except _STREAM_ERRORS as e:
+            raise TruncatedInput(f"corrupt {name} stream: {e}", b"".join(out)) from None
         if not d.eof:
-            raise TruncatedInput("truncated gzip stream (ends before its end marker)", b"".join(out))
-        rest = d.unused_data.lstrip(b"\x00")  # concatenated members, padding
+            raise TruncatedInput(f"truncated {name} stream (ends before its end marker)", b"".join(out))
+        rest = (d.unused_data + rest[pos:]).lstrip(b"\x00")  # concatenated streams, padding
     return b"".join(out)
 
 
@@ -148,8 +154,28 @@ def open_lines(path: Path):
     if suffix == ".bz2":
         return bz2.open(path, "rb")
     if suffix == ".xz":
-        return lzma.open(path, "rb")
+        return _XzLines(path)
     return open(path, "rb")  # noqa: SIM115 - the caller closes it
+
+
+class _XzLines:
+    """lzma's reader raises LZMAError on corrupt data where gzip's and bz2's raise OSError:
+    translated, so that a reader of lines catches one family for every format."""
+
+    def __init__(self, path: Path) -> None:
+        self._fh = lzma.open(path, "rb")
+
+    def __enter__(self) -> "_XzLines":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._fh.close()
+
+    def __iter__(self):
+        try:
+            yield from self._fh
+        except lzma.LZMAError as e:
+            raise OSError(f"corrupt xz stream: {e}") from None
 
 
 # Characters that UTF-8 text decoded as Windows-1252/Latin-1 is full of ("Ã©", "â€™", "Ã ",

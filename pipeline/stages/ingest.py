@@ -143,10 +143,14 @@ def read_text_file(path: Path, rel: str, cfg: IngestConfig) -> Document:
 
 
 def read_html_file(path: Path, rel: str, cfg: IngestConfig) -> Document:
+    return html_document(read_bytes(path, cfg.max_file_bytes), rel, cfg)
+
+
+def html_document(data: bytes, rel: str, cfg: IngestConfig) -> Document:
     from ..readers import html as htmlextract
 
     try:
-        page = htmlextract.extract(read_bytes(path, cfg.max_file_bytes), timeout_s=cfg.html_timeout_s)
+        page = htmlextract.extract(data, timeout_s=cfg.html_timeout_s)
     except htmlextract.ExtractionError as e:
         raise InputError(str(e)) from None
     if page is None or not page.paragraphs:
@@ -285,7 +289,10 @@ def read_file(path: Path, rel: str, cfg: IngestConfig, ctx: RunContext) -> Itera
     except TruncatedInput as e:
         ctx.quarantine.append(Quarantine(rel, str(e)))
         if e.data.strip():
-            yield reader_from_bytes(e.data, rel, fmt, cfg)
+            try:
+                yield reader_from_bytes(e.data, rel, fmt, cfg)
+            except InputError as before:
+                ctx.quarantine.append(Quarantine(rel, f"nothing usable before the break: {before}"))
     except InputError as e:
         ctx.quarantine.append(Quarantine(rel, str(e)))
     except OSError as e:
@@ -296,10 +303,14 @@ def read_file(path: Path, rel: str, cfg: IngestConfig, ctx: RunContext) -> Itera
 
 
 def reader_from_bytes(data: bytes, rel: str, fmt: str, cfg: IngestConfig) -> Document:
-    """The part of a truncated whole-file input recovered before the break."""
-    text, _ = decode_text(data)
-    title, section, paragraphs = parse_text_article(text)
-    doc = Document.from_texts(doc_id_for(rel), paragraphs, title=title, section=section, path=rel)
+    """The part of a truncated whole-file input recovered before the break (an HTML page's
+    through the extractor, not as text full of markup)."""
+    if fmt == "html":
+        doc = html_document(data, rel, cfg)
+    else:
+        text, _ = decode_text(data)
+        title, section, paragraphs = parse_text_article(text)
+        doc = Document.from_texts(doc_id_for(rel), paragraphs, title=title, section=section, path=rel)
     doc.meta["truncated"] = True
     return doc
 
