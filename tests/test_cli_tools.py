@@ -2,40 +2,26 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
 import yaml
 from datasets import load_dataset
 
-from conftest import ROOT
+from conftest import run_cli
 
 
-@pytest.fixture(scope="module")
-def out(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("tools") / "processed"
-    r = subprocess.run([sys.executable, "-m", "pipeline", "run", "--raw", "raw", "--out", str(out),
-                        "--quiet", "--set", "write.license=cc-by-4.0"], cwd=ROOT, capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    return out
-
-
-def test_explain_shows_reasons_and_the_kept_copy(out: Path):
-    r = subprocess.run([sys.executable, "-m", "pipeline", "explain", "003_f0f537a06f17b18a", "--out", str(out)],
-                       cwd=ROOT, capture_output=True, text=True)
+def test_explain_shows_reasons_and_the_kept_copy(seeds_out: Path):
+    r = run_cli("explain", "003_f0f537a06f17b18a", "--out", str(seeds_out))
     assert r.returncode == 0, r.stderr
     assert "DUPLICATE (near_duplicate)" in r.stdout
     assert "matches 000_c31a543739f4d4b5" in r.stdout and "similarity" in r.stdout
     assert "I have strongly requested to President Putin" in r.stdout  # the kept copy is shown
-    missing = subprocess.run([sys.executable, "-m", "pipeline", "explain", "nope", "--out", str(out)],
-                             cwd=ROOT, capture_output=True, text=True)
+    missing = run_cli("explain", "nope", "--out", str(seeds_out))
     assert missing.returncode == 1 and "no document 'nope'" in missing.stderr
 
 
-def test_dataset_card_header(out: Path):
-    card = (out / "hf" / "documents" / "README.md").read_text()
+def test_dataset_card_header(seeds_out: Path):
+    card = (seeds_out / "hf" / "documents" / "README.md").read_text()
     _, header, body = card.split("---\n", 2)
     meta = yaml.safe_load(header)
     assert meta["license"] == "cc-by-4.0" and meta["language"] == ["en"]
@@ -44,10 +30,10 @@ def test_dataset_card_header(out: Path):
     assert "| documents written | 2 |" in body and "`language_score`" in body
 
 
-def test_parquet_loads_with_load_dataset(out: Path):
-    files = sorted(str(p) for p in (out / "parquet" / "documents").glob("*.parquet"))
+def test_parquet_loads_with_load_dataset(seeds_out: Path, tmp_path: Path):
+    files = sorted(str(p) for p in (seeds_out / "parquet" / "documents").glob("*.parquet"))
     ds = load_dataset("parquet", data_files=files, split="train",
-                      cache_dir=str(out.parent / "hf-cache"))
+                      cache_dir=str(tmp_path / "hf-cache"))
     assert sorted(ds["id"]) == ["000_c31a543739f4d4b5", "003_f0f537a06f17b18a"]
 
 

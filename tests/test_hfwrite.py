@@ -14,6 +14,8 @@ from datasets import load_from_disk
 from pipeline.runtime.hfwrite import HFShardWriter
 from pipeline.stages.write import PARAGRAPH_SCHEMA
 
+from conftest import ledger_table
+
 FINGERPRINT = "0123456789abcdef"
 
 
@@ -49,7 +51,7 @@ def paragraph_table(n: int, seed: int = 7) -> pa.Table:
         rows["duplicate_of_index"].append(rng.randrange(7) if dup else None)
         rows["similarity"].append(rng.random() if dup else None)
         rows["cluster_id"].append(rng.randrange(1 << 40) if dup else None)
-    return pa.Table.from_pydict(rows, schema=PARAGRAPH_SCHEMA)
+    return ledger_table(rows)
 
 
 def batches_of(table: pa.Table, sizes: list[int]) -> list[pa.RecordBatch]:
