@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from .stages import annotate, clean, dedup, ingest, write
-from .runtime import outdir, runkey, store
+from .runtime import killpoint, outdir, runkey, store
 from .runtime.cache import CACHE_DIR
 from .report.card import dataset_card
 from .report.render import render_report
@@ -33,9 +33,11 @@ class NothingToRead(Exception):
 @contextmanager
 def _progress(ctx: RunContext, stage: str, total: int | None):
     """A tqdm bar for one stage (documents/s), when progress is on; stages tick it where they
-    loop over documents, and it is completed when the stage ends."""
+    loop over documents, and it is completed when the stage ends. The stage's name is also its
+    point for the test-only kill hook (`killpoint`), reached when its work is done."""
     if not ctx.progress:
         yield
+        killpoint.reach(stage)
         return
     from tqdm import tqdm
 
@@ -47,6 +49,7 @@ def _progress(ctx: RunContext, stage: str, total: int | None):
             if total is not None and bar.n < total:
                 bar.update(total - bar.n)
             ctx.bar = None
+    killpoint.reach(stage)
 
 
 def _peak_mb() -> float:

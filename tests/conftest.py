@@ -53,9 +53,10 @@ def require_ray():
     return ray
 
 
-def run_cli(*args: str, env: dict | None = None, **kw) -> subprocess.CompletedProcess:
-    """`python -m pipeline ARGS` from the repository root, output captured."""
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT, capture_output=True,
+def run_cli(*args: str, env: dict | None = None, prefix: tuple[str, ...] = ("-m", "pipeline"),
+            **kw) -> subprocess.CompletedProcess:
+    """`python -m pipeline ARGS` from the repository root, output captured; `env` adds variables."""
+    return subprocess.run([sys.executable, *prefix, *args], cwd=ROOT, capture_output=True,
                           text=True, env=None if env is None else {**os.environ, **env}, **kw)
 
 

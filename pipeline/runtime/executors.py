@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
@@ -53,6 +54,24 @@ class Executor:
         self.close()
 
 
+def _pool(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, initializer=_end_with_parent,
+                               initargs=(os.getpid(),))
+
+
+def _end_with_parent(parent: int) -> None:
+    """A worker outlives a run killed by SIGKILL (or the OOM killer): it waits for work on a
+    queue whose other end its siblings still hold open. A watcher thread ends it once its
+    parent is gone."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="end-with-parent").start()
+
+
 class LocalExecutor(Executor):
     """In this process for one worker; a process pool (started on first use) for more."""
 
@@ -66,14 +85,14 @@ class LocalExecutor(Executor):
         if self.workers == 1 or len(items) <= 1:
             return [fn(item) for item in items]
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            self._pool = _pool(self.workers)
         return list(self._pool.map(fn, items))
 
     def submit(self, fn: Callable[[T], R], items: Iterable[T]) -> Pending:
         if self.workers == 1:
             return super().submit(fn, items)
         if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
+            self._pool = _pool(self.workers)
         pool = self._pool
         # At most two items per worker are in flight (pickled, queued or running); a feeder
         # thread draws the next item from `items` when one finishes.

@@ -14,6 +14,8 @@ import os
 import shutil
 from pathlib import Path
 
+from .killpoint import reach
+
 CACHE_DIR = ".cache"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -71,17 +73,22 @@ def _fsync_tree(root: Path) -> None:
 def commit(staging: Path, out: Path) -> None:
     """Make `staging` the output folder; the previous output is removed only afterwards."""
     _fsync_tree(staging)
+    reach("commit:start")
     # The reusable-work cache lives in the output folder and moves on to the new one.
     cache = out / CACHE_DIR
     if cache.is_dir() and not (staging / CACHE_DIR).exists():
         cache.rename(staging / CACHE_DIR)
+        reach("commit:cache-moved")
     if out.exists():
         if exchange(staging, out):
+            reach("commit:exchanged")
             shutil.rmtree(staging)
             return
         old = out.parent / f".{out.name}.old-{os.getpid()}"
         out.rename(old)
+        reach("commit:old-moved")
         staging.rename(out)
+        reach("commit:exchanged")
         shutil.rmtree(old)
     else:
         staging.rename(out)
