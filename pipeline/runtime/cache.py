@@ -69,9 +69,19 @@ def load_ingest_index(entry: Path) -> tuple[list[Part], list[Quarantine]] | None
         quarantine = [Quarantine(q["path"], q["reason"], q["line"]) for q in index["quarantine"]]
     except (OSError, ValueError, KeyError, TypeError):
         return None  # absent or damaged: read the file again
-    if not all(Path(p.path).is_file() for p in parts):
+    if not all(_whole(p) for p in parts):
         return None
     return parts, quarantine
+
+
+def _whole(part: Part) -> bool:
+    """Whether a cached part's file is a whole Arrow file holding its batch (a file cut short
+    has no footer). Damage inside an intact file is not looked for: entries are written whole."""
+    try:
+        with ipc.open_file(part.path) as reader:
+            return reader.num_record_batches > part.batch
+    except (OSError, pa.ArrowInvalid):
+        return False
 
 
 def prune_ingest(folder: Path, keep: set[str]) -> None:
