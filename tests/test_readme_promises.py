@@ -334,3 +334,60 @@ def _make(*args: str) -> subprocess.CompletedProcess:
     # The suite's own interpreter: make's targets would otherwise (re)build .venv.
     return subprocess.run(["make", "-s", "-o", ".venv/.installed", f"PY={sys.executable}", *args],
                           cwd=ROOT, capture_output=True, text=True)
+
+
+# --------------------------------------------------------------------------- JSONL fields
+def test_jsonl_aliases_and_other_fields_in_meta(tmp_path: Path):
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    record = {"headline": "Bridge closes | Local News", "content_original": _body(1),
+              "published": "2016-09-20T08:30:00-04:00", "link": "https://news.example/b",
+              "outlet": "Example News", "bias": 2, "topic": "transport"}
+    (raw / "feed.ndjson").write_text(json.dumps(record) + "\n")
+    run(load_config(None, FAST), raw, tmp_path / "out")
+    docs = _docs(tmp_path / "out")
+    assert list(docs.index) == ["feed:1"]  # no id: the path without suffix, and the line
+    doc = docs.loc["feed:1"]
+    assert (doc.title, doc.section, doc.source) == ("Bridge closes", "Local News", "Example News")
+    assert (doc.date, doc.url) == ("2016-09-20T08:30:00-04:00", "https://news.example/b")
+    assert json.loads(doc.meta) == {"bias": 2, "topic": "transport"}
+    assert doc.text == _body(1).replace("\n", "\n\n")
+
+
+# --------------------------------------------------------------------------- learned lines
+def test_learned_boilerplate_is_written_with_how_often_it_fired(tmp_path: Path):
+    raw = tmp_path / "raw"
+    (raw / "Times").mkdir(parents=True)
+    for i in range(12):
+        (raw / "Times" / f"{i}.txt").write_text(
+            f"Lawmakers in district {i} voted on the budget measure on day {i}, officials said.\n"
+            "Metro Desk Evening Digest Edition\n"
+            f"The vote, number {i} this session, followed weeks of talks over spending plans.\n")
+    run(load_config(None, FAST), raw, tmp_path / "out")
+    learned = pd.read_csv(tmp_path / "out" / "boilerplate_learned.csv")
+    row = learned[learned.line == "metro desk evening digest edition"].iloc[0]
+    assert (row.source, row.n_docs, row.n_removed) == ("Times", 12, 12)
+    ledger = _ledger(tmp_path / "out")
+    removed = ledger[ledger.text == "Metro Desk Evening Digest Edition"]
+    assert len(removed) == 12 and set(removed.reason) == {"repeated_in_source"}
+
+
+# --------------------------------------------------------------------------- output files
+def test_parquet_is_zstd_with_the_explicit_schema_and_counts_match_the_ledger(seeds_out: Path):
+    import pyarrow.parquet as pq
+
+    from pipeline.stages.write import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
+
+    for name, schema in (("documents", DOCUMENT_SCHEMA), ("paragraphs", PARAGRAPH_SCHEMA)):
+        (path,) = (seeds_out / "parquet" / name).glob("*.parquet")
+        meta = pq.ParquetFile(path).metadata
+        assert {meta.row_group(0).column(c).compression for c in range(meta.num_columns)} == {"ZSTD"}
+        assert pq.read_schema(path).remove_metadata().equals(schema.remove_metadata())
+    docs, ledger = _docs(seeds_out), _ledger(seeds_out)
+    for doc_id, doc in docs.iterrows():
+        rows = ledger[ledger.doc_id == doc_id]
+        assert doc.n_paragraphs == (rows.status == "kept").sum()
+        assert doc.n_boilerplate_removed == (rows.status == "boilerplate").sum()
+        assert doc.n_duplicates_removed == (rows.status == "duplicate").sum()
+        assert doc.n_chars == len(doc.text) and doc.n_words == len(doc.text.split())
+    assert docs.content_hash.nunique() == len(docs)
