@@ -9,13 +9,18 @@ ARGS   ?=
 
 .DEFAULT_GOAL := help
 
+# What a run needs only; the test, bench and Ray extras come with the targets that use them.
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.test-installed: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[test]'
 	touch $@
 
-$(VENV)/.bench-installed: $(VENV)/.installed
+$(VENV)/.bench-installed: $(VENV)/.test-installed
 	$(PY) -m pip install --quiet -e '.[test,bench,ray]'
 	touch $@
 
@@ -29,7 +34,7 @@ venv: $(VENV)/.installed ## create .venv from pyproject.toml (done by every targ
 dataset: $(VENV)/.installed ## run the pipeline on raw/ into processed/
 	$(PY) -m pipeline run --config $(CONFIG) --raw $(RAW) --out $(OUT) $(ARGS)
 
-test: $(VENV)/.installed ## run the test suite
+test: $(VENV)/.test-installed ## run the test suite
 	$(PY) -m pytest -q $(ARGS)
 
 eval: $(VENV)/.installed ## quality figures: dedup and boilerplate on ../shared/corpora

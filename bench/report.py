@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from pipeline.report.render import render_report
-from pipeline.stages.write import PARAGRAPH_SCHEMA
+from pipeline.core.schema import PARAGRAPH_SCHEMA
 
 ROOT = Path(__file__).resolve().parents[1]
 GOAL_S = 30.0

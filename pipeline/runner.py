@@ -14,20 +14,18 @@ from typing import Any
 import pyarrow as pa
 
 from .stages import annotate, clean, dedup, ingest, write
-from .runtime import killpoint, outdir, runkey, store
+from .runtime import killpoint, outdir, runkey
 from .runtime.cache import CACHE_DIR
 from .report.card import dataset_card
 from .report.render import render_report
 from .core.config import Config, dump_yaml
 from .runtime.executors import make_executor
-from .core.model import KEPT, RunContext, Tally
+from .core.model import KEPT, NothingToRead, RunContext
+from .stages.base import Handoff
 
-STAGES = ("ingest", "clean", "dedup", "annotate", "write")
-SPILL_DIR = ".spill"
-
-
-class NothingToRead(Exception):
-    """No document could be read from the raw folder."""
+# The stage order, in one place: each a module with NAME and run(handoff, cfg, ctx) -> Handoff
+# (`stages/base.py`); its configuration is the section of that name.
+STAGES = (ingest, clean, dedup, annotate, write)
 
 
 @contextmanager
@@ -73,105 +71,76 @@ def run(cfg: Config, raw: Path, out: Path, progress: bool = False, force: bool =
     # go, so it would hold ~100 MB more at the end than the system allocator, which returns
     # them. Set before the pool's workers are forked, so they inherit it.
     pa.set_memory_pool(pa.system_memory_pool())
+    staging = outdir.new_staging(out)
     with make_executor(cfg.run.executor, cfg.run.workers, cfg.run.address) as executor:
         ctx = RunContext(workers=executor.workers, executor=executor, progress=progress,
-                         cache_dir=out / CACHE_DIR if cfg.run.cache else None)
-        return _run_stages(cfg, raw, out, key, ctx)
-
-
-def _run_stages(cfg: Config, raw: Path, out: Path, key: str, ctx: RunContext) -> dict[str, Any]:
-    staging = outdir.new_staging(out)
-    # Documents between stages (`store` parts), fingerprints and output rows: on disk, in the
-    # staging folder, removed before the output is swapped in (or by the next run's recovery).
-    spill = staging / SPILL_DIR
-    try:
-        stats, languages = _stages(cfg, raw, staging, ctx)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    finally:
-        shutil.rmtree(spill, ignore_errors=True)
-    (staging / "config.yaml").write_text(dump_yaml(cfg), encoding="utf-8")
-    (staging / runkey.KEY_FILE).write_text(key + "\n")
-    (staging / "hf" / "documents" / "README.md").write_text(
-        dataset_card(cfg, stats, languages), encoding="utf-8"
-    )
-    # stats.json holds timings, so it is the one output that differs between identical runs.
-    (staging / "stats.json").write_text(json.dumps(stats, indent=2, sort_keys=False) + "\n")
-    (staging / "report.html").write_text(render_report(staging), encoding="utf-8")
+                         cache_dir=out / CACHE_DIR if cfg.run.cache else None,
+                         raw=raw, staging=staging)
+        try:
+            stats, last = run_stages(cfg, ctx)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        finally:
+            shutil.rmtree(ctx.spill, ignore_errors=True)
+    _finish(cfg, stats, last, key, staging)
     outdir.commit(staging, out)
     return stats
 
 
-def _stages(cfg: Config, raw: Path, staging: Path, ctx: RunContext) -> tuple[dict[str, Any], Counter]:
-    """The five stages, in order; each hands the next its parts on disk and its tally."""
-    spill = staging / SPILL_DIR
+def run_stages(cfg: Config, ctx: RunContext) -> tuple[dict[str, Any], Handoff]:
+    """Every stage of `STAGES`, in order, each handed what the one before handed on; the
+    stats of the run and the last handoff."""
     stats: dict[str, Any] = {"stages": {}}
     started = time.perf_counter()
-
-    t = time.perf_counter()
-    with _progress(ctx, "ingest", None):
-        items, n_ingested, tally = ingest.run(raw, cfg.ingest, ctx, spill)
-    stats["stages"]["ingest"] = {
-        "documents_in": None, "documents_out": n_ingested,
-        "paragraphs_in": None, "paragraphs_out": tally.paragraphs,
-        **ctx.stage_stats.get("ingest", {}),
-        "quarantined": dict(sorted(Counter(q.reason.split(":")[0] for q in ctx.quarantine).items())),
-        "wall_seconds": round(time.perf_counter() - t, 3),
-        "peak_rss_mb": _peak_mb(),
-    }
-    if not n_ingested:
-        raise NothingToRead(
-            f"no document could be read from {raw} ({len(ctx.quarantine)} inputs quarantined)"
-        )
-
-    def stage(name: str, before: Tally, after: Tally, t: float) -> None:
-        stats["stages"][name] = {
-            "documents_in": before.documents, "documents_out": after.documents,
-            "documents_dropped": {"no_text_left": before.documents - after.documents},
-            "paragraphs_in": before.paragraphs, "paragraphs_out": after.paragraphs,
-            "removed": dict(sorted((after.removed - before.removed).items())),
-            **ctx.stage_stats.get(name, {}),
-            "wall_seconds": round(time.perf_counter() - t, 3),
-            "peak_rss_mb": _peak_mb(),
-        }
-
-    t = time.perf_counter()
-    with _progress(ctx, "clean", n_ingested):
-        parts, cleaned = clean.run(items, cfg.clean, ctx, spill)
-    stage("clean", tally, cleaned, t)
-    jobs = store.jobs_of(parts)
-
-    t = time.perf_counter()
-    with _progress(ctx, "dedup", n_ingested):
-        decisions, deduped = dedup.run(jobs, cfg.dedup, ctx, spill, cleaned)
-    stage("dedup", cleaned, deduped, t)
-
-    t = time.perf_counter()
-    with _progress(ctx, "annotate", n_ingested):
-        annotated = annotate.run(jobs, decisions, cfg.annotate, cfg.write, ctx, spill)
-    stage("annotate", deduped, deduped, t)
-
-    t = time.perf_counter()
-    with _progress(ctx, "write", None):
-        written = write.run(annotated, cfg.write, ctx, staging)
-    n_docs, n_pars = deduped.documents, deduped.paragraphs
-    stats["stages"]["write"] = {
-        # Documents left without text were counted as dropped by the stage that emptied them.
-        "documents_in": n_docs, "documents_out": written["documents_written"],
-        "documents_dropped": {"no_text_left": max(0, n_docs - written["documents_written"])},
-        "paragraphs_in": n_pars, "paragraphs_out": n_pars,
-        "ledger_rows": written["paragraphs_written"],
-        "files": written["files"],
-        "wall_seconds": round(time.perf_counter() - t, 3),
-        "peak_rss_mb": _peak_mb(),
-    }
-    stats["totals"] = totals(n_ingested, n_pars, deduped.removed, len(ctx.quarantine))
+    handoff = Handoff()
+    for stage in STAGES:
+        t = time.perf_counter()
+        with _progress(ctx, stage.NAME, handoff.n_documents or None):
+            after = stage.run(handoff, getattr(cfg, stage.NAME), ctx)
+        stats["stages"][stage.NAME] = {**flow(handoff, after), **after.stats,
+                                       "wall_seconds": round(time.perf_counter() - t, 3),
+                                       "peak_rss_mb": _peak_mb()}
+        release(handoff, after, ctx.spill)
+        handoff = after
+    stats["totals"] = totals(handoff.n_documents, handoff.tally.paragraphs, handoff.tally.removed,
+                             len(ctx.quarantine))
     stats["wall_seconds"] = round(time.perf_counter() - started, 3)
-    languages: Counter = Counter()
-    for a in annotated:
-        languages.update(a.languages)
-    return stats, languages
+    return stats, handoff
+
+
+def release(before: Handoff, after: Handoff, spill: Path) -> None:
+    """Delete the spilled files that no stage will read again: the parts and rows `before`
+    held that `after` does not hand on (files of the reuse cache are not in the spill)."""
+    keep = {p.path for p in after.parts} | {f for r in after.rows for f in (r.documents, r.paragraphs)}
+    gone = ({p.path for p in before.parts}
+            | {f for r in before.rows for f in (r.documents, r.paragraphs)}) - keep
+    for path in map(Path, sorted(gone)):
+        if path.is_relative_to(spill):
+            path.unlink(missing_ok=True)
+
+
+def flow(before: Handoff, after: Handoff) -> dict[str, Any]:
+    """What a stage did to the counts: documents with text and kept paragraphs in and out, and
+    the paragraphs it removed by status:reason (a stage may restate any of these)."""
+    b, a = before.tally, after.tally
+    return {
+        "documents_in": b.documents, "documents_out": a.documents,
+        "documents_dropped": {"no_text_left": b.documents - a.documents},
+        "paragraphs_in": b.paragraphs, "paragraphs_out": a.paragraphs,
+        "removed": dict(sorted((a.removed - b.removed).items())),
+    }
+
+
+def _finish(cfg: Config, stats: dict[str, Any], last: Handoff, key: str, staging: Path) -> None:
+    """The outputs about the run, beside the tables the write stage wrote."""
+    (staging / "config.yaml").write_text(dump_yaml(cfg), encoding="utf-8")
+    (staging / runkey.KEY_FILE).write_text(key + "\n")
+    (staging / "hf" / "documents" / "README.md").write_text(
+        dataset_card(cfg, stats, last.languages), encoding="utf-8")
+    # stats.json holds timings, so it is the one output that differs between identical runs.
+    (staging / "stats.json").write_text(json.dumps(stats, indent=2, sort_keys=False) + "\n")
+    (staging / "report.html").write_text(render_report(staging), encoding="utf-8")
 
 
 def totals(n_docs: int, n_kept: int, removals: Counter[str], n_quarantined: int) -> dict[str, Any]:

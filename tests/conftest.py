@@ -74,7 +74,7 @@ def output_digest(out: Path, ignore: tuple[str, ...] = ()) -> dict[str, str]:
 def ledger_table(rows: list[dict[str, Any]] | dict[str, Any]) -> pa.Table:
     """A ledger (paragraphs) table in the output schema, from row dicts or from columns (lists or
     numpy arrays); a column or key left out is null."""
-    from pipeline.stages.write import PARAGRAPH_SCHEMA
+    from pipeline.core.schema import PARAGRAPH_SCHEMA
 
     if isinstance(rows, list):
         rows = {f.name: [r.get(f.name) for r in rows] for f in PARAGRAPH_SCHEMA}

@@ -131,6 +131,7 @@ def test_streaming_run_over_parts_in_workers_equals_one_process(tmp_path, monkey
     from pipeline.stages import clean
     from pipeline.runtime import store
     from pipeline.runtime.executors import LocalExecutor
+    from pipeline.stages.base import Handoff
     from pipeline.stages.ingest import Fixup
 
     one = RunContext()
@@ -139,9 +140,11 @@ def test_streaming_run_over_parts_in_workers_equals_one_process(tmp_path, monkey
     parts = store.write_docs(tmp_path / "in.arrow", _mixed_outlets())
     assert len(parts) == 6
     with LocalExecutor(2) as executor:
-        two = RunContext(workers=2, executor=executor)
-        cleaned, tally = clean.run([(p, Fixup()) for p in parts], CleanConfig(), two, tmp_path)
-    docs_two = list(store.read_parts(cleaned))
+        two = RunContext(workers=2, executor=executor, staging=tmp_path)
+        ingested = Handoff(parts=parts, patches=[Fixup()] * len(parts))
+        cleaned = clean.run(ingested, CleanConfig(), two)
+    docs_two = list(store.read_parts(cleaned.parts))
+    tally = cleaned.tally
     assert [[(p.status, p.reason) for p in d.paragraphs] for d in docs_two] == \
         [[(p.status, p.reason) for p in d.paragraphs] for d in docs_one]
     assert two.artifacts == one.artifacts and two.stage_stats == one.stage_stats

@@ -44,7 +44,7 @@ def test_progress_bars_per_stage(seed_raw: Path, tmp_path: Path, capsys):
     run(load_config(None), seed_raw, tmp_path / "out", progress=True)
     err = capsys.readouterr().err
     for stage in STAGES:
-        assert f"{stage:9s}:" in err
+        assert f"{stage.NAME:9s}:" in err
     assert "doc/s" in err
     run(load_config(None), seed_raw, tmp_path / "quiet", progress=False)
     assert capsys.readouterr().err == ""

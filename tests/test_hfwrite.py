@@ -12,7 +12,7 @@ import pytest
 from datasets import load_from_disk
 
 from pipeline.runtime.hfwrite import HFShardWriter
-from pipeline.stages.write import PARAGRAPH_SCHEMA
+from pipeline.core.schema import PARAGRAPH_SCHEMA
 
 from conftest import ledger_table
 

@@ -376,7 +376,7 @@ def test_learned_boilerplate_is_written_with_how_often_it_fired(tmp_path: Path):
 def test_parquet_is_zstd_with_the_explicit_schema_and_counts_match_the_ledger(seeds_out: Path):
     import pyarrow.parquet as pq
 
-    from pipeline.stages.write import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
+    from pipeline.core.schema import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
 
     for name, schema in (("documents", DOCUMENT_SCHEMA), ("paragraphs", PARAGRAPH_SCHEMA)):
         (path,) = (seeds_out / "parquet" / name).glob("*.parquet")

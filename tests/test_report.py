@@ -21,7 +21,7 @@ from pipeline.report.render import render_report
 from pipeline.report.svg import (bin_counts, bin_labels, cluster_size_edges, esc, funnel,
                                  hbar_chart, histogram, nice_log_edges, stacked_hbar_chart,
                                  tokenize, word_diff)
-from pipeline.stages.write import DOCUMENT_SCHEMA
+from pipeline.core.schema import DOCUMENT_SCHEMA
 
 from conftest import ROOT, ledger_table, missing
 EVIL = '<script>alert("x")</script><img src=x onerror=alert(1)>'

@@ -9,6 +9,7 @@ import numpy as np
 from pipeline.core.digest import DIGEST128
 from pipeline.stages import dedup
 from pipeline.runtime import store
+from pipeline.stages.base import Handoff
 from pipeline.stages.dedup import DedupConfig, first_copies
 from pipeline.runtime.executors import LocalExecutor
 from pipeline.core.model import BOILERPLATE, DUPLICATE, KEPT, Document, RunContext, Tally
@@ -119,16 +120,14 @@ def test_streaming_dedup_equals_the_in_memory_detector(tmp_path, monkeypatch):
     assert sum(s == (DUPLICATE, "near_duplicate") for row in want for s in row) >= 10
     for workers in (1, 2):
         with LocalExecutor(workers) as executor:
-            ctx = RunContext(workers=workers, executor=executor)
-            decisions, after = dedup.run(jobs, DedupConfig(), ctx, tmp_path / f"w{workers}", tally)
-        got = []
-        for job, dec in zip(jobs, decisions):
-            job_docs = list(store.read_parts(job))
-            dec.apply(job_docs)
-            got += job_docs
+            ctx = RunContext(workers=workers, executor=executor, staging=tmp_path / f"w{workers}")
+            out = dedup.run(Handoff(parts=parts, tally=tally), DedupConfig(), ctx)
+        # The decisions are pending patches, one per part, applied where the parts are read.
+        assert len(out.patches) == len(parts)
+        got = [d for job in out.jobs() for d in job.documents()]
         assert [[(p.status, p.reason) for p in d.paragraphs] for d in got] == want
-        assert after.paragraphs == sum(d.count(KEPT) for d in got)
-        assert ctx.stage_stats["dedup"]["exact_duplicate_documents"] == 1
+        assert out.tally.paragraphs == sum(d.count(KEPT) for d in got)
+        assert out.stats["exact_duplicate_documents"] == 1
         # Every removed copy names a kept paragraph that holds its cluster id.
         by_ref = {(d.id, k): p for d in got for k, p in enumerate(d.paragraphs)}
         for d in got:

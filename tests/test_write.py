@@ -11,7 +11,8 @@ from datasets import load_from_disk
 
 from pipeline.runtime import store
 from pipeline.stages import write
-from pipeline.stages.write import PARAGRAPH_SCHEMA, write_table_files
+from pipeline.core.schema import PARAGRAPH_SCHEMA
+from pipeline.stages.write import write_table_files
 
 from conftest import ledger_table
 

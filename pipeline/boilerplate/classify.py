@@ -23,10 +23,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, NamedTuple
+from typing import Any
 
+from .lines import LineFacts, Rule, fold, normalise_line  # noqa: F401 - part of this API
 from .regex import Matcher
 from .region import (  # noqa: F401  (re-exported: the region is part of this API)
     THREAD_SHAPES,
@@ -42,29 +42,6 @@ from .region import (  # noqa: F401  (re-exported: the region is part of this AP
     prose_weight,
     word_count,
 )
-
-
-# terminal punctuation (Latin, Cyrillic, CJK), or when it ends with a closing quote.
-def fold(text: str) -> str:
-    """Whitespace collapsed and stripped. Already-folded text (no whitespace but single inner
-    spaces: all other whitespace is unprintable) is returned as is, without a split and join."""
-    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
-        return text
-    return " ".join(text.split())
-
-
-def normalise_line(text: str) -> str:
-    """Key for counting a line across documents: folded, lower-cased, digits kept."""
-    return fold(text).lower()
-
-
-@dataclass(frozen=True)
-class Rule:
-    name: str
-    kind: str  # "remove" or "barrier"
-    pattern: re.Pattern[str]
-    page: bool = False  # printed by whole web pages, not inside extracted article bodies
-    pages_only: bool = False  # removed on page-like documents only (captions, inline teasers)
 
 
 def compile_rules(data: dict[str, Any] | None) -> list[Rule]:
@@ -144,13 +121,6 @@ def line_shape(line: str) -> str | None:
 
 
 MAX_PATTERN_CHARS = 600
-
-
-class LineFacts(NamedTuple):
-    folded: str
-    key: str | None  # folded + lower-cased, for lines of at most max_words words (else None)
-    rule: Rule | None
-    shape: str | None
 
 
 _EMPTY = LineFacts("", None, None, None)

@@ -1,11 +1,11 @@
-"""The article region of a page (pure logic, split from `boilerplate.py`, which re-exports it).
+"""The article region of a page (pure logic, re-exported by `classify.py`).
 
 A full web page is navigation, then the article, then related links, comments and the footer.
 Each line gets a prose weight (long lines that end like sentences count for their word count,
 short lines and page chrome count against); the article is the maximum-sum run of lines (Kadane),
 joined by nearby runs of similar weight. Before the run is chosen, copies of earlier prose and
 the prose of comment threads weigh nothing. Everything works on plain values (the line facts of
-`boilerplate.LineTable`: the folded line and its shape).
+`classify.LineTable`: the folded line and its shape).
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from .classify import LineFacts
+from .lines import LineFacts
 
 _WORD = re.compile(r"\w+")
 # Punctuation inside a line (Latin, CJK): a long line with none is a list of tags or links.

@@ -18,6 +18,8 @@ KEPT = "kept"
 BOILERPLATE = "boilerplate"
 DUPLICATE = "duplicate"
 
+SPILL_DIR = ".spill"
+
 
 @dataclass(slots=True)
 class Paragraph:
@@ -99,11 +101,18 @@ class Quarantine:
         return {"path": self.path, "line": self.line, "reason": self.reason}
 
 
+class NothingToRead(Exception):
+    """No document could be read from the raw folder."""
+
+
 @dataclass
 class RunContext:
     """What a stage may use besides its documents and its own config section."""
 
     workers: int = 1
+    # The input folder, and the folder the output is built in (its `.spill/` holds the parts).
+    raw: Any = None
+    staging: Any = None
     # Runs the partitionable work of the stages (`executors.Executor`); None: in this process.
     executor: Any = None
     quarantine: list[Quarantine] = field(default_factory=list)
@@ -114,6 +123,12 @@ class RunContext:
     progress: bool = False
     # Where reusable work is kept between runs (`cache.py`); None: nothing is reused.
     cache_dir: Any = None
+
+    @property
+    def spill(self) -> Any:
+        """Where stages keep their parts and other intermediate files: removed before the
+        output is swapped in (or by the next run's recovery)."""
+        return self.staging / SPILL_DIR
 
     @property
     def distributed(self) -> bool:

@@ -76,3 +76,32 @@ def _detect_batch(texts, seed, max_chars, T) -> list[tuple[str | None, float | N
         if p > PROB_THRESHOLD:
             answers[d] = (T.langs[k], p)
     return answers
+
+
+def detect_languages_langdetect(
+    texts: Sequence[str], seed: int = 0, max_chars: int = 10_000
+) -> list[tuple[str | None, float | None]]:
+    """The same answers as `detect_languages`, from langdetect itself, one text at a time (about
+    20 ms per news article): for anyone who doubts the replay, or meets a Python whose `random`
+    stream changed (`annotate.language_backend: langdetect`)."""
+    from langdetect import DetectorFactory, detector_factory
+    from langdetect.lang_detect_exception import LangDetectException
+
+    if not isinstance(seed, int):
+        raise TypeError("seed must be an int")
+    if detector_factory._factory is None:
+        detector_factory.init_factory()
+    factory = detector_factory._factory
+    out: list[tuple[str | None, float | None]] = []
+    for text in texts:
+        DetectorFactory.seed = seed
+        detector = factory.create()
+        detector.set_max_text_length(max_chars)
+        detector.append(text)
+        try:
+            best = detector.get_probabilities()
+        except LangDetectException:
+            out.append((None, None))
+            continue
+        out.append((best[0].lang, best[0].prob) if best else (None, None))
+    return out

@@ -20,7 +20,7 @@ import numpy as np
 from .verify import Verifier
 
 if TYPE_CHECKING:
-    from .detect import NearDupConfig
+    from .config import NearDupConfig
 
 
 def components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:

@@ -26,7 +26,7 @@ from .fingerprint import shingle_sets
 from .textnorm import STOPWORDS, sentences, token_set
 
 if TYPE_CHECKING:
-    from .detect import NearDupConfig
+    from .config import NearDupConfig
 
 
 def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:

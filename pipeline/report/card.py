@@ -15,7 +15,7 @@ import yaml
 
 from .. import __version__
 from ..core.config import Config, to_dict
-from ..stages.write import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
+from ..core.schema import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
 
 
 def size_category(n: int) -> str:

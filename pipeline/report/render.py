@@ -23,7 +23,6 @@ from .svg import (PALETTE, STATUS_COLORS, bin_counts, bin_labels, cluster_size_e
                          css_bar, esc, fmt_int, funnel, hbar_chart, histogram, legend_html, pct,
                          stacked_hbar_chart, truncate, word_diff)
 
-STAGES = ("ingest", "clean", "dedup", "annotate", "write")
 TOP_SOURCES = 20
 TOP_REASONS = 9
 TOP_LANGUAGES = 12
@@ -124,13 +123,15 @@ def summary(data: ReportData) -> str:
 def funnel_section(data: ReportData) -> str:
     stats = data.stats
     kept = _by_status(data.ledger)["kept"]
-    doc_steps = [(n, _stage(stats, n).get("documents_out")) for n in STAGES]
-    par_steps = [(n, _stage(stats, n).get("paragraphs_out")) for n in STAGES[:-1]]
+    # The stages in the order they ran: stats.json records them so (runner.STAGES).
+    stages = list(stats.get("stages") or {})
+    doc_steps = [(n, _stage(stats, n).get("documents_out")) for n in stages]
+    par_steps = [(n, _stage(stats, n).get("paragraphs_out")) for n in stages[:-1]]
     par_steps.append(("write (kept)", kept))
     charts = (f'<div class="row">{funnel(doc_steps, title="Documents after each stage")}'
               f'{funnel(par_steps, title="Paragraphs left in the text after each stage")}</div>')
     rows = []
-    for n in STAGES:
+    for n in stages:
         s = _stage(stats, n)
         if not s:
             continue

@@ -7,15 +7,15 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from typing import Literal
 from pathlib import Path
 
 import xxhash
 
 from ..runtime import cache, store
+from ..core.schema import document_rows, document_text, paragraph_rows
 from ..core.model import BOILERPLATE, DUPLICATE, KEPT, Document, RunContext
-
-PARAGRAPH_SEP = "\n\n"
-
+from .base import Handoff, PartsJob, RowFiles
 
 @dataclass(frozen=True)
 class AnnotateConfig:
@@ -25,14 +25,13 @@ class AnnotateConfig:
     # langdetect's max_text_length: it reads at most this many characters of a text (after
     # removing URLs and e-mail addresses); 10,000 is its own default, i.e. the whole-text answer.
     language_max_chars: int = 10_000
+    # "fast": langdetect's answer replayed with numpy (pipeline/langid, tested equal to it);
+    # "langdetect": langdetect itself, one text at a time (about 20 ms per article).
+    language_backend: Literal["fast", "langdetect"] = "fast"
 
     def __post_init__(self) -> None:
         if self.language_max_chars < 20:
             raise ValueError("language_max_chars: must be at least 20")
-
-
-def document_text(doc: Document) -> str:
-    return PARAGRAPH_SEP.join(doc.kept_texts())
 
 
 def _sample(title: str | None, text: str) -> str:
@@ -51,6 +50,7 @@ def counts(doc: Document, text: str) -> dict[str, int | str]:
     }
 
 
+NAME = "annotate"
 _KNOWN: dict[str, tuple[float, dict]] = {}
 
 
@@ -70,24 +70,33 @@ def _known(cache_dir: str | None) -> dict[int, tuple[str | None, float | None]]:
 class Annotated:
     """One job's result: its output rows' files, and what the driver adds up."""
 
-    documents: str  # IPC file of the job's rows of the documents table
-    paragraphs: str  # ... and of the ledger
-    n_documents: int
-    n_paragraphs: int
-    languages: Counter  # of the documents written (the dataset card)
+    rows: RowFiles
+    languages: Counter  # of the documents with text (the dataset card)
     answers: dict[int, tuple[str | None, float | None]]  # language cache key -> answer
     detected: int
     reused: int
 
 
-def _annotate_job(job) -> Annotated:
-    """Apply the job's dedup decisions, annotate its documents, and write their output rows."""
-    parts, decisions, cfg, write_cfg, cache_dir, dest = job
-    from ..langid.detect import detect_languages
-    from .write import document_rows, paragraph_rows
+@dataclass(frozen=True)
+class AnnotateJob:
+    source: PartsJob
+    cfg: AnnotateConfig
+    cache_dir: str | None
+    dest: str
 
-    docs = list(store.read_parts(parts))
-    decisions.apply(docs)
+
+def _languages(samples: list[str], cfg: AnnotateConfig) -> list[tuple[str | None, float | None]]:
+    from ..langid.detect import detect_languages, detect_languages_langdetect
+
+    detect = detect_languages if cfg.language_backend == "fast" else detect_languages_langdetect
+    return detect(samples, seed=cfg.langdetect_seed, max_chars=cfg.language_max_chars)
+
+
+def _annotate_job(job: AnnotateJob) -> Annotated:
+    """Annotate the job's documents (their dedup decisions applied as they are read), and write
+    their output rows."""
+    cfg = job.cfg
+    docs = list(job.source.documents())
     samples = []
     for doc in docs:
         text = document_text(doc)
@@ -96,48 +105,50 @@ def _annotate_job(job) -> Annotated:
     answers: dict[int, tuple[str | None, float | None]] = {}
     detected = reused = 0
     if cfg.language:
-        known = _known(cache_dir)
+        known = _known(job.cache_dir)
         keys = [cache.language_key(t, cfg.langdetect_seed, cfg.language_max_chars) for t in samples]
         got = [known.get(k) for k in keys]
         reused = sum(a is not None for a in got)
         todo = [i for i, a in enumerate(got) if a is None]
-        found = detect_languages([samples[i] for i in todo], seed=cfg.langdetect_seed,
-                                 max_chars=cfg.language_max_chars)
-        for i, answer in zip(todo, found):
+        for i, answer in zip(todo, _languages([samples[i] for i in todo], cfg)):
             got[i] = answer
         detected = len(todo)
         for doc, key, (lang, score) in zip(docs, keys, got):
             doc.annotations["language"], doc.annotations["language_score"] = lang, score
             answers[key] = (lang, score)
     del samples
-    out = [d for d in docs if not (write_cfg.drop_empty_documents and d.annotations["n_paragraphs"] == 0)]
-    doc_rows, par_rows = document_rows(out), paragraph_rows(docs)
-    store.write_atomic(doc_rows.schema, doc_rows.to_batches(), Path(f"{dest}.documents.arrow"))
-    store.write_atomic(par_rows.schema, par_rows.to_batches(), Path(f"{dest}.paragraphs.arrow"))
-    languages = Counter(d.annotations.get("language") for d in out if d.annotations.get("n_paragraphs"))
-    return Annotated(f"{dest}.documents.arrow", f"{dest}.paragraphs.arrow", doc_rows.num_rows,
-                     par_rows.num_rows, languages, answers, detected, reused)
+    doc_rows, par_rows = document_rows(docs), paragraph_rows(docs)
+    paths = f"{job.dest}.documents.arrow", f"{job.dest}.paragraphs.arrow"
+    store.write_atomic(doc_rows.schema, doc_rows.to_batches(), Path(paths[0]))
+    store.write_atomic(par_rows.schema, par_rows.to_batches(), Path(paths[1]))
+    with_text = [d for d in docs if d.annotations["n_paragraphs"]]
+    languages = Counter(d.annotations.get("language") for d in with_text)
+    rows = RowFiles(*paths, doc_rows.num_rows, par_rows.num_rows, len(docs) - len(with_text))
+    return Annotated(rows, languages, answers, detected, reused)
 
 
-def run(jobs: list[list[store.Part]], decisions: list, cfg: AnnotateConfig, write_cfg,
-        ctx: RunContext, spill: Path) -> list[Annotated]:
-    """Every job annotated (on the executor), in job order; the language answers are added
-    to the cache."""
+def run(handoff: Handoff, cfg: AnnotateConfig, ctx: RunContext) -> Handoff:
+    """Every job annotated (on the executor), in job order, into output rows; the language
+    answers are added to the cache."""
     cache_dir = str(ctx.cache_dir) if ctx.cache_dir is not None else None
-    done = []
+    jobs = handoff.jobs()
+    done: list[Annotated] = []
     for result in ctx.map(_annotate_job, [
-            (job, dec, cfg, write_cfg, cache_dir, str(spill / "annotated" / f"{i:06d}"))
-            for i, (job, dec) in enumerate(zip(jobs, decisions))]):
+            AnnotateJob(job, cfg, cache_dir, str(ctx.spill / "annotated" / f"{i:06d}"))
+            for i, job in enumerate(jobs)]):
         done.append(result)
-        ctx.tick(sum(p.n_docs for p in jobs[len(done) - 1]))
+        ctx.tick(jobs[len(done) - 1].n_docs)
+    stats = {}
     if cfg.language:
         if ctx.cache_dir is not None:
             known: dict = {}
             for r in done:
                 known.update(r.answers)
             cache.save_languages(ctx.cache_dir, known)
-        ctx.stage_stats["annotate"] = {"language_reused": sum(r.reused for r in done),
-                                       "language_detected": sum(r.detected for r in done)}
+        stats = {"language_reused": sum(r.reused for r in done),
+                 "language_detected": sum(r.detected for r in done)}
+    languages: Counter = Counter()
     for r in done:
-        r.answers = {}
-    return done
+        languages.update(r.languages)
+    # From here on the documents are their output rows: the parts are read no more.
+    return handoff.next(parts=[], rows=[r.rows for r in done], languages=languages, stats=stats)

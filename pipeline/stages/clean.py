@@ -22,11 +22,12 @@ import numpy as np
 import xxhash
 
 from ..boilerplate import classify as bp
-from . import ingest
 from ..runtime import store
 from ..core.digest import as_digests
 from ..core.model import BOILERPLATE, Document, RunContext, Tally
+from .base import Handoff, PartsJob
 
+NAME = "clean"
 RULES_FILE = Path(__file__).resolve().parents[2] / "configs" / "boilerplate.yaml"
 
 
@@ -203,19 +204,25 @@ def _learn_texts(docs: Iterable[tuple[str | None, list[str]]],
     return n_docs, {s: as_digests(d) for s, d in digests.items()}
 
 
-def _learn_job(job: tuple[list, CleanConfig]) -> tuple[Counter[str], dict[str, np.ndarray]]:
-    """`_learn_texts` over ingested parts, read as columns (no document objects)."""
-    items, cfg = job
+@dataclass(frozen=True)
+class LearnJob:
+    source: PartsJob
+    cfg: CleanConfig
+
+
+def _learn_job(job: LearnJob) -> tuple[Counter[str], dict[str, np.ndarray]]:
+    """`_learn_texts` over ingested parts, read as columns (no document objects): the
+    ingest patches' skips and inherited sources applied by hand."""
 
     def pairs():
-        for part, fix in items:
+        for part, fix in zip(job.source.parts, job.source.patches):
             batch = store.read_batch(part)
             texts = batch.column("texts").to_pylist()
             for i, source in enumerate(batch.column("source").to_pylist()):
                 if i not in fix.skip:
                     yield fix.source(source), texts[i]
 
-    return _learn_texts(pairs(), cfg)
+    return _learn_texts(pairs(), job.cfg)
 
 
 def _count(found: Iterable[tuple[Counter[str], dict[str, np.ndarray]]],
@@ -307,12 +314,19 @@ def _classify(docs: Iterable[Document], cfg: CleanConfig, learned: dict[str, dic
         yield doc
 
 
-def _clean_job(job: tuple[list, CleanConfig, dict[str, dict[bytes, int]], str]):
+@dataclass(frozen=True)
+class CleanJob:
+    source: PartsJob
+    cfg: CleanConfig
+    learned: dict[str, dict[bytes, int]]
+    dest: str
+
+
+def _clean_job(job: CleanJob) -> tuple[list[store.Part], _Found]:
     """Classify one job's documents into a cleaned part file; returns its parts and findings."""
-    items, cfg, learned, dest = job
     found = _Found()
-    parts = store.write_docs(Path(dest), _classify(ingest.documents(items), cfg, learned, found))
-    return parts, found
+    docs = _classify(job.source.documents(), job.cfg, job.learned, found)
+    return store.write_docs(Path(job.dest), docs), found
 
 
 def _report(found: _Found, n_source: Counter[str], cfg: CleanConfig, ctx: RunContext) -> None:
@@ -320,7 +334,7 @@ def _report(found: _Found, n_source: Counter[str], cfg: CleanConfig, ctx: RunCon
     for (source, line), n in found.seen.items():
         lines[source][line] = n
     ctx.artifacts["boilerplate_learned"] = learned_rows(lines, found.fired, n_source, cfg)
-    ctx.stage_stats.setdefault("clean", {}).update(
+    ctx.stage_stats.setdefault(NAME, {}).update(
         {
             "removed_by_reason": dict(sorted(found.reasons.items())),
             "learned_lines": len(found.seen),
@@ -329,22 +343,23 @@ def _report(found: _Found, n_source: Counter[str], cfg: CleanConfig, ctx: RunCon
     )
 
 
-def run(items: list, cfg: CleanConfig, ctx: RunContext, spill: Path) -> tuple[list[store.Part], Tally]:
+def run(handoff: Handoff, cfg: CleanConfig, ctx: RunContext) -> Handoff:
     """Mark boilerplate: learn each source's repeated lines over the run (a map, then a count
     of digests), then classify every document (a map over jobs of ingested parts, each writing
-    a part file). Returns the cleaned parts, in input order, and their tally."""
-    jobs = store.jobs_of(items)
-    n_source, learned = (_count(ctx.map(_learn_job, [(job, cfg) for job in jobs]), cfg)
+    a part file). Hands on the cleaned parts, in input order, and their tally."""
+    jobs = handoff.jobs()
+    n_source, learned = (_count(ctx.map(_learn_job, [LearnJob(job, cfg) for job in jobs]), cfg)
                          if cfg.learn_repeated else (Counter(), {}))
     parts: list[store.Part] = []
     found = _Found()
+    spill = ctx.spill / NAME
     for job_parts, job_found in ctx.map(_clean_job, [
-            (job, cfg, learned, str(spill / "clean" / f"{i:06d}.arrow")) for i, job in enumerate(jobs)]):
+            CleanJob(job, cfg, learned, str(spill / f"{i:06d}.arrow")) for i, job in enumerate(jobs)]):
         parts += job_parts
         found.merge(job_found)
         ctx.tick(sum(p.n_docs for p in job_parts))
     _report(found, n_source, cfg, ctx)
-    return parts, found.tally
+    return handoff.next(parts=parts, tally=found.tally, stats=ctx.stage_stats.get(NAME, {}))
 
 
 def clean_documents(docs: list[Document], cfg: CleanConfig, ctx: RunContext) -> list[Document]:

@@ -18,6 +18,7 @@ The result is a `Decisions` per job, applied where the documents are next read (
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,10 +27,15 @@ import xxhash
 
 from ..runtime import store
 from ..core.digest import as_digests
-from ..core.model import DUPLICATE, KEPT, RunContext, Tally
-from ..neardup.detect import NearDupConfig, Texts, decide_duplicates, slice_count
+from ..core.model import DUPLICATE, KEPT, Document, RunContext, Tally
+from .base import Handoff
+from ..neardup.config import NearDupConfig
+from ..neardup.detect import Texts, decide_duplicates, slice_count
 from ..neardup.fingerprint import LOW32, fingerprint_all
 from ..readers.dates import instant
+
+NAME = "dedup"
+
 
 @dataclass(frozen=True)
 class DedupConfig:
@@ -73,11 +79,18 @@ class Prepared:
     slices: list[str]  # files of fingerprint records (job-local paragraph numbers), by slice
 
 
-def _prepare_job(job: tuple[list[store.Part], NearDupConfig, int, str]) -> Prepared:
-    parts, cfg, ranges, dest = job
+@dataclass(frozen=True)
+class PrepareJob:
+    parts: tuple[store.Part, ...]
+    cfg: NearDupConfig
+    ranges: int
+    dest: str
+
+
+def _prepare_job(job: PrepareJob) -> Prepared:
     ids, dates, sources, n_kept, kept_pos, doc_d, par_d = [], [], [], [], [], [], []
     texts: list[str] = []
-    for doc in store.read_parts(parts):
+    for doc in store.read_parts(job.parts):
         ids.append(doc.id)
         dates.append(doc.date)
         sources.append(doc.source)
@@ -89,11 +102,11 @@ def _prepare_job(job: tuple[list[store.Part], NearDupConfig, int, str]) -> Prepa
         par_d.extend(xxhash.xxh3_128_digest(t.encode("utf-8", "surrogatepass")) for t in mine)
         texts.extend(mine)
     # Paragraph numbers in the records are job-local (the position in `texts`).
-    lengths, records = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits,
-                                       ranges=ranges)
+    lengths, records = fingerprint_all(texts, job.cfg.fingerprint_chars, job.cfg.sample_bits,
+                                       ranges=job.ranges)
     paths = []
     for i, slice_records in enumerate(records):
-        path = f"{dest}.{i}.npy"
+        path = f"{job.dest}.{i}.npy"
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         np.save(path, slice_records)
         paths.append(path)
@@ -102,12 +115,17 @@ def _prepare_job(job: tuple[list[store.Part], NearDupConfig, int, str]) -> Prepa
                     lengths, paths)
 
 
-def _texts_job(job: tuple[list[store.Part], np.ndarray]) -> list[str]:
-    """The kept texts at some job-local kept-paragraph numbers (sorted)."""
-    parts, wanted = job
+@dataclass(frozen=True)
+class TextsJob:
+    parts: tuple[store.Part, ...]
+    wanted: np.ndarray  # job-local kept-paragraph numbers, sorted
+
+
+def _texts_job(job: TextsJob) -> list[str]:
+    """The kept texts at some job-local kept-paragraph numbers."""
     out, q, i = [], 0, 0
-    want = wanted.tolist()
-    for doc in store.read_parts(parts):
+    want = job.wanted.tolist()
+    for doc in store.read_parts(job.parts):
         for p in doc.paragraphs:
             if p.status != KEPT:
                 continue
@@ -122,13 +140,14 @@ def _texts_job(job: tuple[list[store.Part], np.ndarray]) -> list[str]:
 
 @dataclass
 class Decisions:
-    """One job's dedup outcome, by job-local kept-paragraph number: the removals (status,
-    reason, kept copy's document id and position, similarity) and the cluster ids."""
+    """One part's dedup outcome, by part-local kept-paragraph number: the removals (status,
+    reason, kept copy's document id and position, similarity) and the cluster ids. The pending
+    patch of a deduplicated part, applied where the part is next read (annotate)."""
 
     removed: dict[int, tuple[str, str, str, int, float]] = field(default_factory=dict)
     clusters: dict[int, int] = field(default_factory=dict)
 
-    def apply(self, docs) -> None:
+    def apply(self, docs: list[Document]) -> list[Document]:
         q = 0
         for doc in docs:
             for p in doc.paragraphs:
@@ -141,6 +160,7 @@ class Decisions:
                 if cid is not None:
                     p.cluster_id = cid
                 q += 1
+        return docs
 
 
 def first_copies(digests: np.ndarray) -> np.ndarray:
@@ -180,12 +200,16 @@ class _Index:
         """(document, position) of paragraph q."""
         return int(self.doc_of_q[q]), int(self.kept_pos[q])
 
-    def by_job(self, marks: dict[int, object]) -> list[dict[int, object]]:
-        """Marks keyed by q, split by job and keyed by job-local q."""
-        out: list[dict[int, object]] = [{} for _ in range(len(self.job_q0) - 1)]
+    def by_part(self, marks: dict[int, object], part_docs: list[int]) -> list[dict[int, object]]:
+        """Marks keyed by q, split by part (of `part_docs` documents each, in store order) and
+        keyed by part-local q."""
+        q0 = self.q_start[np.r_[0, np.cumsum(part_docs, dtype=np.int64)]]
+        out: list[dict[int, object]] = [{} for _ in part_docs]
         for q in sorted(marks):
-            k = int(np.searchsorted(self.job_q0, q, side="right")) - 1
-            out[k][q - int(self.job_q0[k])] = marks[q]
+            # The last part starting at or before q: parts that hold no kept paragraph share
+            # their start with the next one, which is the one holding q.
+            k = int(np.searchsorted(q0, q, side="right")) - 1
+            out[k][q - int(q0[k])] = marks[q]
         return out
 
 
@@ -236,17 +260,19 @@ def keeper_numbering(order: list[int], gone: np.ndarray,
     return at, perm, groups
 
 
-def run(jobs: list[list[store.Part]], cfg: DedupConfig, ctx: RunContext, spill: Path,
-        before: Tally) -> tuple[list[Decisions], Tally]:
-    """Each job's decisions, and the tally after them."""
+def run(handoff: Handoff, cfg: DedupConfig, ctx: RunContext) -> Handoff:
+    """Each part's decisions, as its pending patch, and the tally after them."""
     if not cfg.enabled:
-        return [Decisions() for _ in jobs], before
+        return handoff.next(patches=[None] * len(handoff.parts))
+    before, spill = handoff.tally, ctx.spill
+    jobs = [job.parts for job in handoff.jobs()]
     # Slices (and buckets of pairs) grow with the corpus, so each holds about the same
     # number of records whatever its size: that bounds the pairing's memory.
     n_paragraphs = sum(p.n_paragraphs for job in jobs for p in job)
     ranges = slice_count(ctx.workers, ctx.distributed, n_paragraphs)
     prep: list[Prepared] = ctx.map(_prepare_job, [
-        (job, cfg.near, ranges, str(spill / "fingerprints" / f"{i:06d}")) for i, job in enumerate(jobs)])
+        PrepareJob(job, cfg.near, ranges, str(spill / "fingerprints" / f"{i:06d}"))
+        for i, job in enumerate(jobs)])
     ctx.tick(sum(len(p.ids) for p in prep))
     index = _Index.of(prep)
     order = keeper_order(index.ids, [x for p in prep for x in p.dates],
@@ -277,8 +303,8 @@ def run(jobs: list[list[store.Part]], cfg: DedupConfig, ctx: RunContext, spill: 
         by_q = np.argsort(qs, kind="stable")
         sq = qs[by_q]
         cuts = np.searchsorted(sq, index.job_q0)
-        asks = [(jobs[k], sq[cuts[k]:cuts[k + 1]] - index.job_q0[k]) for k in range(len(jobs))
-                if cuts[k + 1] > cuts[k]]
+        asks = [TextsJob(jobs[k], sq[cuts[k]:cuts[k + 1]] - index.job_q0[k])
+                for k in range(len(jobs)) if cuts[k + 1] > cuts[k]]
         got = [t for part in ctx.map(_texts_job, asks) for t in part]
         texts = [""] * len(nodes)
         for pos, t in zip(by_q.tolist(), got):
@@ -311,6 +337,10 @@ def run(jobs: list[list[store.Part]], cfg: DedupConfig, ctx: RunContext, spill: 
         after.removed[f"{hit[0]}:{hit[1]}"] += 1
         lost[index.doc_of_q[q]] += 1
     after.documents -= int(((index.n_kept > 0) & (lost == index.n_kept)).sum())
-    ctx.stage_stats["dedup"] = {"exact_duplicate_documents": int(gone.sum()),
-                                "paragraphs_compared": n}
-    return [Decisions(r, c) for r, c in zip(index.by_job(removed), index.by_job(clusters))], after
+    for scratch in ("fingerprints", "pairs"):  # read for the last time
+        shutil.rmtree(spill / scratch, ignore_errors=True)
+    part_docs = [p.n_docs for p in handoff.parts]
+    patches = [Decisions(r, c) for r, c in zip(index.by_part(removed, part_docs),
+                                               index.by_part(clusters, part_docs))]
+    return handoff.next(patches=patches, tally=after, stats={
+        "exact_duplicate_documents": int(gone.sum()), "paragraphs_compared": n})

@@ -11,6 +11,7 @@ A document that names no source gets the first folder under the raw folder, else
 from __future__ import annotations
 
 import csv
+from collections import Counter
 import io
 import json
 import re
@@ -25,12 +26,14 @@ from ..runtime import cache, store
 from ..readers.dates import normalise_date
 from ..readers.decode import (InputError, TruncatedInput, decode_text, has_mojibake_marks, open_lines,
                      read_bytes, repair_mojibake, strip_compression)
-from ..core.model import Document, Quarantine, RunContext, Tally
+from ..core.model import Document, NothingToRead, Quarantine, RunContext, Tally
+from .base import Handoff
 from ..readers.text import parse_text_article, split_paragraphs, split_title
 
 TEXT_SUFFIXES = (".txt", ".md", ".text")
 JSONL_SUFFIXES = (".jsonl", ".ndjson")
 HTML_SUFFIXES = (".html", ".htm")
+NAME = "ingest"
 MANIFEST = "sources.csv"
 FIELDS = ("id", "source", "title", "url", "date", "text")
 
@@ -414,7 +417,7 @@ def read_all(files: list[tuple[Path, str]], cfg: IngestConfig, ctx: RunContext,
 class Fixup:
     """What the driver learned about one part's documents after reading every file: the
     source, url and date a document inherits (from its folder or the manifest) and the
-    documents left out (an id already seen), applied when the part is read."""
+    documents left out (an id already seen). The pending patch of an ingested part."""
 
     folder: str | None = None
     entry: ManifestEntry | None = None
@@ -424,37 +427,36 @@ class Fixup:
         """A document's source: its own, else its folder's, else the manifest's."""
         return own or self.folder or (self.entry.source if self.entry else None)
 
-
-def documents(items: list[tuple[store.Part, Fixup]]) -> Iterator[Document]:
-    """The documents of ingested parts, as the rest of the run sees them."""
-    for part, fix in items:
-        for i, doc in enumerate(store.read_part(part)):
-            if i in fix.skip:
+    def apply(self, docs: list[Document]) -> list[Document]:
+        out = []
+        for i, doc in enumerate(docs):
+            if i in self.skip:
                 continue
-            doc.source = fix.source(doc.source)
-            if fix.entry:
-                doc.url = doc.url or fix.entry.url
-                doc.date = doc.date or fix.entry.date
-            yield doc
+            doc.source = self.source(doc.source)
+            if self.entry:
+                doc.url = doc.url or self.entry.url
+                doc.date = doc.date or self.entry.date
+            out.append(doc)
+        return out
 
 
-def run(raw: Path, cfg: IngestConfig, ctx: RunContext,
-        spill: Path) -> tuple[list[tuple[store.Part, Fixup]], int, Tally]:
-    """The ingested parts, in file order, each with its `Fixup`; the number of documents, and
-    the tally (documents with text, paragraphs)."""
+def run(handoff: Handoff, cfg: IngestConfig, ctx: RunContext) -> Handoff:
+    """Every file under `ctx.raw` read into parts, in file order, each with its `Fixup`."""
+    raw: Path = ctx.raw
     manifest = read_manifest(raw, cfg, ctx)
     files = discover(raw, cfg, ctx)
-    ctx.stage_stats.setdefault("ingest", {})["files_in"] = len(files)
+    ctx.stage_stats.setdefault(NAME, {})["files_in"] = len(files)
     jobs = [(path, path.relative_to(raw).as_posix()) for path in files]
-    out: list[tuple[store.Part, Fixup]] = []
+    parts: list[store.Part] = []
+    fixups: list[Fixup] = []
     seen: dict[str, str] = {}
     n_docs = 0
     tally = Tally()
     # Entries come back in file order whatever the executor, so ids and quarantine are stable.
-    for (_, rel), (parts, quarantined) in zip(jobs, read_all(jobs, cfg, ctx, spill)):
+    for (_, rel), (file_parts, quarantined) in zip(jobs, read_all(jobs, cfg, ctx, ctx.spill)):
         ctx.quarantine.extend(quarantined)
         folder = rel.split("/", 1)[0] if "/" in rel else None
-        for part in parts:
+        for part in file_parts:
             ids, counts = store.ids_and_counts(part)
             skip = set()
             for i, doc_id in enumerate(ids):
@@ -468,5 +470,14 @@ def run(raw: Path, cfg: IngestConfig, ctx: RunContext,
                 tally.paragraphs += counts[i]
                 tally.documents += counts[i] > 0
             ctx.tick(part.n_docs)
-            out.append((part, Fixup(folder, manifest.get(rel), frozenset(skip))))
-    return out, n_docs, tally
+            parts.append(part)
+            fixups.append(Fixup(folder, manifest.get(rel), frozenset(skip)))
+    if not n_docs:
+        raise NothingToRead(
+            f"no document could be read from {raw} ({len(ctx.quarantine)} inputs quarantined)")
+    quarantined = Counter(q.reason.split(":")[0] for q in ctx.quarantine)
+    return handoff.next(parts=parts, patches=fixups, tally=tally, n_documents=n_docs, stats={
+        # Nothing comes in before the first stage: its figures are what it read.
+        "documents_in": None, "documents_out": n_docs, "documents_dropped": {},
+        "paragraphs_in": None, "removed": {},
+        **ctx.stage_stats.get(NAME, {}), "quarantined": dict(sorted(quarantined.items()))})

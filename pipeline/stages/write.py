@@ -18,30 +18,17 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
 
 from ..runtime import store
-from .annotate import document_text
 from ..core.digest import update_file
-from ..core.model import Document, RunContext
+from ..core.model import RunContext
+from ..core.schema import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
+from .base import Handoff
 
-DOCUMENT_SCHEMA = pa.schema([
-    ("id", pa.string()), ("source", pa.string()), ("title", pa.string()),
-    ("section", pa.string()), ("url", pa.string()), ("date", pa.string()), ("text", pa.string()),
-    ("language", pa.string()), ("language_score", pa.float64()),
-    ("n_chars", pa.int64()), ("n_words", pa.int64()), ("n_paragraphs", pa.int64()),
-    ("n_boilerplate_removed", pa.int64()), ("n_duplicates_removed", pa.int64()),
-    ("content_hash", pa.string()), ("path", pa.string()),
-    ("meta", pa.string()),  # the input record's other fields, as a JSON object
-])
-
-PARAGRAPH_SCHEMA = pa.schema([
-    ("doc_id", pa.string()), ("index", pa.int32()), ("source", pa.string()), ("text", pa.string()),
-    ("status", pa.string()), ("reason", pa.string()),
-    ("duplicate_of_doc_id", pa.string()), ("duplicate_of_index", pa.int32()),
-    ("similarity", pa.float64()), ("cluster_id", pa.int64()),
-])
+NAME = "write"
 
 
 @dataclass(frozen=True)
@@ -64,50 +51,20 @@ class WriteConfig:
             raise ValueError("zstd_level: must be between 1 and 22")
 
 
-def document_rows(docs: list[Document]) -> pa.Table:
-    """The documents table's rows of some annotated documents."""
-    rows: dict[str, list[Any]] = {name: [] for name in DOCUMENT_SCHEMA.names}
-    for d in docs:
-        a = d.annotations
-        values = {
-            "id": d.id, "source": d.source, "title": d.title, "section": d.section, "url": d.url,
-            "date": d.date, "text": document_text(d), "path": d.path,
-            "meta": json.dumps(d.meta, ensure_ascii=False, sort_keys=True, default=str),
-        }
-        for name in rows:
-            rows[name].append(values[name] if name in values else a.get(name))
-    return pa.Table.from_pydict(rows, schema=DOCUMENT_SCHEMA)
-
-
-def paragraph_rows(docs: list[Document]) -> pa.Table:
-    """The ledger's rows of some documents: every paragraph, kept or removed."""
-    # Column by column: one comprehension per column is several times faster than appending
-    # row by row to ten lists (463k rows: ~0.4 s instead of ~1.5 s).
-    pars = [p for d in docs for p in d.paragraphs]
-    columns = {
-        "doc_id": [d.id for d in docs for _ in d.paragraphs],
-        "index": [i for d in docs for i in range(len(d.paragraphs))],
-        "source": [d.source for d in docs for _ in d.paragraphs],
-        "text": [p.text for p in pars],
-        "status": [p.status for p in pars],
-        "reason": [p.reason for p in pars],
-        "duplicate_of_doc_id": [p.duplicate_of_doc_id for p in pars],
-        "duplicate_of_index": [p.duplicate_of_index for p in pars],
-        "similarity": [p.similarity for p in pars],
-        "cluster_id": [p.cluster_id for p in pars],
-    }
-    return pa.Table.from_pydict(columns, schema=PARAGRAPH_SCHEMA)
-
-
 def shard_names(name: str, num_rows: int, rows_per_shard: int) -> list[str]:
     n = max(1, math.ceil(num_rows / rows_per_shard))
     return [f"{name}-{i:05d}-of-{n:05d}.parquet" for i in range(n)]
 
 
-def _tables(paths: list[str]) -> Iterator[pa.Table]:
+def _tables(paths: list[str], keep_empty: bool = True) -> Iterator[pa.Table]:
     for path in paths:
         for batch in store.read_batches(path):
-            yield pa.Table.from_batches([batch])
+            table = pa.Table.from_batches([batch])
+            if not keep_empty and "n_paragraphs" in table.column_names:
+                has_text = pc.greater(table.column("n_paragraphs"), 0)
+                if not pc.all(has_text).as_py():
+                    table = table.filter(has_text)
+            yield table
 
 
 # A row group ends after this many rows, or at the end of the incoming rows that take it past
@@ -140,9 +97,11 @@ def _row_groups(tables: Iterator[pa.Table], sizes: list[int]) -> Iterator[tuple[
 
 
 def write_table_files(paths: list[str], schema: pa.Schema, num_rows: int, parquet: Path, hf: Path,
-                      name: str, rows_per_shard: int, level: int) -> list[str]:
+                      name: str, rows_per_shard: int, level: int,
+                      keep_empty: bool = True) -> list[str]:
     """Stream the rows in `paths` (IPC files, in order) into Parquet shards and the Hugging
-    Face shards of the same table; only one row group is in memory at a time."""
+    Face shards of the same table; only one row group is in memory at a time. `keep_empty`
+    false leaves out documents without a kept paragraph (`num_rows` counts without them)."""
     from ..runtime.hfwrite import HFShardWriter
 
     parquet.mkdir(parents=True, exist_ok=True)
@@ -153,7 +112,7 @@ def write_table_files(paths: list[str], schema: pa.Schema, num_rows: int, parque
     writers = [pq.ParquetWriter(parquet / nm, schema, compression="zstd", compression_level=level)
                for nm in names]
     try:
-        for shard, rows in _row_groups(_tables(paths), sizes):
+        for shard, rows in _row_groups(_tables(paths, keep_empty), sizes):
             # One chunk per column: Parquet pages (and HF record batches) split where the
             # chunks do, so without it the bytes would depend on the incoming tables' sizes.
             rows = rows.combine_chunks()
@@ -200,25 +159,34 @@ def write_jsonl(rows: list[dict[str, Any]], path: Path) -> None:
             fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
 
 
-def run(annotated: list, cfg: WriteConfig, ctx: RunContext, staging: Path) -> dict[str, Any]:
-    """Write every output into `staging` (a fresh folder); the runner swaps it in afterwards.
-    `annotated`: the annotate stage's results, whose files hold the rows, in order."""
-    n_docs = sum(a.n_documents for a in annotated)
-    n_pars = sum(a.n_paragraphs for a in annotated)
-    tables = {"documents": ([a.documents for a in annotated], DOCUMENT_SCHEMA, n_docs,
-                            cfg.documents_per_shard),
-              "paragraphs": ([a.paragraphs for a in annotated], PARAGRAPH_SCHEMA, n_pars,
-                             cfg.paragraphs_per_shard)}
+def run(handoff: Handoff, cfg: WriteConfig, ctx: RunContext) -> Handoff:
+    """Write every output into `ctx.staging` (a fresh folder); the runner swaps it in afterwards.
+    The rows are the annotate stage's files, in order."""
+    staging: Path = ctx.staging
+    rows = handoff.rows
+    drop = cfg.drop_empty_documents
+    n_docs = sum(r.n_documents - (r.n_empty if drop else 0) for r in rows)
+    n_pars = sum(r.n_paragraphs for r in rows)
+    tables = {"documents": ([r.documents for r in rows], DOCUMENT_SCHEMA, n_docs,
+                            cfg.documents_per_shard, not drop),
+              "paragraphs": ([r.paragraphs for r in rows], PARAGRAPH_SCHEMA, n_pars,
+                             cfg.paragraphs_per_shard, True)}
 
     def one(name: str) -> list[str]:
         # The HF dataset's fingerprint is the digest of its Parquet bytes.
-        paths, schema, num_rows, per_shard = tables[name]
+        paths, schema, num_rows, per_shard, keep_empty = tables[name]
         return write_table_files(paths, schema, num_rows, staging / "parquet" / name,
-                                 staging / "hf" / name, name, per_shard, cfg.zstd_level)
+                                 staging / "hf" / name, name, per_shard, cfg.zstd_level,
+                                 keep_empty)
 
     # The two tables are written side by side (threads: Arrow releases the GIL).
     files = dict(zip(tables, _threaded(one, list(tables), ctx.workers)))
     write_jsonl([q.as_dict() for q in ctx.quarantine], staging / "quarantine.jsonl")
-    for name, rows in sorted(ctx.artifacts.items()):
-        write_csv(rows, staging / f"{name}.csv")
-    return {"documents_written": n_docs, "paragraphs_written": n_pars, "files": files}
+    for name, artifact in sorted(ctx.artifacts.items()):
+        write_csv(artifact, staging / f"{name}.csv")
+    n_in = handoff.tally.documents
+    return handoff.next(stats={
+        # Documents left without text were counted as dropped by the stage that emptied them.
+        "documents_in": n_in, "documents_out": n_docs,
+        "documents_dropped": {"no_text_left": max(0, n_in - n_docs)},
+        "ledger_rows": n_pars, "files": files})

@@ -1,0 +1,37 @@
+"""The values every boilerplate decision works on: a line folded, a rule, and the facts about a
+line that rules and shapes establish (`classify.LineTable` computes them, `region` weighs them)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import NamedTuple
+
+
+def fold(text: str) -> str:
+    """Whitespace collapsed and stripped. Already-folded text (no whitespace but single inner
+    spaces: all other whitespace is unprintable) is returned as is, without a split and join."""
+    if text.isprintable() and "  " not in text and text[:1] != " " and text[-1:] != " ":
+        return text
+    return " ".join(text.split())
+
+
+def normalise_line(text: str) -> str:
+    """Key for counting a line across documents: folded, lower-cased, digits kept."""
+    return fold(text).lower()
+
+
+@dataclass(frozen=True)
+class Rule:
+    name: str
+    kind: str  # "remove" or "barrier"
+    pattern: re.Pattern[str]
+    page: bool = False  # printed by whole web pages, not inside extracted article bodies
+    pages_only: bool = False  # removed on page-like documents only (captions, inline teasers)
+
+
+class LineFacts(NamedTuple):
+    folded: str
+    key: str | None  # folded + lower-cased, for lines of at most max_words words (else None)
+    rule: Rule | None
+    shape: str | None
