@@ -40,9 +40,9 @@ def _run(raw: Path, out: Path, *extra: str, kill_at: str | None = None, exchange
 
 
 def _survivors(out: Path) -> list[int]:
-    """Processes of a run on `out` still alive 5 s after it was killed (its pool's workers)."""
+    """Processes of a run on `out` still alive 15 s after it was killed (its pool's workers)."""
     needle = str(out).encode()
-    for _ in range(50):
+    for _ in range(150):
         alive = []
         for proc in Path("/proc").glob("[0-9]*"):
             try:
