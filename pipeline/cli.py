@@ -5,18 +5,30 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+import traceback
 from pathlib import Path
 
 from .core.config import ConfigError, load_config
 
-EXIT_CONFIG = 2
-EXIT_NOTHING = 1
+# Exit codes (README, "Command line"); a fault of the machine carries its own (`runtime/faults.py`).
+EXIT_NOTHING = 1  # nothing at all could be read
+EXIT_CONFIG = 2  # bad configuration, or an output location that cannot be written
+EXIT_NO_SPACE = 3  # too little free space for the run, or the disk filled up during it
+EXIT_WORKER_KILLED = 4  # a worker process was killed (by the out-of-memory killer, say)
+
+
+def _error(args: argparse.Namespace, line: str) -> None:
+    """One line on stderr; with --debug, the traceback of the error being handled first."""
+    if getattr(args, "debug", False):
+        traceback.print_exc()
+    print(line, file=sys.stderr)
 
 
 def _config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, default=None, help="YAML configuration (default: built-in defaults)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override one configuration value (repeatable)")
+    p.add_argument("--debug", action="store_true", help="print the full traceback of an error")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,6 +46,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress output")
     run.add_argument("--force", action="store_true",
                      help="run even when the output is up to date with the inputs, config and code")
+    run.add_argument("--no-space-check", action="store_true",
+                     help="start even when the free disk space looks too small for the run")
 
     validate = sub.add_parser("validate", help="check a configuration without running")
     _config_args(validate)
@@ -61,20 +75,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = load_config(args.config, overrides)
     except ConfigError as e:
-        print(f"config error: {e}", file=sys.stderr)
+        _error(args, f"config error: {e}")
         return EXIT_CONFIG
     if args.command == "validate":
         print(f"{args.config or '<defaults>'}: configuration is valid")
         return 0
 
     from .runner import NothingToRead, run
+    from .runtime.faults import Fault
 
     try:
         stats = run(cfg, args.raw, args.out, progress=not args.quiet and sys.stderr.isatty(),
-                    force=args.force)
+                    force=args.force, space_check=not args.no_space_check)
     except NothingToRead as e:
-        print(f"error: {e}", file=sys.stderr)
+        _error(args, f"error: {e}")
         return EXIT_NOTHING
+    except Fault as e:
+        _error(args, f"error: {e}")
+        return e.exit_code
     if stats.get("up_to_date"):
         print(f"{args.out} is up to date with {args.raw}, the configuration and the code (--force reruns)")
         return 0

@@ -202,7 +202,7 @@ def test_a_damaged_cache_entry_is_recomputed_not_trusted(seed_raw: Path, tmp_pat
     entries = sorted((out / ".cache" / "ingest").glob("*/*.arrow"))
     assert len(entries) == 2
     entries[0].write_bytes(entries[0].read_bytes()[:100])  # a half-written part
-    index = sorted((out / ".cache" / "ingest").glob("*.json"))[1]
+    index = sorted((out / ".cache" / "ingest").glob("*/index.json"))[1]
     index.write_text("{not json")  # a damaged index
     languages = out / ".cache" / "language.arrow"
     languages.write_bytes(b"garbage")

@@ -382,9 +382,11 @@ def read_all(files: list[tuple[Path, str]], cfg: IngestConfig, ctx: RunContext,
     if ctx.cache_dir is not None:
         code, config_repr = code_digest(), repr(cfg)
         keys = [cache.ingest_key(path, rel, config_repr, code) for path, rel in files]
-    dests = [cache.ingest_entry(ctx.cache_dir, key) if key else spill / "ingest" / f"{i:06d}"
+    results: list = [cache.load_ingest_index(cache.ingest_entry(ctx.cache_dir, key)) if key else None
+                     for key in keys]
+    # A cache entry is written under a temporary name and renamed when whole.
+    dests = [cache.partial_entry(ctx.cache_dir, key) if key else spill / "ingest" / f"{i:06d}"
              for i, key in enumerate(keys)]
-    results: list = [cache.load_ingest_index(d) if key else None for d, key in zip(dests, keys)]
     todo = [i for i, r in enumerate(results) if r is None]
     for i in todo:
         shutil.rmtree(dests[i], ignore_errors=True)  # a partial entry of a killed run
@@ -406,7 +408,8 @@ def read_all(files: list[tuple[Path, str]], cfg: IngestConfig, ctx: RunContext,
         results[owner[k]][1].extend(quarantined)
     for i in todo:
         if keys[i]:
-            cache.save_ingest_index(dests[i], *results[i])
+            results[i] = cache.save_ingest_entry(dests[i], cache.ingest_entry(ctx.cache_dir, keys[i]),
+                                                 *results[i])
     if ctx.cache_dir is not None:
         ctx.stage_stats.setdefault("ingest", {})["files_reused"] = len(files) - len(todo)
         cache.prune_ingest(ctx.cache_dir, {k for k in keys if k})

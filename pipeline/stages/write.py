@@ -9,6 +9,7 @@ Layout of the output folder:
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
@@ -56,7 +57,8 @@ def shard_names(name: str, num_rows: int, rows_per_shard: int) -> list[str]:
     return [f"{name}-{i:05d}-of-{n:05d}.parquet" for i in range(n)]
 
 
-def _tables(paths: list[str], keep_empty: bool = True) -> Iterator[pa.Table]:
+def _tables(paths: list[str], keep_empty: bool = True, release: bool = False) -> Iterator[pa.Table]:
+    """The rows of IPC files, a table per batch; `release` deletes each file once read."""
     for path in paths:
         for batch in store.read_batches(path):
             table = pa.Table.from_batches([batch])
@@ -65,6 +67,8 @@ def _tables(paths: list[str], keep_empty: bool = True) -> Iterator[pa.Table]:
                 if not pc.all(has_text).as_py():
                     table = table.filter(has_text)
             yield table
+        if release:
+            Path(path).unlink(missing_ok=True)
 
 
 # A row group ends after this many rows, or at the end of the incoming rows that take it past
@@ -98,10 +102,11 @@ def _row_groups(tables: Iterator[pa.Table], sizes: list[int]) -> Iterator[tuple[
 
 def write_table_files(paths: list[str], schema: pa.Schema, num_rows: int, parquet: Path, hf: Path,
                       name: str, rows_per_shard: int, level: int,
-                      keep_empty: bool = True) -> list[str]:
+                      keep_empty: bool = True, release: bool = False) -> list[str]:
     """Stream the rows in `paths` (IPC files, in order) into Parquet shards and the Hugging
     Face shards of the same table; only one row group is in memory at a time. `keep_empty`
-    false leaves out documents without a kept paragraph (`num_rows` counts without them)."""
+    false leaves out documents without a kept paragraph (`num_rows` counts without them);
+    `release` deletes each file of `paths` once its rows are written (the run's spill)."""
     from ..runtime.hfwrite import HFShardWriter
 
     parquet.mkdir(parents=True, exist_ok=True)
@@ -109,18 +114,30 @@ def write_table_files(paths: list[str], schema: pa.Schema, num_rows: int, parque
     n = len(names)
     sizes = [min(rows_per_shard, num_rows - i * rows_per_shard) for i in range(n)] if num_rows else [0]
     hf_writer = HFShardWriter(hf, schema, num_rows, rows_per_shard)
-    writers = [pq.ParquetWriter(parquet / nm, schema, compression="zstd", compression_level=level)
-               for nm in names]
+    # Files opened here, so that they are closed even when a write fails (a full disk).
+    sinks = [pa.OSFile(str(parquet / nm), "wb") for nm in names]
+    writers = [pq.ParquetWriter(sink, schema, compression="zstd", compression_level=level)
+               for sink in sinks]
     try:
-        for shard, rows in _row_groups(_tables(paths, keep_empty), sizes):
+        for shard, rows in _row_groups(_tables(paths, keep_empty, release), sizes):
             # One chunk per column: Parquet pages (and HF record batches) split where the
             # chunks do, so without it the bytes would depend on the incoming tables' sizes.
             rows = rows.combine_chunks()
             writers[shard].write_table(rows)
             hf_writer.write(rows)
-    finally:
+    except BaseException:
+        # Every file closed now: the failed run's files are removed at once, and their space
+        # must not stay held by open handles until the writers are collected.
         for w in writers:
-            w.close()
+            with contextlib.suppress(Exception):
+                w.close()
+        for sink in sinks:
+            sink.close()
+        hf_writer.abort()
+        raise
+    for w, sink in zip(writers, sinks):
+        w.close()
+        sink.close()
     hf_writer.close(files_digest(parquet, names))
     return names
 
@@ -177,7 +194,7 @@ def run(handoff: Handoff, cfg: WriteConfig, ctx: RunContext) -> Handoff:
         paths, schema, num_rows, per_shard, keep_empty = tables[name]
         return write_table_files(paths, schema, num_rows, staging / "parquet" / name,
                                  staging / "hf" / name, name, per_shard, cfg.zstd_level,
-                                 keep_empty)
+                                 keep_empty, release=True)
 
     # The two tables are written side by side (threads: Arrow releases the GIL).
     files = dict(zip(tables, _threaded(one, list(tables), ctx.workers)))
