@@ -45,6 +45,7 @@ bench: $(VENV)/.bench-installed ## speed and memory against the peers on ../shar
 	$(PY) -m bench dedup --datatrove
 	$(PY) -m bench langid
 	$(PY) -m bench faults
+	$(PY) -m bench diff --both-parts
 	$(PY) -m bench report
 
 report: $(VENV)/.installed ## rewrite processed/report.html from the outputs

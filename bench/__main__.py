@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("pipeline", "dedup", "langid", "faults", "report")
+BENCHMARKS = ("pipeline", "dedup", "langid", "faults", "diff", "report")
 
 
 def main(argv: list[str]) -> int:

@@ -1,4 +1,4 @@
-"""Command line: `python -m pipeline run|validate|explain`."""
+"""Command line: `python -m pipeline run|validate|explain|diff|publish`."""
 
 from __future__ import annotations
 
@@ -55,7 +55,44 @@ def build_parser() -> argparse.ArgumentParser:
     explain = sub.add_parser("explain", help="why a document's paragraphs were kept or removed")
     explain.add_argument("doc_id")
     explain.add_argument("--out", type=Path, default=Path("processed"), help="output folder to read")
+
+    diff = sub.add_parser("diff", help="which paragraphs changed fate between two output folders")
+    diff.add_argument("a", type=Path, help="output folder before the change")
+    diff.add_argument("b", type=Path, help="output folder after the change")
+    diff.add_argument("--html", type=Path, default=None, metavar="FILE",
+                      help="also write the comparison as a self-contained HTML page")
+    diff.add_argument("--json", action="store_true", help="print a machine-readable summary")
+    diff.add_argument("--moved", type=Path, default=None, metavar="FILE.csv",
+                      help="write every moved paragraph (doc_id, index, source, fates) as CSV")
+
+    publish = sub.add_parser("publish", help="upload an output folder as a Hugging Face dataset")
+    publish.add_argument("repo_id", help="the dataset repository, e.g. user/news-corpus")
+    publish.add_argument("--out", type=Path, default=Path("processed"), help="output folder to upload")
+    publish.add_argument("--private", action="store_true", help="create the repository private")
     return parser
+
+
+def _diff(a: Path, b: Path, html: Path | None, as_json: bool, moved: Path | None) -> int:
+    import json
+
+    from .share.diff import NotAnOutput, compare
+    from .share.diffhtml import render_diff
+    from .share.diffout import render_text, to_json
+
+    try:
+        d = compare(a, b, moved_csv=moved)
+    except NotAnOutput as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_NOTHING
+    if html is not None:
+        html.write_text(render_diff(d), encoding="utf-8")
+    if as_json:
+        sys.stdout.write(json.dumps(to_json(d), ensure_ascii=False, indent=1) + "\n")
+    else:
+        sys.stdout.write(render_text(d))
+        if html is not None:
+            print(f"wrote {html}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -65,6 +102,12 @@ def main(argv: list[str] | None = None) -> int:
         from .explain import explain
 
         return explain(args.doc_id, args.out)
+    if args.command == "diff":
+        return _diff(args.a, args.b, args.html, args.json, args.moved)
+    if args.command == "publish":
+        from .share.publish import main as publish_main
+
+        return publish_main(args.repo_id, args.out, args.private)
     overrides = list(args.overrides)
     if getattr(args, "workers", None) is not None:
         overrides.append(f"run.workers={args.workers}")

@@ -16,7 +16,7 @@ import pyarrow as pa
 from .stages import annotate, clean, dedup, ingest, write
 from .runtime import cache, faults, killpoint, outdir, runkey
 from .runtime.cache import CACHE_DIR
-from .report.card import dataset_card
+from .report.card import CARD_FILE, dataset_card
 from .report.render import render_report
 from .core.config import Config, dump_yaml
 from .runtime.executors import make_executor
@@ -158,8 +158,7 @@ def _finish(cfg: Config, stats: dict[str, Any], last: Handoff, key: str, staging
     """The outputs about the run, beside the tables the write stage wrote."""
     (staging / "config.yaml").write_text(dump_yaml(cfg), encoding="utf-8")
     (staging / runkey.KEY_FILE).write_text(key + "\n")
-    (staging / "hf" / "documents" / "README.md").write_text(
-        dataset_card(cfg, stats, last.languages), encoding="utf-8")
+    (staging / CARD_FILE).write_text(dataset_card(cfg, stats, last.languages), encoding="utf-8")
     # stats.json holds timings, so it is the one output that differs between identical runs.
     (staging / "stats.json").write_text(json.dumps(stats, indent=2, sort_keys=False) + "\n")
     (staging / "report.html").write_text(render_report(staging), encoding="utf-8")

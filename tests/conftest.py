@@ -98,8 +98,7 @@ def seed_raw(tmp_path: Path) -> Path:
     return raw
 
 
-SEEDS_RUN_ARGS = ("--config", "configs/default.yaml", "--raw", "raw", "--quiet",
-                  "--set", "write.license=cc-by-4.0")
+SEEDS_RUN_ARGS = ("--config", "configs/default.yaml", "--raw", "raw", "--quiet")
 
 
 @pytest.fixture(scope="session")

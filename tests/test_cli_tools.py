@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
-from datasets import load_dataset
+from datasets import load_dataset, load_from_disk
 
 from conftest import run_cli
 
@@ -21,13 +22,31 @@ def test_explain_shows_reasons_and_the_kept_copy(seeds_out: Path):
 
 
 def test_dataset_card_header(seeds_out: Path):
-    card = (seeds_out / "hf" / "documents" / "README.md").read_text()
+    card = (seeds_out / "README.md").read_text()
     _, header, body = card.split("---\n", 2)
     meta = yaml.safe_load(header)
-    assert meta["license"] == "cc-by-4.0" and meta["language"] == ["en"]
+    assert meta["license"] == "other" and meta["language"] == ["en"]  # --set write.license: test_readme_promises
     assert meta["size_categories"] == ["n<1K"]
-    assert {c["config_name"] for c in meta["configs"]} == {"documents", "paragraphs"}
+    configs = {c["config_name"]: c for c in meta["configs"]}
+    assert configs["documents"]["default"] is True and "default" not in configs["paragraphs"]
+    for name, config in configs.items():  # relative to the output folder, and matching files
+        (files,) = [f["path"] for f in config["data_files"]]
+        assert files == f"parquet/{name}/*.parquet" and list(seeds_out.glob(files))
     assert "| documents written | 2 |" in body and "`language_score`" in body
+    assert "## License\n\nThe license is `other`" in body
+    assert not (seeds_out / "hf" / "documents" / "README.md").exists()  # one card, at the root
+
+
+@pytest.mark.parametrize("name", ["documents", "paragraphs"])
+def test_load_dataset_of_the_folder_equals_load_from_disk(seeds_out: Path, name: str, monkeypatch, tmp_path: Path):
+    monkeypatch.chdir(seeds_out.parent)  # as a user would: load_dataset("processed", ...)
+    ds = load_dataset(seeds_out.name, name, split="train", cache_dir=str(tmp_path / "hf-cache"))
+    disk = load_from_disk(str(Path(seeds_out.name) / "hf" / name))
+    assert ds.features == disk.features and len(ds) == len(disk) > 1
+    assert ds.to_list() == disk.to_list()
+    if name == "documents":  # the default configuration
+        default = load_dataset(seeds_out.name, split="train", cache_dir=str(tmp_path / "hf-cache"))
+        assert default.to_list() == disk.to_list()
 
 
 def test_parquet_loads_with_load_dataset(seeds_out: Path, tmp_path: Path):

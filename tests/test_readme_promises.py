@@ -233,6 +233,8 @@ def test_set_reaches_every_section_on_run_and_validate(tmp_path: Path):
     assert written["dedup"]["near"]["containment"] == 0.9 and written["dedup"]["near"]["min_chars"] == 30
     assert written["annotate"]["langdetect_seed"] == 3 and written["write"]["zstd_level"] == 7
     assert written["run"]["workers"] == 1
+    card = (out / "README.md").read_text()
+    assert "license: cc-by-4.0" in card and "## License\n\n`cc-by-4.0`." in card
     # The resolved configuration loads back as the same configuration.
     assert load_config(out / "config.yaml") == load_config(None, SETS)
     # And the values acted: the allowlisted comment prompt is kept.

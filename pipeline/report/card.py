@@ -1,4 +1,7 @@
-"""The dataset card (`hf/documents/README.md`), in Hugging Face's format: YAML header, then prose.
+"""The dataset card (`README.md` at the root of the output folder), in Hugging Face's format:
+YAML header, then prose. Its `configs` point at the Parquet tables relative to that folder, so the
+folder is a dataset repository as it stands: `datasets.load_dataset(out, "documents")`, the Hub's
+viewer and `huggingface_hub.upload_folder` all read it.
 
 Only deterministic facts go in (counts, configuration hash, versions), so that identical runs
 write identical cards.
@@ -16,6 +19,13 @@ import yaml
 from .. import __version__
 from ..core.config import Config, to_dict
 from ..core.schema import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
+
+
+CARD_FILE = "README.md"  # at the root of the output folder
+DATA_FILES = {name: f"parquet/{name}/*.parquet" for name in ("documents", "paragraphs")}
+OTHER_LICENSE = ("The license is `other`: the texts keep their publishers' rights. The cleaning, "
+                 "deduplication and annotations add no claim to them; check each source's terms "
+                 "before you redistribute or train on the text.")
 
 
 def size_category(n: int) -> str:
@@ -52,9 +62,9 @@ def dataset_card(cfg: Config, stats: dict[str, Any], languages: Counter) -> str:
         "task_categories": ["text-generation"],
         "configs": [
             {"config_name": "documents", "default": True,
-             "data_files": [{"split": "train", "path": "../../parquet/documents/*.parquet"}]},
+             "data_files": [{"split": "train", "path": DATA_FILES["documents"]}]},
             {"config_name": "paragraphs",
-             "data_files": [{"split": "train", "path": "../../parquet/paragraphs/*.parquet"}]},
+             "data_files": [{"split": "train", "path": DATA_FILES["paragraphs"]}]},
         ],
     }
     totals = stats["totals"]
@@ -64,8 +74,16 @@ def dataset_card(cfg: Config, stats: dict[str, Any], languages: Counter) -> str:
         f"# {cfg.write.pretty_name}", "",
         "News and web articles from several outlets, cleaned of boilerplate and with repeated",
         "paragraphs removed across outlets (one copy kept: the earliest-dated document's), each",
-        "document annotated with its language and counts. `hf/paragraphs` is the ledger: every",
+        "document annotated with its language and counts. `paragraphs` is the ledger: every",
         "ingested paragraph with its status and, for a removed one, why and what it matched.", "",
+        "## Loading", "",
+        "```python",
+        "from datasets import load_dataset, load_from_disk",
+        'docs = load_dataset("path/to/this/folder", "documents", split="train")   # or "paragraphs"',
+        'docs = load_from_disk("path/to/this/folder/hf/documents")                # the same rows',
+        "```", "",
+        "## License", "",
+        OTHER_LICENSE if cfg.write.license == "other" else f"`{cfg.write.license}`.", "",
         "## How it was made", "",
         f"- newsprep {__version__}; datasets {_pkg('datasets')}, pyarrow {_pkg('pyarrow')}, "
         f"langdetect {_pkg('langdetect')}",

@@ -3,7 +3,7 @@
 Layout of the output folder:
   parquet/documents/*.parquet, parquet/paragraphs/*.parquet   zstd, explicit schemas
   hf/documents, hf/paragraphs                                  `datasets.save_to_disk` shards
-  hf/documents/README.md                                       the dataset card
+  README.md                                                    the dataset card (report/card.py)
   stats.json, config.yaml, quarantine.jsonl, <artifact>.csv
 """
 
