@@ -50,6 +50,7 @@ bench: $(VENV)/.bench-installed ## speed and memory against the peers on ../shar
 	$(PY) -m bench diff --both-parts
 	$(PY) -m bench readers
 	$(PY) -m bench annotators
+	$(PY) -m bench report
 
 report: $(VENV)/.installed ## rewrite processed/report.html from the outputs
 	$(PY) -m pipeline.report $(OUT)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("pipeline", "dedup", "langid", "faults", "diff", "readers", "annotators")
+BENCHMARKS = ("pipeline", "dedup", "langid", "faults", "diff", "readers", "annotators", "report")
 
 
 def main(argv: list[str]) -> int:

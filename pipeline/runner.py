@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from .stages import annotate, clean, dedup, filter, ingest, write
-from .runtime import cache, faults, outdir, runkey
+from .runtime import cache, faults, killpoint, outdir, runkey
 from .runtime.cache import CACHE_DIR
 from .report.card import CARD_FILE, dataset_card
 from .report.render import render_report
@@ -31,9 +31,11 @@ STAGES = (ingest, clean, dedup, annotate, filter, write)
 @contextmanager
 def _progress(ctx: RunContext, stage: str, total: int | None):
     """A tqdm bar for one stage (documents/s), when progress is on; stages tick it where they
-    loop over documents, and it is completed when the stage ends."""
+    loop over documents, and it is completed when the stage ends. The stage's name is also its
+    point for the test-only kill hook (`killpoint`), reached when its work is done."""
     if not ctx.progress:
         yield
+        killpoint.reach(stage)
         return
     from tqdm import tqdm
 
@@ -45,6 +47,7 @@ def _progress(ctx: RunContext, stage: str, total: int | None):
             if total is not None and bar.n < total:
                 bar.update(total - bar.n)
             ctx.bar = None
+    killpoint.reach(stage)
 
 
 def _peak_mb() -> float:

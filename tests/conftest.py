@@ -1,21 +1,96 @@
+"""What the tests share, each defined once: where ../shared is, the seeds' run, the digest of an
+output folder, a ledger table, and how a missing requirement is reported.
+
+A test that needs ../shared, Ray or Chromium skips when it is absent, except under
+NEWSPREP_REQUIRE_ALL=1 (set by .ci/run), where the same test fails: a missing corpus or a failed
+Chromium install is a red run, not a silent pass.
+"""
+
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
+import subprocess
+import sys
 from pathlib import Path
+from typing import Any
 
+import pyarrow as pa
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("NEWSPREP_SHARED", ROOT.parent / "shared"))
 CORPORA = Path(os.environ.get("NEWSPREP_CORPORA", SHARED / "corpora"))
-SEEDS = ROOT / "raw"
+# The evaluation code (pipeline.eval) finds the corpora through the same variable.
+os.environ["NEWSPREP_CORPORA"] = str(CORPORA)
+REQUIRE_ALL = os.environ.get("NEWSPREP_REQUIRE_ALL", "") not in ("", "0")
+SEEDS = ROOT / "raw"  # the two sample articles (the same files as ../shared/seeds)
 SEED_FILES = ("000_c31a543739f4d4b5.txt", "003_f0f537a06f17b18a.txt")
+SEED_A, SEED_B = (name.removesuffix(".txt") for name in SEED_FILES)
+
+
+def missing(reason: str) -> None:
+    """Skip the test for a missing requirement; fail it under NEWSPREP_REQUIRE_ALL."""
+    if REQUIRE_ALL:
+        pytest.fail(f"{reason} (NEWSPREP_REQUIRE_ALL is set: a skip here is a failure)", pytrace=False)
+    pytest.skip(reason)
+
+
+def corpus(*parts: str) -> Path:
+    """A path under ../shared/corpora, read in place."""
+    path = CORPORA.joinpath(*parts)
+    if not path.exists():
+        missing(f"corpus not available: {path}")
+    return path
+
+
+def require_ray():
+    try:
+        import ray
+    except ImportError:
+        missing("ray is not installed (the test extra installs it)")
+    return ray
+
+
+def run_cli(*args: str, env: dict | None = None, prefix: tuple[str, ...] = ("-m", "pipeline"),
+            **kw) -> subprocess.CompletedProcess:
+    """`python -m pipeline ARGS` from the repository root, output captured; `env` adds variables."""
+    return subprocess.run([sys.executable, *prefix, *args], cwd=ROOT, capture_output=True,
+                          text=True, env=None if env is None else {**os.environ, **env}, **kw)
+
+
+def output_digest(out: Path, ignore: tuple[str, ...] = ()) -> dict[str, str]:
+    """sha256 of every output file by relative path. Always left out: `stats.json` (it holds
+    timings) and `.cache/` (reusable work, not output); `ignore` adds file names."""
+    return {
+        p.relative_to(out).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(out.rglob("*"))
+        if p.is_file() and p.name != "stats.json" and p.name not in ignore
+        and ".cache" not in p.relative_to(out).parts
+    }
+
+
+def ledger_table(rows: list[dict[str, Any]] | dict[str, Any]) -> pa.Table:
+    """A ledger (paragraphs) table in the output schema, from row dicts or from columns (lists or
+    numpy arrays); a column or key left out is null."""
+    from pipeline.core.schema import PARAGRAPH_SCHEMA
+
+    if isinstance(rows, list):
+        rows = {f.name: [r.get(f.name) for r in rows] for f in PARAGRAPH_SCHEMA}
+    n = len(next(iter(rows.values())))
+    cols = {}
+    for f in PARAGRAPH_SCHEMA:
+        value = rows.get(f.name, [None] * n)
+        if getattr(value, "dtype", None) == object:
+            value = list(value)
+        cols[f.name] = pa.array(value, type=f.type)
+    return pa.Table.from_pydict(cols, schema=PARAGRAPH_SCHEMA)
 
 
 @pytest.fixture
 def seed_raw(tmp_path: Path) -> Path:
-    """A raw folder holding the two sample articles shipped in raw/."""
+    """A raw folder of one's own holding the two sample articles shipped in raw/."""
     raw = tmp_path / "raw"
     raw.mkdir()
     for name in SEED_FILES:
@@ -23,8 +98,13 @@ def seed_raw(tmp_path: Path) -> Path:
     return raw
 
 
-def corpus(*parts: str) -> Path:
-    path = CORPORA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"corpus not available: {path}")
-    return path
+SEEDS_RUN_ARGS = ("--config", "configs/default.yaml", "--raw", "raw", "--quiet")
+
+
+@pytest.fixture(scope="session")
+def seeds_out(tmp_path_factory) -> Path:
+    """One run of the command line on raw/ (the seeds) for every test that only reads its output."""
+    out = tmp_path_factory.mktemp("seeds") / "processed"
+    r = run_cli("run", *SEEDS_RUN_ARGS, "--out", str(out), timeout=600)
+    assert r.returncode == 0, r.stderr
+    return out

@@ -8,7 +8,9 @@ import pytest
 
 from pipeline.boilerplate import classify as bp
 from pipeline.stages.clean import CleanConfig
-from pipeline.eval.boilerplate import c4_lines, clean_pages, corpora_dir, host, page_score, prf
+from pipeline.eval.boilerplate import c4_lines, clean_pages, host, page_score, prf
+
+from conftest import corpus
 
 RULES = CleanConfig().rules
 
@@ -81,13 +83,10 @@ def test_scoring_rule_matches_the_benchmark():
     assert (tp, fp, fn) == pytest.approx((1 / 3, 1 / 3, 1 / 3))  # shared abcd; bcdx vs bcde
 
 
-BENCH = corpora_dir() / "article-extraction-benchmark"
-
-
-@pytest.mark.skipif(not (BENCH / "ground-truth.json").is_file(), reason="benchmark corpus absent")
 def test_benchmark_slice_beats_c4_and_keep_all():
-    gt = json.loads((BENCH / "ground-truth.json").read_text(encoding="utf-8"))
-    full = json.loads((BENCH / "output" / "html-text.json").read_text(encoding="utf-8"))["output"]
+    bench = corpus("article-extraction-benchmark")
+    gt = json.loads((bench / "ground-truth.json").read_text(encoding="utf-8"))
+    full = json.loads((bench / "output" / "html-text.json").read_text(encoding="utf-8"))["output"]
     ids = sorted(gt)[1::4]  # 45 pages spread over the set
     truth = {i: gt[i]["articleBody"] for i in ids}
     ours = clean_pages({i: full[i]["articleBody"].split("\n") for i in ids},

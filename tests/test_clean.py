@@ -10,13 +10,11 @@ from hypothesis import given, settings, strategies as st
 from pipeline.stages.clean import CleanConfig, clean_documents as run
 from pipeline.core.model import BOILERPLATE, Document, RunContext
 
-SEEDS = Path(__file__).resolve().parents[1].parent / "shared" / "seeds"
+from conftest import SEED_FILES, SEEDS
 
 
 def _seed_docs() -> list[Document]:
-    files = sorted(SEEDS.glob("*.txt"))
-    if not files:
-        pytest.skip(f"seeds not found under {SEEDS}")
+    files = [SEEDS / name for name in SEED_FILES]
     return [
         Document.from_texts(f.stem, [l for l in f.read_text(encoding="utf-8").split("\n") if l.strip()])
         for f in files
@@ -48,9 +46,9 @@ def _outlet(n: int, extra: dict[int, list[str]] | None = None) -> list[Document]
     return docs
 
 
-def test_learns_repeated_lines_and_reports_them():
+def test_learns_repeated_lines_and_reports_them(tmp_path):
     ctx = RunContext()
-    docs = run(_outlet(40), CleanConfig(rules_file=str(_empty_rules())), ctx)
+    docs = run(_outlet(40), CleanConfig(rules_file=str(_empty_rules(tmp_path))), ctx)
     for d in docs:
         assert [p.kept for p in d.paragraphs] == [True, False, True, False]
         assert d.paragraphs[1].reason == "repeated_in_source"
@@ -60,8 +58,8 @@ def test_learns_repeated_lines_and_reports_them():
     assert all(r["source"] == "Example Times" for r in rows.values())
 
 
-def _empty_rules(tmp=Path("/tmp")) -> Path:
-    path = tmp / "newsprep_test_empty_rules.yaml"
+def _empty_rules(tmp: Path) -> Path:
+    path = tmp / "empty_rules.yaml"
     path.write_text("rules: []\n", encoding="utf-8")
     return path
 

@@ -2,82 +2,67 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 from datasets import load_dataset, load_from_disk
 
-from conftest import ROOT
+from conftest import ROOT, run_cli
 
 
-@pytest.fixture(scope="module")
-def out(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("tools") / "processed"
-    r = subprocess.run([sys.executable, "-m", "pipeline", "run", "--raw", "raw", "--out", str(out),
-                        "--quiet", "--set", "write.license=cc-by-4.0"], cwd=ROOT, capture_output=True, text=True)
-    assert r.returncode == 0, r.stderr
-    return out
-
-
-def test_explain_shows_reasons_and_the_kept_copy(out: Path):
-    r = subprocess.run([sys.executable, "-m", "pipeline", "explain", "003_f0f537a06f17b18a", "--out", str(out)],
-                       cwd=ROOT, capture_output=True, text=True)
+def test_explain_shows_reasons_and_the_kept_copy(seeds_out: Path):
+    r = run_cli("explain", "003_f0f537a06f17b18a", "--out", str(seeds_out))
     assert r.returncode == 0, r.stderr
     assert "DUPLICATE (near_duplicate)" in r.stdout
     assert "matches 000_c31a543739f4d4b5" in r.stdout and "similarity" in r.stdout
     assert "I have strongly requested to President Putin" in r.stdout  # the kept copy is shown
-    missing = subprocess.run([sys.executable, "-m", "pipeline", "explain", "nope", "--out", str(out)],
-                             cwd=ROOT, capture_output=True, text=True)
+    missing = run_cli("explain", "nope", "--out", str(seeds_out))
     assert missing.returncode == 1 and "no document 'nope'" in missing.stderr
 
 
-def test_explain_takes_the_input_path_as_typed_and_suggests_close_ids(out: Path):
+def test_explain_takes_the_input_path_as_typed_and_suggests_close_ids(seeds_out: Path):
     for typed in ("raw/003_f0f537a06f17b18a.txt", "003_f0f537a06f17b18a.txt",
                   str(ROOT / "raw" / "003_f0f537a06f17b18a.txt")):
-        r = subprocess.run([sys.executable, "-m", "pipeline", "explain", typed, "--out", str(out)],
-                           cwd=ROOT, capture_output=True, text=True)
+        r = run_cli("explain", typed, "--out", str(seeds_out))
         assert r.returncode == 0, (typed, r.stderr)
         assert r.stdout.startswith("003_f0f537a06f17b18a: "), typed
-    typo = subprocess.run([sys.executable, "-m", "pipeline", "explain", "003_f0f537a06f17b18b", "--out", str(out)],
-                          cwd=ROOT, capture_output=True, text=True)
+    typo = run_cli("explain", "003_f0f537a06f17b18b", "--out", str(seeds_out))
     assert typo.returncode == 1 and "closest ids: 003_f0f537a06f17b18a" in typo.stderr
 
 
-def test_dataset_card_header(out: Path):
-    card = (out / "README.md").read_text()
+def test_dataset_card_header(seeds_out: Path):
+    card = (seeds_out / "README.md").read_text()
     _, header, body = card.split("---\n", 2)
     meta = yaml.safe_load(header)
-    assert meta["license"] == "cc-by-4.0" and meta["language"] == ["en"]
+    assert meta["license"] == "other" and meta["language"] == ["en"]  # --set write.license: test_readme_promises
     assert meta["size_categories"] == ["n<1K"]
     configs = {c["config_name"]: c for c in meta["configs"]}
     assert configs["documents"]["default"] is True and "default" not in configs["paragraphs"]
     for name, config in configs.items():  # relative to the output folder, and matching files
         (files,) = [f["path"] for f in config["data_files"]]
-        assert files == f"parquet/{name}/*.parquet" and list(out.glob(files))
+        assert files == f"parquet/{name}/*.parquet" and list(seeds_out.glob(files))
     assert "| documents written | 2 |" in body and "`language_score`" in body
-    assert "## License\n\n`cc-by-4.0`." in body
-    assert not (out / "hf" / "documents" / "README.md").exists()  # one card, at the root
+    assert "## License\n\nThe license is `other`" in body
+    assert not (seeds_out / "hf" / "documents" / "README.md").exists()  # one card, at the root
 
 
 @pytest.mark.parametrize("name", ["documents", "paragraphs"])
-def test_load_dataset_of_the_folder_equals_load_from_disk(out: Path, name: str, monkeypatch):
-    monkeypatch.chdir(out.parent)  # as a user would: load_dataset("processed", ...)
-    ds = load_dataset(out.name, name, split="train", cache_dir=str(out.parent / "hf-cache"))
-    disk = load_from_disk(str(Path(out.name) / "hf" / name))
+def test_load_dataset_of_the_folder_equals_load_from_disk(seeds_out: Path, name: str, monkeypatch, tmp_path: Path):
+    monkeypatch.chdir(seeds_out.parent)  # as a user would: load_dataset("processed", ...)
+    ds = load_dataset(seeds_out.name, name, split="train", cache_dir=str(tmp_path / "hf-cache"))
+    disk = load_from_disk(str(Path(seeds_out.name) / "hf" / name))
     assert ds.features == disk.features and len(ds) == len(disk) > 1
     assert ds.to_list() == disk.to_list()
     if name == "documents":  # the default configuration
-        default = load_dataset(out.name, split="train", cache_dir=str(out.parent / "hf-cache"))
+        default = load_dataset(seeds_out.name, split="train", cache_dir=str(tmp_path / "hf-cache"))
         assert default.to_list() == disk.to_list()
 
 
-def test_parquet_loads_with_load_dataset(out: Path):
-    files = sorted(str(p) for p in (out / "parquet" / "documents").glob("*.parquet"))
+def test_parquet_loads_with_load_dataset(seeds_out: Path, tmp_path: Path):
+    files = sorted(str(p) for p in (seeds_out / "parquet" / "documents").glob("*.parquet"))
     ds = load_dataset("parquet", data_files=files, split="train",
-                      cache_dir=str(out.parent / "hf-cache"))
+                      cache_dir=str(tmp_path / "hf-cache"))
     assert sorted(ds["id"]) == ["000_c31a543739f4d4b5", "003_f0f537a06f17b18a"]
 
 

@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
-import pytest
 from datasets import Dataset, load_from_disk
 
-from conftest import ROOT
+from conftest import SEED_A, SEED_B, run_cli
 
-SEED_A = "000_c31a543739f4d4b5"
-SEED_B = "003_f0f537a06f17b18a"
 TRUMP = "I have strongly requested President Putin"
 PUTIN = "In this regard, I would like to emphasize"
 PARAPHRASE = "Trump, in a social media post, said"
-
-
-def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "pipeline", *args], cwd=ROOT, capture_output=True, text=True
-    )
-
-
-@pytest.fixture(scope="module")
-def seeds_out(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("seeds") / "processed"
-    r = run_cli("run", "--config", "configs/default.yaml", "--raw", "raw", "--out", str(out), "--quiet")
-    assert r.returncode == 0, r.stderr
-    return out
 
 
 def test_outputs_load(seeds_out: Path):
@@ -41,7 +21,14 @@ def test_outputs_load(seeds_out: Path):
     assert isinstance(docs, Dataset) and isinstance(ledger, Dataset)
     assert sorted(docs["id"]) == [SEED_A, SEED_B]
     frame = pd.read_parquet(seeds_out / "parquet" / "documents")
-    assert list(frame.columns[:7]) == ["id", "source", "title", "section", "url", "date", "text"]
+    # The columns, in the README's order.
+    assert list(frame.columns) == [
+        "id", "source", "title", "section", "url", "date", "text", "language", "language_score",
+        "n_chars", "n_words", "n_paragraphs", "n_boilerplate_removed", "n_duplicates_removed",
+        "content_hash", "path", "meta"]
+    assert list(pd.read_parquet(seeds_out / "parquet" / "paragraphs").columns) == [
+        "doc_id", "index", "source", "text", "status", "reason", "duplicate_of_doc_id",
+        "duplicate_of_index", "similarity", "cluster_id"]
     assert len(pd.read_parquet(seeds_out / "parquet" / "paragraphs")) == len(ledger)
     card = (seeds_out / "README.md").read_text()
     assert card.startswith("---\n") and "license: other" in card
@@ -85,26 +72,6 @@ def test_seed_acceptance(seeds_out: Path):
     assert "Ukraine denies encirclement claims" in b.text.split("\n\n")
     removed_a = ledger[(ledger.doc_id == SEED_A) & (ledger.status != "kept")]
     assert set(removed_a.status) == {"boilerplate"} and len(removed_a) == 2
-
-
-def _digests(out: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(out.rglob("*"))
-        # stats.json holds timings; config.yaml records run.workers, which differs on purpose.
-        if p.is_file() and p.name not in ("stats.json", "config.yaml")
-        and ".cache" not in p.relative_to(out).parts  # reusable work, not output
-    }
-
-
-def test_reruns_and_worker_counts_give_identical_bytes(seeds_out: Path, tmp_path: Path):
-    again = tmp_path / "again"
-    r = run_cli("run", "--raw", "raw", "--out", str(again), "--quiet", "--workers", "2",
-                "--config", "configs/default.yaml")
-    assert r.returncode == 0, r.stderr
-    first, second = _digests(seeds_out), _digests(again)
-    assert any(k.endswith(".parquet") for k in first)
-    assert first == second
 
 
 def test_config_error_is_one_line_exit_2(tmp_path: Path):

@@ -5,11 +5,15 @@ from __future__ import annotations
 import pytest
 
 from pipeline.eval.dedup import msrp_whole, ours, score
-from pipeline.eval.dedup_set import build, corpora_dir
+from pipeline.eval.dedup_set import build
 
-pytestmark = pytest.mark.skipif(not (corpora_dir() / "allsides-news").is_dir()
-                                or not (corpora_dir() / "msr-paraphrase").is_dir(),
-                                reason="no ../shared/corpora")
+from conftest import corpus
+
+
+@pytest.fixture(autouse=True)
+def _corpora() -> None:
+    corpus("allsides-news")
+    corpus("msr-paraphrase")
 
 
 def test_small_set_is_deterministic_and_labelled() -> None:

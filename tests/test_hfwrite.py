@@ -14,6 +14,8 @@ from datasets import load_from_disk
 from pipeline.runtime.hfwrite import HFShardWriter
 from pipeline.core.schema import PARAGRAPH_SCHEMA
 
+from conftest import ledger_table
+
 FINGERPRINT = "0123456789abcdef"
 
 
@@ -51,7 +53,7 @@ def paragraph_table(n: int, seed: int = 7) -> pa.Table:
         rows["cluster_id"].append(rng.randrange(1 << 40) if dup else None)
         rows["covered_by"].append([{"doc_id": rows["duplicate_of_doc_id"][-1],
                                     "index": rows["duplicate_of_index"][-1]}] if dup else None)
-    return pa.Table.from_pydict(rows, schema=PARAGRAPH_SCHEMA)
+    return ledger_table(rows)
 
 
 def batches_of(table: pa.Table, sizes: list[int]) -> list[pa.RecordBatch]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -12,7 +11,8 @@ from hypothesis import strategies as st
 from pipeline.neardup.detect import NearDupConfig, find_duplicates
 from pipeline.neardup.textnorm import sentences, tokens
 
-SEEDS = Path(__file__).resolve().parents[1] / ".." / "shared" / "seeds"
+from conftest import SEED_FILES, SEEDS
+
 CFG = NearDupConfig()
 
 ORIG = [
@@ -105,10 +105,9 @@ def test_only_kept_paragraphs_cover() -> None:
     assert r.dup_of.tolist() == [-1, 0, 0]
 
 
-@pytest.mark.skipif(not SEEDS.is_dir(), reason="no ../shared/seeds")
 def test_seed_articles_reprinted_quotes() -> None:
-    docs = [[p.strip() for p in f.read_text(encoding="utf-8").split("\n") if p.strip()]
-            for f in sorted(SEEDS.glob("*.txt"))[:2]]
+    docs = [[p.strip() for p in (SEEDS / f).read_text(encoding="utf-8").split("\n") if p.strip()]
+            for f in SEED_FILES]
     texts, r = run(docs)
     n0 = len(docs[0])
 

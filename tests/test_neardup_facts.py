@@ -4,7 +4,6 @@ list fields, and a similarity that the ledger's covered_by lets anyone recompute
 from __future__ import annotations
 
 import gzip
-import json
 import subprocess
 import sys
 

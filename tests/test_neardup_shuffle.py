@@ -108,9 +108,11 @@ def test_decisions_split_by_component_equal_one_pass():
     groups = np.arange(len(texts)) // 10
     one = find_duplicates(texts, groups, NearDupConfig())
     forked = find_duplicates(texts, groups, NearDupConfig(), workers=2)
-    assert (one.dup_of >= 0).sum() > 40
-    for got in (forked,):
+    mapped = find_duplicates(texts, groups, NearDupConfig(), workers=2, mapper=_plain_map)
+    assert (one.dup_of >= 0).sum() > 40 and len(set(one.cluster[one.dup_of >= 0].tolist())) > 5
+    for got in (forked, mapped):
         assert np.array_equal(one.dup_of, got.dup_of)
+        assert np.array_equal(one.cluster, got.cluster)
         assert np.array_equal(np.nan_to_num(one.similarity, nan=-1), np.nan_to_num(got.similarity, nan=-1))
 
 

@@ -2,31 +2,18 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
 
-import pytest
-
 from pipeline.core.config import load_config
 from pipeline.runner import run
 
-from conftest import SEED_FILES, SEEDS
-
-ray = pytest.importorskip("ray", reason="the ray extra is not installed")
-
-
-def _digest(out: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(out)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(out.rglob("*"))
-        if p.is_file() and p.name not in ("stats.json", "config.yaml")
-        and ".cache" not in p.relative_to(out).parts  # reusable work, not output
-    }
+from conftest import SEED_FILES, SEEDS, output_digest, require_ray
 
 
 def test_ray_output_is_identical_to_local(tmp_path: Path):
+    ray = require_ray()
     raw = tmp_path / "raw"
     (raw / "wire").mkdir(parents=True)
     for name in SEED_FILES:
@@ -43,6 +30,6 @@ def test_ray_output_is_identical_to_local(tmp_path: Path):
     on_ray = run(load_config(None, ["run.executor=ray", "run.workers=2", *shards]), raw, tmp_path / "ray")
     assert len(list((tmp_path / "ray" / "parquet" / "paragraphs").glob("*.parquet"))) > 3
     assert on_ray["totals"] == local["totals"]
-    assert _digest(tmp_path / "ray") == _digest(tmp_path / "local")
+    assert output_digest(tmp_path / "ray", ignore=("config.yaml",)) == output_digest(tmp_path / "local", ignore=("config.yaml",))
     assert local["totals"]["paragraphs_by_status"]["duplicate"] >= 2
     assert not ray.is_initialized()  # the executor shut down the Ray it started

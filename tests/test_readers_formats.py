@@ -8,7 +8,6 @@ import json
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
-import pytest
 
 from pipeline.core.config import load_config
 from pipeline.readers.html import extract

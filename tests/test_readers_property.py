@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import codecs
+import gzip
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.readers.decode import InputError, decode_text, decompress, TruncatedInput
+from pipeline.readers.decode import InputError, TruncatedInput, decode_text, decompress, looks_binary
 from pipeline.readers.records import record_to_document
 from pipeline.stages.ingest import IngestConfig
 from pipeline.readers.text import parse_text_article, split_paragraphs
 
+BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE, codecs.BOM_UTF32_BE)
 lines = st.lists(st.text(st.characters(blacklist_categories=("Cs",)), max_size=120), max_size=30)
 
 
@@ -42,24 +46,33 @@ def test_parse_text_article_keeps_title_and_every_line(parts):
 
 @given(st.binary(max_size=2048))
 @settings(max_examples=300, deadline=None)
-def test_decode_text_returns_text_or_a_reason(data):
+def test_decode_text_loses_no_byte_or_says_why(data):
     try:
         text, encoding = decode_text(data)
     except InputError as e:
-        assert str(e)
+        # Refused only as binary, or as invalid text after a byte-order mark.
+        assert looks_binary(data) and "binary" in str(e) or data.startswith(BOMS) and "byte-order" in str(e)
+        return
+    # The text is the bytes, every one of them, in the encoding reported.
+    if encoding == "utf-8-sig":
+        assert codecs.BOM_UTF8 + text.encode("utf-8") == data
+    elif encoding in ("utf-16", "utf-32"):
+        assert data.startswith(BOMS) and data.decode(encoding) == text
     else:
-        assert isinstance(text, str) and encoding
+        assert encoding in ("utf-8", "utf-16-le", "utf-16-be", "cp1252", "latin-1"), encoding
+        assert text.encode(encoding) == data
 
 
 @given(st.binary(max_size=512))
 @settings(max_examples=200, deadline=None)
 def test_decompress_garbage_gives_a_reason(data):
+    packed = b"\x1f\x8b" + data
     try:
-        decompress(b"\x1f\x8b" + data, ".gz")
+        got = decompress(packed, ".gz")
     except TruncatedInput as e:
-        assert str(e) and isinstance(e.data, bytes)
-    except InputError as e:
-        assert str(e)
+        assert "gzip stream" in str(e) and isinstance(e.data, bytes)
+    else:  # a valid stream by chance: what gzip itself reads
+        assert got == gzip.decompress(packed)
 
 
 json_values = st.recursive(

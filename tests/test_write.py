@@ -14,23 +14,24 @@ from pipeline.stages import write
 from pipeline.core.schema import PARAGRAPH_SCHEMA
 from pipeline.stages.write import write_table_files
 
+from conftest import ledger_table
+
 
 def _rows(start: int, n: int) -> pa.Table:
-    return pa.table({
+    return ledger_table({
         "doc_id": [f"outlet/doc-{(start + i) // 7}" for i in range(n)],
-        "index": pa.array([(start + i) % 7 for i in range(n)], pa.int32()),
+        "index": [(start + i) % 7 for i in range(n)],
         "source": ["outlet" if i % 5 else None for i in range(n)],
         "text": [f"Paragraph {start + i}: the council met on Tuesday. é中🙂" * (1 + i % 3)
                  for i in range(n)],
         "status": ["kept" if i % 4 else "duplicate" for i in range(n)],
         "reason": [None if i % 4 else "near_duplicate" for i in range(n)],
         "duplicate_of_doc_id": [None if i % 4 else "outlet/doc-0" for i in range(n)],
-        "duplicate_of_index": pa.array([None if i % 4 else 0 for i in range(n)], pa.int32()),
+        "duplicate_of_index": [None if i % 4 else 0 for i in range(n)],
         "similarity": [None if i % 4 else 0.93 for i in range(n)],
-        "cluster_id": pa.array([None if i % 4 else -5 for i in range(n)], pa.int64()),
-        "covered_by": pa.array([None if i % 4 else [{"doc_id": "d", "index": 0}]
-                                for i in range(n)], PARAGRAPH_SCHEMA.field("covered_by").type),
-    }, schema=PARAGRAPH_SCHEMA)
+        "cluster_id": [None if i % 4 else -5 for i in range(n)],
+        "covered_by": [None if i % 4 else [{"doc_id": "d", "index": 0}] for i in range(n)],
+    })
 
 
 def _job_files(tmp_path: Path, sizes: list[int]) -> tuple[list[str], pa.Table]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 # Scraped corpora carry junk such as 0001-11-30: such a date would win the keeper rule
 # ("earliest-dated copy stays") for no reason, so it counts as undated. A fixed range keeps the
@@ -44,3 +44,13 @@ def normalise_date(value: str | None) -> str | None:
     if parsed is None or not MIN_YEAR <= parsed.year <= MAX_YEAR:
         return None
     return parsed.isoformat()
+
+
+def instant(iso: str) -> float:
+    """The moment a `normalise_date` string names, in seconds since the epoch, so that dates
+    with different offsets compare as instants, not as strings ("10:00+05:00" is before
+    "07:00+00:00"). A date alone is its midnight, and a time without an offset, in UTC."""
+    parsed = datetime.fromisoformat(iso) if "T" in iso else datetime.fromisoformat(iso + "T00:00:00")
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    return parsed.timestamp()

@@ -57,54 +57,58 @@ def strip_compression(name: str) -> tuple[str, str | None]:
     return name, None
 
 
+# One streaming decoder per format. Fed a block at a time, so that a stream which breaks off
+# (or turns to garbage) still yields every byte decoded before the break, in all three formats.
+_DECODERS = {
+    ".gz": ("gzip", lambda: zlib.decompressobj(16 + zlib.MAX_WBITS)),
+    ".bz2": ("bz2", bz2.BZ2Decompressor),
+    ".xz": ("xz", lzma.LZMADecompressor),
+}
+_STREAM_ERRORS = (zlib.error, OSError, EOFError, ValueError, lzma.LZMAError)
+_BLOCK = 1 << 14  # small enough that a break costs little of what came before it
+
+
 def decompress(data: bytes, suffix: str | None, limit: int | None = None) -> bytes:
-    """Decompress `data`; a stream that breaks off raises TruncatedInput with the part before.
-    With `limit`, more than `limit` bytes of output raise InputError (DecompressionBomb when
-    the expansion is also past MAX_EXPANSION) before they are all in memory."""
+    """Decompress `data` (concatenated streams too); a stream that breaks off or is corrupt
+    raises TruncatedInput holding everything decoded before the break. With `limit`, more
+    than `limit` bytes of output raise InputError (DecompressionBomb when the expansion is also
+    past MAX_EXPANSION) as soon as they are produced, not after."""
     if suffix is None:
         return data
-    if suffix == ".gz":
-        return _gunzip(data, limit)
-    d = bz2.BZ2Decompressor() if suffix == ".bz2" else lzma.LZMADecompressor()
-    try:
-        out = d.decompress(data, -1 if limit is None else limit + 1)
-    except (OSError, EOFError, ValueError, lzma.LZMAError) as e:
-        raise InputError(f"corrupt {suffix} stream: {e}") from None
-    # Input the decompressor has not consumed yet is in its buffer; its size is unknown here,
-    # so the whole input counts as consumed (the ratio is underestimated, never over).
-    _check_limit(len(out), len(data), limit)
-    if not d.eof:
-        raise TruncatedInput(f"truncated {suffix} stream (ends before its end marker)", out)
-    return out
+    name, make = _DECODERS[suffix]
+    out: list[bytes] = []
+    produced = 0
+    rest = data
+    while rest:
+        d, pos = make(), 0
+        try:
+            while not d.eof and pos < len(rest):
+                block = rest[pos:pos + _BLOCK]
+                # With a limit, one block never yields more than one byte past it: a bomb is
+                # stopped before its output is in memory.
+                chunk = (d.decompress(block) if limit is None
+                         else d.decompress(block, limit + 1 - produced))
+                pos += _BLOCK
+                produced += len(chunk)
+                out.append(chunk)
+                _check_limit(produced, len(data) - len(rest) + min(pos, len(rest)), limit)
+            if hasattr(d, "flush"):
+                chunk = d.flush()
+                produced += len(chunk)
+                out.append(chunk)
+                _check_limit(produced, len(data), limit)
+        except _STREAM_ERRORS as e:
+            raise TruncatedInput(f"corrupt {name} stream: {e}", b"".join(out)) from None
+        if not d.eof:
+            raise TruncatedInput(f"truncated {name} stream (ends before its end marker)", b"".join(out))
+        rest = (d.unused_data + rest[pos:]).lstrip(b"\x00")  # concatenated streams, padding
+    return b"".join(out)
 
 
 def _check_limit(produced: int, consumed: int, limit: int | None) -> None:
     if limit is not None and produced > limit:
         bomb_check(produced, consumed, limit)
         raise InputError(f"file larger than ingest.max_file_bytes once decompressed (> {limit})")
-
-
-def _gunzip(data: bytes, limit: int | None = None) -> bytes:
-    # A streaming decoder keeps everything decoded before a break, unlike gzip.decompress.
-    out: list[bytes] = []
-    produced = 0
-    rest = data
-    while rest:
-        d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-        try:
-            chunk = d.decompress(rest, 0 if limit is None else limit + 1 - produced)
-            produced += len(chunk)
-            out.append(chunk)
-            if limit is not None and (produced > limit or d.unconsumed_tail):
-                consumed = len(data) - len(d.unconsumed_tail)
-                _check_limit(max(produced, limit + 1), consumed, limit)
-            out.append(d.flush())
-        except zlib.error as e:
-            raise TruncatedInput(f"corrupt gzip stream: {e}", b"".join(out)) from None
-        if not d.eof:
-            raise TruncatedInput("truncated gzip stream (ends before its end marker)", b"".join(out))
-        rest = d.unused_data.lstrip(b"\x00")  # concatenated members, padding
-    return b"".join(out)
 
 
 def looks_binary(data: bytes) -> bool:
@@ -195,7 +199,12 @@ class _Guarded(io.RawIOBase):
     def readinto(self, b) -> int:  # type: ignore[override]
         # read1: one read of the decompressor, so that data before a break is handed on
         # before the break raises (a readinto of many reads would drop it).
-        data = self._inner.read1(len(b))
+        try:
+            data = self._inner.read1(len(b))
+        except lzma.LZMAError as e:
+            # lzma's reader raises LZMAError on corrupt data where gzip's and bz2's raise
+            # OSError: translated, so that readers catch one family for every format.
+            raise OSError(f"corrupt xz stream: {e}") from None
         n = len(data)
         b[:n] = data
         self.produced += n

@@ -57,16 +57,22 @@ def read_html_file(path: Path, rel: str, cfg: Any) -> Document:
     return page_document(page, file_stem(rel, HTML_SUFFIXES), rel)
 
 
-def reader_from_bytes(data: bytes, rel: str) -> Document:
-    """The part of a truncated whole-file input recovered before the break."""
-    text, _ = decode_text(data)
-    title, section, paragraphs = parse_text_article(text)
-    doc = Document.from_texts(file_stem(rel, TEXT_SUFFIXES + HTML_SUFFIXES), paragraphs, title=title, section=section, path=rel)
+def reader_from_bytes(data: bytes, rel: str, cfg: Any, html: bool = False) -> Document:
+    """The part of a truncated whole-file input recovered before the break (an HTML page's
+    through the extractor, not as text full of markup)."""
+    if html:
+        page = extract_page(data, None, cfg.html_timeout_s)
+        doc = page_document(page, file_stem(rel, HTML_SUFFIXES), rel)
+    else:
+        text, _ = decode_text(data)
+        title, section, paragraphs = parse_text_article(text)
+        doc = Document.from_texts(file_stem(rel, TEXT_SUFFIXES), paragraphs, title=title,
+                                  section=section, path=rel)
     doc.meta["truncated"] = True
     return doc
 
 
-def guarded(reader: Callable[[Path, str, Any], Document]):
+def guarded(reader: Callable[[Path, str, Any], Document], html: bool = False):
     """A whole-file reader whose failures cost that file only (a quarantine record)."""
 
     def read(path: Path, rel: str, payload: Any, cfg: Any, ctx: RunContext) -> Iterator[Document]:
@@ -75,7 +81,10 @@ def guarded(reader: Callable[[Path, str, Any], Document]):
         except TruncatedInput as e:
             ctx.quarantine.append(Quarantine(rel, str(e)))
             if e.data.strip():
-                yield reader_from_bytes(e.data, rel)
+                try:
+                    yield reader_from_bytes(e.data, rel, cfg, html)
+                except InputError as before:
+                    ctx.quarantine.append(Quarantine(rel, f"nothing usable before the break: {before}"))
         except InputError as e:
             ctx.quarantine.append(Quarantine(rel, str(e)))
         except OSError as e:
@@ -88,4 +97,4 @@ def guarded(reader: Callable[[Path, str, Any], Document]):
 
 
 TEXT = Reader("text", whole_file, guarded(read_text_file), suffixes=TEXT_SUFFIXES)
-HTML = Reader("html", whole_file, guarded(read_html_file), suffixes=HTML_SUFFIXES)
+HTML = Reader("html", whole_file, guarded(read_html_file, html=True), suffixes=HTML_SUFFIXES)

@@ -16,6 +16,8 @@ import os
 import shutil
 from pathlib import Path
 
+from .killpoint import reach
+
 CACHE_DIR = ".cache"
 _RENAME_EXCHANGE = 2
 _AT_FDCWD = -100
@@ -112,22 +114,27 @@ def fsync_tree(root: Path, skip: str | None = None) -> None:
 
 def commit(staging: Path, out: Path) -> None:
     """Make `staging` the output folder; the previous output is removed only afterwards."""
+    reach("commit:start")
     # The reusable-work cache lives in the output folder and moves on to the new one. Its
     # entries are not flushed: one that a power cut damaged is read again (`cache.py`).
     cache = out / CACHE_DIR
     if cache.is_dir() and not (staging / CACHE_DIR).exists():
         cache.rename(staging / CACHE_DIR)
+        reach("commit:cache-moved")
     if (staging / CACHE_DIR).is_dir():
         fsync_path(staging / CACHE_DIR)
     fsync_tree(staging, skip=CACHE_DIR)
     if out.exists():
         if exchange(staging, out):
+            reach("commit:exchanged")
             fsync_path(out.parent)
             shutil.rmtree(staging)
             return
         old = out.parent / f".{out.name}.old-{os.getpid()}"
         out.rename(old)
+        reach("commit:old-moved")
         staging.rename(out)
+        reach("commit:exchanged")
         fsync_path(out.parent)
         shutil.rmtree(old)
     else:

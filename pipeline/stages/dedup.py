@@ -32,6 +32,7 @@ from .base import Handoff
 from ..neardup.config import NearDupConfig
 from ..neardup.detect import Texts, decide_duplicates, slice_count
 from ..neardup.fingerprint import LOW32, fingerprint_all
+from ..readers.dates import instant
 
 NAME = "dedup"
 
@@ -222,7 +223,7 @@ def keeper_order(ids: list[str], dates: list[str | None], sources: list[str | No
                  source_priority: tuple[str, ...]) -> list[int]:
     """Document indices from the document whose copies stay to the last one."""
     rank = {s: i for i, s in enumerate(source_priority)}
-    return sorted(range(len(ids)), key=lambda g: (dates[g] is None, dates[g] or "",
+    return sorted(range(len(ids)), key=lambda g: (dates[g] is None, instant(dates[g]) if dates[g] else 0.0,
                                                   rank.get(sources[g] or "", len(rank)), ids[g]))
 
 
