@@ -64,7 +64,7 @@ def matrix(tmp_path_factory) -> tuple[Path, dict]:
         packed = COMPRESS[comp](_payload(fmt, tag))
         (raw / f"{tag}.{fmt}{comp}").write_bytes(packed if state == "whole" else _broken(packed, state))
     out = raw.parent / "processed"
-    stats = run(load_config(None, ["annotate.language=false"]), raw, out)
+    stats = run(load_config(None, ["annotate.annotators=[]"]), raw, out)
     return out, stats
 
 
@@ -132,7 +132,7 @@ def test_corrupt_jsonl_xz_is_quarantined_and_the_lines_before_kept(tmp_path: Pat
     raw.mkdir()
     (raw / "feed.jsonl.xz").write_bytes(_broken(lzma.compress(_payload("jsonl", "feed")), "corrupt"))
     (raw / "fine.txt").write_text("A short article that is read whole.\n")
-    stats = run(load_config(None, ["annotate.language=false"]), raw, tmp_path / "out")
+    stats = run(load_config(None, ["annotate.annotators=[]"]), raw, tmp_path / "out")
     quarantine = [json.loads(q) for q in (tmp_path / "out" / "quarantine.jsonl").read_text().splitlines()]
     assert any("corrupt xz stream" in q["reason"] and q["path"] == "feed.jsonl.xz" for q in quarantine)
     assert stats["totals"]["documents_ingested"] > N // 3
@@ -142,7 +142,7 @@ def test_truncated_txt_bz2_keeps_the_blocks_before_the_break(tmp_path: Path):
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "long.txt.bz2").write_bytes(_broken(COMPRESS[".bz2"](_payload("txt", "long")), "truncated"))
-    run(load_config(None, ["annotate.language=false"]), raw, tmp_path / "out")
+    run(load_config(None, ["annotate.annotators=[]"]), raw, tmp_path / "out")
     ledger = pd.read_parquet(tmp_path / "out" / "parquet" / "paragraphs")
     assert N // 3 <= len(ledger) < N and ledger.text.iloc[0] == _paragraphs("long")[0]
     docs = pd.read_parquet(tmp_path / "out" / "parquet" / "documents")

@@ -25,16 +25,18 @@ def test_outputs_load(seeds_out: Path):
     assert list(frame.columns) == [
         "id", "source", "title", "section", "url", "date", "text", "language", "language_score",
         "n_chars", "n_words", "n_paragraphs", "n_boilerplate_removed", "n_duplicates_removed",
-        "content_hash", "path", "meta"]
+        "content_hash", "path", "meta",
+        # then the default annotators' columns (language's are the fixed two above)
+        "pii_emails", "pii_phones", "pii_ips"]
     assert list(pd.read_parquet(seeds_out / "parquet" / "paragraphs").columns) == [
         "doc_id", "index", "source", "text", "status", "reason", "duplicate_of_doc_id",
-        "duplicate_of_index", "similarity", "cluster_id"]
+        "duplicate_of_index", "similarity", "cluster_id", "covered_by"]
     assert len(pd.read_parquet(seeds_out / "parquet" / "paragraphs")) == len(ledger)
     card = (seeds_out / "README.md").read_text()
     assert card.startswith("---\n") and "license: other" in card
     assert "the texts keep their publishers' rights" in card
     stats = json.loads((seeds_out / "stats.json").read_text())
-    for stage in ("ingest", "clean", "dedup", "annotate", "write"):
+    for stage in ("ingest", "clean", "dedup", "annotate", "filter", "write"):
         assert "wall_seconds" in stats["stages"][stage]
     assert (seeds_out / "config.yaml").exists()
 

@@ -131,7 +131,7 @@ def test_ledger_similarity_recomputes_from_covered_by(tmp_path) -> None:
             g.write(line)
     out = tmp_path / "out"
     r = subprocess.run([sys.executable, "-m", "pipeline", "run", "--raw", str(raw), "--out",
-                        str(out), "--quiet", "--set", "annotate.language=false"], cwd=ROOT,
+                        str(out), "--quiet", "--set", "annotate.annotators=[]"], cwd=ROOT,
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stderr
     res = recheck(out / "parquet" / "paragraphs")

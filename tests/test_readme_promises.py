@@ -24,7 +24,7 @@ from pipeline.stages.dedup import keeper_order
 
 from conftest import ROOT, SEED_A, SEED_B, SEED_FILES, SEEDS, output_digest, run_cli
 
-FAST = ["annotate.language=false"]
+FAST = ["annotate.annotators=[]"]
 SHARED_PARAGRAPH = ("The regional council voted on Tuesday to close the old harbour bridge for "
                     "eighteen months of repairs, diverting about 12,000 vehicles a day to the ring road.")
 
@@ -378,9 +378,10 @@ def test_learned_boilerplate_is_written_with_how_often_it_fired(tmp_path: Path):
 def test_parquet_is_zstd_with_the_explicit_schema_and_counts_match_the_ledger(seeds_out: Path):
     import pyarrow.parquet as pq
 
-    from pipeline.core.schema import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
+    from pipeline.annotators import DEFAULT
+    from pipeline.core.schema import PARAGRAPH_SCHEMA, document_schema
 
-    for name, schema in (("documents", DOCUMENT_SCHEMA), ("paragraphs", PARAGRAPH_SCHEMA)):
+    for name, schema in (("documents", document_schema(DEFAULT)), ("paragraphs", PARAGRAPH_SCHEMA)):
         (path,) = (seeds_out / "parquet" / name).glob("*.parquet")
         meta = pq.ParquetFile(path).metadata
         assert {meta.row_group(0).column(c).compression for c in range(meta.num_columns)} == {"ZSTD"}

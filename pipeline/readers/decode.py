@@ -88,10 +88,14 @@ def decompress(data: bytes, suffix: str | None, limit: int | None = None) -> byt
                 # stopped before its output is in memory.
                 chunk = (d.decompress(block) if limit is None
                          else d.decompress(block, limit + 1 - produced))
+                # Compressed bytes read so far (zlib keeps what it did not read aside; bz2 and
+                # xz take the whole block, so their ratio is underestimated, never over).
+                used = len(block) - len(getattr(d, "unconsumed_tail", b""))
+                consumed = len(data) - len(rest) + pos + used
                 pos += _BLOCK
                 produced += len(chunk)
                 out.append(chunk)
-                _check_limit(produced, len(data) - len(rest) + min(pos, len(rest)), limit)
+                _check_limit(produced, consumed, limit)
             if hasattr(d, "flush"):
                 chunk = d.flush()
                 produced += len(chunk)
@@ -224,7 +228,8 @@ def open_stream(path: Path, limit: int) -> BinaryIO:
     raw = open(path, "rb")  # noqa: SIM115 - the caller closes it
     if suffix is None:
         return raw
-    inner = {".gz": gzip.GzipFile, ".bz2": bz2.BZ2File, ".xz": lzma.LZMAFile}[suffix](fileobj=raw)
+    inner = (gzip.GzipFile(fileobj=raw) if suffix == ".gz"
+             else bz2.BZ2File(raw) if suffix == ".bz2" else lzma.LZMAFile(raw))
     return io.BufferedReader(_Guarded(raw, inner, limit), 1 << 20)
 
 
