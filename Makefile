@@ -37,7 +37,11 @@ dataset: $(VENV)/.installed ## run the pipeline on raw/ into processed/
 test: $(VENV)/.test-installed ## run the test suite
 	$(PY) -m pytest -q $(ARGS)
 
-eval: $(VENV)/.installed ## quality figures: dedup and boilerplate on ../shared/corpora
+$(VENV)/.eval-installed: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[eval]'
+	touch $@
+
+eval: $(VENV)/.eval-installed ## quality figures: dedup and boilerplate on ../shared/corpora
 	$(PY) -m pipeline.eval $(ARGS)
 
 bench: $(VENV)/.bench-installed ## speed and memory against the peers on ../shared/corpora (~15 min)

@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from .languages import compile_languages
 from .lines import LineFacts, Rule, fold, normalise_line  # noqa: F401 - part of this API
 from .regex import Matcher
 from .region import (  # noqa: F401  (re-exported: the region is part of this API)
@@ -39,6 +40,7 @@ from .region import (  # noqa: F401  (re-exported: the region is part of this AP
     comment_threads,
     ends_like_sentence,
     is_page_like,
+    prose_share,
     prose_weight,
     word_count,
 )
@@ -64,7 +66,7 @@ def compile_rules(data: dict[str, Any] | None) -> list[Rule]:
         if scope not in ("all", "pages"):
             raise ValueError(f"rules[{i}] ({item['name']}): scope must be all or pages")
         rules.append(Rule(str(item["name"]), kind, pattern, page, scope == "pages"))
-    return rules
+    return rules + compile_languages((data or {}).get("languages"))
 
 
 def rule_match(line: str, rules: Sequence[Rule]) -> Rule | None:
@@ -95,7 +97,10 @@ _DATE_ONLY = re.compile(
 _SOCIAL = re.compile(
     r"((facebook|twitter|linkedin|whatsapp|pinterest|pint|reddit|e-?mail|print|share|tweet"
     r"|telegram|flipboard|instagram|youtube|rss|vk|copy link|messenger|sms|tumblr|pocket"
-    r"|google\+?|baixar|x)[\s,|/·•]{0,4}){1,20}",
+    r"|google\+?|baixar|x|post|share this (article|story|page)"
+    # an audio player over the article: "Listen to article 3:05"
+    r"|listen( to (this )?(article|story))?|anhören|écouter|escuchar|ascolta|ouvir|posłuchaj"
+    r"|\d{1,2}:\d{2}( min)?)[\s,|/·•]{0,4}){1,20}",
     re.IGNORECASE,
 )
 _COUNTER = re.compile(r"rating: -?\d{1,9} votes?|\d{1,12}\s+(likes?|votes?|shares?|views?|points?)", re.I)
@@ -201,6 +206,7 @@ def classify_lines(
     facts: list[LineFacts | None] = [None] * n  # None: empty or allowlisted (never cut by a zone)
     chrome = 0
     page_only: list[int] = []  # shapes that are chrome only on a page (see PAGE_ONLY_SHAPES)
+    learned: list[int] = []  # lines the source repeats (or many sources print)
     for i, t in enumerate(lines):
         f = table.facts(t)
         if not f.folded or (allow and any(a.fullmatch(f.folded) for a in allow)):
@@ -211,11 +217,18 @@ def classify_lines(
         elif f.shape is not None and f.shape not in PAGE_ONLY_SHAPES:
             reasons[i] = f"shape:{f.shape}"
         elif repeated and f.key is not None and f.key in repeated:
-            reasons[i] = "repeated_in_source"
+            learned.append(i)  # where it stands decides (see _place_learned)
         elif f.shape is not None:
             page_only.append(i)
         chrome += (f.rule is not None and f.rule.page) or f.shape in PAGE_SHAPES
     n_live = n - facts.count(None)
+    maybe_page = use_region and n_live >= params.page_min_lines and chrome >= params.page_min_chrome
+    timeline = use_region and not maybe_page
+    if maybe_page:  # a whole page: what its site repeats is the site's template, wherever it is
+        for i in learned:
+            reasons[i] = "repeated_in_source"
+    elif learned or (timeline and sum(r in DATE_REASONS for r in reasons) >= 2):
+        _place_learned(facts, reasons, learned, params, timeline)
     # Cheap tests first: weights (word counts) are computed only for documents that can be pages.
     if not use_region or n_live < params.page_min_lines or chrome < params.page_min_chrome:
         return reasons
@@ -236,7 +249,9 @@ def classify_lines(
     _discount_repeats(facts, weights, params)
     _discount_threads(facts, weights, params)
     runs = article_runs(weights, live, params)
-    if not runs:
+    if not runs or prose_share(weights, runs) < params.article_min_share:
+        _mark_page_repeats(facts, reasons, params)  # not an article: line rules decide
+        _mark_short_runs(facts, reasons, weights, params)
         return reasons
     zones = [(range(0, runs[0][0]), "zone:header"), (range(runs[-1][1], n), "zone:footer")]
     zones += [(range(a[1], b[0]), "zone:inner") for a, b in zip(runs, runs[1:])]
@@ -248,6 +263,95 @@ def classify_lines(
                     reasons[i] = name
     _mark_page_repeats(facts, reasons, params)
     return reasons
+
+
+def _sentence(folded: str, p: RegionParams) -> bool:
+    """A short sentence ("Prices start at $9.", "Works on Linux.") on a page that is not an
+    article: >= `sentence_min_words` words ending like a sentence, and not page chrome."""
+    return folded.count(" ") + 1 >= p.sentence_min_words and ends_like_sentence(folded)
+
+
+def _mark_short_runs(facts: Sequence[LineFacts | None], reasons: list[str | None],
+                     weights: Sequence[float], p: RegionParams) -> None:
+    """On a page that is not an article: a run of >= `short_run_lines` consecutive lines none of
+    which reads as prose (menus, link lists, footers) goes as "short_run"; shorter runs of short
+    lines between prose (headings, a few list items) stay. 0 = off."""
+    if p.short_run_lines <= 0:
+        return
+    run: list[int] = []
+    for i in range(len(facts) + 1):
+        f = facts[i] if i < len(facts) else None
+        if i < len(facts) and f is None:
+            continue  # empty lines neither break nor extend a run
+        if i < len(facts) and weights[i] <= 0.0 and not _sentence(f.folded, p):  # type: ignore[union-attr]
+            if reasons[i] is None:
+                run.append(i)
+            continue
+        if len(run) >= p.short_run_lines:
+            for j in run:
+                reasons[j] = "short_run"
+        run = []
+
+
+DATE_REASONS = frozenset({"shape:date_only", "rule:date"})
+# An attribution after a quote: "Jane Doe, The Daily Planet" (a name, a comma, an outlet).
+_ATTRIBUTION = re.compile(r"[-–—•]?\s?[^\W\d_][^,.!?:;]{0,60}, [^\W\d_][^.!?:;]{0,60}")
+
+
+def is_prose(folded: str, p: RegionParams) -> bool:
+    """A paragraph of text: a sentence of >= min_words words, or >= long_words words."""
+    if len(folded) > 400:
+        return True
+    n = folded.count(" ") + 1  # words of a folded line (no need for the region's \\w+ count)
+    return n >= p.long_words or (n >= p.min_words and ends_like_sentence(folded))
+
+
+def _place_learned(facts: Sequence[LineFacts | None], reasons: list[str | None],
+                   learned: Sequence[int], p: RegionParams, timeline: bool) -> None:
+    """Repeated structure is not boilerplate. A learned line (one the source repeats) of at most
+    `structure_max_words` words stays when it stands between two prose paragraphs (a section
+    head, a credit line after a quote, a recurring subheading), when it opens the body as a
+    heading (directly followed by prose, not ending like a sentence) or closes it as an
+    attribution ("Jane Doe, Outlet" directly after prose). Elsewhere, at the edges, and when
+    longer (a newsletter form, a bio paragraph), it goes: "repeated_in_source".
+    With `timeline` (a plain-text article, not a page), date-only lines between prose paragraphs
+    stay when there are at least two of them: the entry dates of a timeline."""
+    n = len(facts)
+    pending = set(learned)
+
+    def prose(i: int) -> bool:
+        f = facts[i]
+        return f is not None and reasons[i] is None and i not in pending and is_prose(f.folded, p)
+
+    first = next((i for i in range(n) if prose(i)), n)
+    last = next((i for i in range(n - 1, first - 1, -1) if prose(i)), -1)
+
+    def neighbour(i: int, step: int) -> int | None:
+        j = i + step
+        while 0 <= j < n and facts[j] is None:
+            j += step
+        return j if 0 <= j < n else None
+
+    for i in learned:
+        f = facts[i]
+        words = f.folded.count(" ") + 1  # type: ignore[union-attr]
+        keep = False
+        if words <= p.structure_max_words:
+            if first < i < last:
+                keep = True
+            elif i < first:
+                nxt = neighbour(i, 1)
+                keep = nxt == first and not ends_like_sentence(f.folded)  # type: ignore[union-attr]
+            else:
+                prev = neighbour(i, -1)
+                keep = prev == last and bool(_ATTRIBUTION.fullmatch(f.folded))  # type: ignore[union-attr]
+        if not keep:
+            reasons[i] = "repeated_in_source"
+    if timeline:
+        inside = [i for i in range(first + 1, last) if reasons[i] in DATE_REASONS]
+        if len(inside) >= 2:
+            for i in inside:
+                reasons[i] = None
 
 
 # A label introduces the content after it ("TRUMP:", "Q:", "Background:"): a transcript or Q&A
