@@ -31,21 +31,21 @@ def _alt(phrases: list[str]) -> str:
 def _patterns(kind: str, alt: str) -> tuple[str, str, bool, bool] | None:
     """(rule name, pattern, kind, page) for one kind's phrase alternation."""
     if kind == "navigation":
-        return "navigation", rf"(?:{_ARROW}\s?)?(?:{alt}{_TRAIL}{_SEP}){{1,8}}", False, True
+        return "navigation", rf"(?:{_ARROW}\s?)?(?:{alt}{_TRAIL}{_SEP}){{1,4}}", False, True
     if kind == "prev_next":
         # Alone (with arrows), or followed by the title it links to after a separator or arrow.
         return "navigation", (rf"(?:{_ARROW}\s?)?{alt}(?:\s?{_ARROW})?(?:\s?[:|]\s?.{{1,150}})?"
-                              rf"|{_ARROW}\s?{alt}\s.{{1,150}}|.{{1,150}}\s{alt}\s?{_ARROW}"), False, True
+                              rf"|{_ARROW}\s?{alt}\s.{{1,150}}"), False, True
     if kind == "read_more":
         return "read_more", rf"(?:\[?(?:\.\.\.|…)\]?\s?)?(?:{_ARROW}\s?)?{alt}\s?[:.]?{_TRAIL}", False, True
     if kind == "share":
-        return "share_prompt", rf"(?:{alt}\s?:?{_SEP}){{1,6}}", True, True
+        return "share_prompt", rf"(?:{alt}\s?:?{_SEP}){{1,3}}", True, True
     if kind == "cookie":
         return "cookie_notice", rf".{{0,200}}\b{alt}\b.{{0,300}}", False, True
     if kind == "consent":
         return "cookie_notice", rf"{alt}\s?[!.]?", False, True
     if kind in ("imprint", "privacy"):
-        return "legal_links", rf"(?:{alt}{_SEP}){{1,8}}", False, True
+        return "legal_links", rf"(?:{alt}{_SEP}){{1,4}}", False, True
     if kind == "comments":
         return "comment_prompt", rf"(?:\d{{1,9}}\s)?{alt}(?:\s?\(\d{{1,9}}\)|\s\d{{1,9}})?\s?:?", True, True
     if kind == "credit":
@@ -74,37 +74,58 @@ def _date(months: str, weekdays: str | None, published: str | None) -> str:
 
 def compile_languages(data: Any) -> list[Rule]:
     """Rules from the `languages:` mapping {lang: {kind: [phrase, ...]}}; ValueError names a bad
-    entry (unknown kind, a phrase that is not a string or not a valid regular expression)."""
+    entry (unknown kind, a phrase that is not a string or not a valid regular expression).
+    One rule per kind holds the phrases of every language (one pattern, not one per language:
+    each pattern costs a little on every line of a run)."""
     if data is None:
         return []
     if not isinstance(data, dict):
         raise ValueError("languages: must be a mapping of language -> kinds")
-    rules: list[Rule] = []
+    phrases: dict[str, list[str]] = {}
     for lang in sorted(data):
         kinds = data[lang] or {}
         if not isinstance(kinds, dict):
             raise ValueError(f"languages.{lang}: must be a mapping of kind -> phrases")
-        alts: dict[str, str] = {}
-        for kind, phrases in kinds.items():
+        for kind, items in kinds.items():
             if kind not in KINDS:
                 raise ValueError(f"languages.{lang}: unknown kind {kind!r} (known: {', '.join(KINDS)})")
-            if not isinstance(phrases, list) or not all(isinstance(p, str) and p for p in phrases):
+            if not isinstance(items, list) or not all(isinstance(p, str) and p for p in items):
                 raise ValueError(f"languages.{lang}.{kind}: must be a list of phrases")
-            for p in phrases:
+            for p in items:
                 try:
                     re.compile(p)
                 except re.error as e:
                     raise ValueError(f"languages.{lang}.{kind}: invalid phrase {p!r} ({e})") from None
-            alts[kind] = _alt([p.lower() for p in phrases])
-        for kind in KINDS:
-            if kind not in alts:
-                continue
-            made = _patterns(kind, alts[kind])
-            if made is not None:
-                name, pattern, barrier, page = made
-                rules.append(Rule(name, "barrier" if barrier else "remove",
-                                  re.compile(pattern, re.IGNORECASE), page, False))
-        if "months" in alts:
-            pattern = _date(alts["months"], alts.get("weekdays"), alts.get("published"))
-            rules.append(Rule("date", "remove", re.compile(pattern, re.IGNORECASE), False, False))
+            phrases.setdefault(kind, []).extend(p.lower() for p in items)
+    alts = {kind: _alt(items) for kind, items in phrases.items()}
+    rules: list[Rule] = []
+    for kind in KINDS:
+        made = _patterns(kind, alts[kind]) if kind in alts else None
+        if made is not None:
+            name, pattern, barrier, page = made
+            floating = pattern.startswith(".")  # found anywhere in a line: no first word
+            rules.append(Rule(name, "barrier" if barrier else "remove",
+                              re.compile(pattern, re.IGNORECASE), page, False,
+                              None if floating else _leads(phrases[kind])))
+    if "months" in alts:
+        pattern = _date(alts["months"], alts.get("weekdays"), alts.get("published"))
+        words = phrases["months"] + phrases.get("weekdays", []) + phrases.get("published", [])
+        rules.append(Rule("date", "remove", re.compile(pattern, re.IGNORECASE), False, False,
+                          _leads(words)))
     return rules
+
+
+def _leads(phrases: list[str]) -> frozenset[str] | None:
+    """The 1-3 leading letters of each phrase (its literal start); None if a phrase starts with
+    anything else (then the rule has no first-word test)."""
+    out = set()
+    for p in phrases:
+        lead = ""
+        for ch in p:
+            if not ch.isalpha() or len(lead) == 3:
+                break
+            lead += ch
+        if not lead:
+            return None
+        out.add(lead)
+    return frozenset(out)

@@ -24,29 +24,25 @@ CROSS = ""  # the digests of lines printed across sources are keyed by the empty
 ACROSS = "(across sources)"  # ... and reported under this name
 
 
-def digest(source: str, line: str) -> bytes:
-    return xxhash.xxh3_128_digest(f"{source}\x00{line}".encode("utf-8", "surrogatepass"))
+def digest(line: str) -> bytes:
+    return xxhash.xxh3_128_digest(line.encode("utf-8", "surrogatepass"))
 
 
-Found = tuple[Counter[str], dict[str, np.ndarray], dict[str, np.ndarray]]
+Found = tuple[Counter[str], dict[str, np.ndarray]]
 
 
 def learn_texts(docs: Iterable[tuple[str | None, list[str]]],
                 key: Callable[[str], str | None]) -> Found:
-    """Per source: its documents, one digest per (document, distinct line key) keyed by source,
-    and one keyed by the line alone (for the count across sources)."""
+    """Per source: its documents, and one digest per (document, distinct line key). The same
+    digests serve the count per source and the count across sources."""
     n_docs: Counter[str] = Counter()
     digests: dict[str, list[bytes]] = defaultdict(list)
-    cross: dict[str, list[bytes]] = defaultdict(list)
     for source, texts in docs:
         if not source:
             continue
         n_docs[source] += 1
-        keys = {k for k in map(key, texts) if k}
-        digests[source].extend(digest(source, k) for k in keys)
-        cross[source].extend(digest(CROSS, k) for k in keys)
-    return (n_docs, {s: as_digests(d) for s, d in digests.items()},
-            {s: as_digests(d) for s, d in cross.items()})
+        digests[source].extend(digest(k) for k in {k for k in map(key, texts) if k})
+    return n_docs, {s: as_digests(d) for s, d in digests.items()}
 
 
 def _hits(unique: np.ndarray, counts: np.ndarray, need: float) -> dict[bytes, int]:
@@ -57,30 +53,28 @@ def _hits(unique: np.ndarray, counts: np.ndarray, need: float) -> dict[bytes, in
 def count(found: Iterable[Found], min_docs: int, min_share: float,
           cross_min_sources: int) -> tuple[Counter[str], dict[str, dict[bytes, int]]]:
     """Documents per source, and {source: {digest: n_docs}} of the learned lines; the lines
-    learned across sources under the key `CROSS` (0 = not learned)."""
+    learned across sources under the key `CROSS` (cross_min_sources 0 = none)."""
     n_docs: Counter[str] = Counter()
     digests: dict[str, list[np.ndarray]] = defaultdict(list)
-    cross: dict[str, list[np.ndarray]] = defaultdict(list)
-    for job_docs, job_digests, job_cross in found:
+    for job_docs, job_digests in found:
         n_docs.update(job_docs)
         for source, d in job_digests.items():
             digests[source].append(d)
-        for source, d in job_cross.items():
-            cross[source].append(d)
     learned: dict[str, dict[bytes, int]] = {}
+    uniques, all_counts = [], []
     for source in sorted(digests):
         unique, counts = np.unique(np.concatenate(digests.pop(source)), return_counts=True)
         hits = _hits(unique, counts, max(min_docs, min_share * n_docs[source]))
         if hits:
             learned[source] = hits
-    if cross_min_sources > 0 and cross:
-        per_source = [np.unique(np.concatenate(cross[s])) for s in sorted(cross)]
-        everywhere = np.concatenate([np.concatenate(cross[s]) for s in sorted(cross)])
-        lines, n_sources = np.unique(np.concatenate(per_source), return_counts=True)
-        wide = lines[n_sources >= cross_min_sources]
-        unique, counts = np.unique(everywhere, return_counts=True)
-        keep = np.isin(unique, wide)
-        hits = _hits(unique[keep], counts[keep], min_docs)
+        uniques.append(unique)
+        all_counts.append(counts)
+    if cross_min_sources > 0 and uniques:
+        lines, inverse, n_sources = np.unique(np.concatenate(uniques), return_inverse=True,
+                                              return_counts=True)
+        docs = np.bincount(inverse, weights=np.concatenate(all_counts)).astype(np.int64)
+        wide = (n_sources >= cross_min_sources) & (docs >= min_docs)
+        hits = _hits(lines[wide], docs[wide], 0)
         if hits:
             learned[CROSS] = hits
     return n_docs, learned
@@ -100,10 +94,11 @@ class Learned:
         return bool(self.own) or bool(self.cross)
 
     def __contains__(self, line: str) -> bool:
-        n = self.own.get(digest(self.source, line)) if self.own else None
+        d = digest(line)
+        n = self.own.get(d) if self.own else None
         where = self.source
         if n is None and self.cross:
-            n, where = self.cross.get(digest(CROSS, line)), ACROSS
+            n, where = self.cross.get(d), ACROSS
         if n is None or not self.eligible(line):
             return False
         self.seen[(where, line)] = n  # the line itself, for the report

@@ -67,9 +67,9 @@ class RegionParams:
     thread_min_marks: int = 4  # this many comment markers / vote counters ...
     thread_gap: int = 15  # ... each within this many non-empty lines of the last make a thread
     structure_max_words: int = 12  # a learned line this short between prose is structure
-    article_min_share: float = 0.0
+    article_min_share: float = 0.3  # zones are cut only when the runs hold this share of prose
     short_run_lines: int = 3  # not an article: this many short lines in a row go (0 = off)
-    sentence_min_words: int = 3  # ... where a line ending like a sentence with this many words stays  # zones are cut only when the runs hold this share of the prose
+    sentence_min_words: int = 3  # ... but a line ending like a sentence with this many words stays
 
 
 def prose_weight(line: str, shape: str | None, is_barrier: bool, p: RegionParams,

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..stages.clean import CleanConfig
-from .boilerplate import c4_lines, clean_pages, host, prf
+from .boilerplate_score import c4_lines, clean_pages, host, prf
 
 NAME = "web-content-extraction-2026"
 
