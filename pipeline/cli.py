@@ -1,22 +1,34 @@
-"""Command line: `python -m pipeline run|validate|explain`."""
+"""Command line: `python -m pipeline run|validate|explain|diff|publish`."""
 
 from __future__ import annotations
 
 import argparse
 import logging
 import sys
+import traceback
 from pathlib import Path
 
 from .core.config import ConfigError, load_config
 
-EXIT_CONFIG = 2
-EXIT_NOTHING = 1
+# Exit codes (README, "Command line"); a fault of the machine carries its own (`runtime/faults.py`).
+EXIT_NOTHING = 1  # nothing at all could be read
+EXIT_CONFIG = 2  # bad configuration, or an output location that cannot be written
+EXIT_NO_SPACE = 3  # too little free space for the run, or the disk filled up during it
+EXIT_WORKER_KILLED = 4  # a worker process was killed (by the out-of-memory killer, say)
+
+
+def _error(args: argparse.Namespace, line: str) -> None:
+    """One line on stderr; with --debug, the traceback of the error being handled first."""
+    if getattr(args, "debug", False):
+        traceback.print_exc()
+    print(line, file=sys.stderr)
 
 
 def _config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", type=Path, default=None, help="YAML configuration (default: built-in defaults)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="SECTION.KEY=VALUE",
                    help="override one configuration value (repeatable)")
+    p.add_argument("--debug", action="store_true", help="print the full traceback of an error")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -34,14 +46,54 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress output")
     run.add_argument("--force", action="store_true",
                      help="run even when the output is up to date with the inputs, config and code")
+    run.add_argument("--no-space-check", action="store_true",
+                     help="start even when the free disk space looks too small for the run")
 
     validate = sub.add_parser("validate", help="check a configuration without running")
     _config_args(validate)
 
     explain = sub.add_parser("explain", help="why a document's paragraphs were kept or removed")
-    explain.add_argument("doc_id")
+    explain.add_argument("doc_id", metavar="DOC_ID_OR_PATH",
+                         help="a document id, or an input path as in raw/ (raw/a.txt, a.txt)")
     explain.add_argument("--out", type=Path, default=Path("processed"), help="output folder to read")
+
+    diff = sub.add_parser("diff", help="which paragraphs changed fate between two output folders")
+    diff.add_argument("a", type=Path, help="output folder before the change")
+    diff.add_argument("b", type=Path, help="output folder after the change")
+    diff.add_argument("--html", type=Path, default=None, metavar="FILE",
+                      help="also write the comparison as a self-contained HTML page")
+    diff.add_argument("--json", action="store_true", help="print a machine-readable summary")
+    diff.add_argument("--moved", type=Path, default=None, metavar="FILE.csv",
+                      help="write every moved paragraph (doc_id, index, source, fates) as CSV")
+
+    publish = sub.add_parser("publish", help="upload an output folder as a Hugging Face dataset")
+    publish.add_argument("repo_id", help="the dataset repository, e.g. user/news-corpus")
+    publish.add_argument("--out", type=Path, default=Path("processed"), help="output folder to upload")
+    publish.add_argument("--private", action="store_true", help="create the repository private")
     return parser
+
+
+def _diff(a: Path, b: Path, html: Path | None, as_json: bool, moved: Path | None) -> int:
+    import json
+
+    from .share.diff import NotAnOutput, compare
+    from .share.diffhtml import render_diff
+    from .share.diffout import render_text, to_json
+
+    try:
+        d = compare(a, b, moved_csv=moved)
+    except NotAnOutput as e:
+        print(f"error: {e}", file=sys.stderr)
+        return EXIT_NOTHING
+    if html is not None:
+        html.write_text(render_diff(d), encoding="utf-8")
+    if as_json:
+        sys.stdout.write(json.dumps(to_json(d), ensure_ascii=False, indent=1) + "\n")
+    else:
+        sys.stdout.write(render_text(d))
+        if html is not None:
+            print(f"wrote {html}")
+    return 0
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,6 +103,12 @@ def main(argv: list[str] | None = None) -> int:
         from .explain import explain
 
         return explain(args.doc_id, args.out)
+    if args.command == "diff":
+        return _diff(args.a, args.b, args.html, args.json, args.moved)
+    if args.command == "publish":
+        from .share.publish import main as publish_main
+
+        return publish_main(args.repo_id, args.out, args.private)
     overrides = list(args.overrides)
     if getattr(args, "workers", None) is not None:
         overrides.append(f"run.workers={args.workers}")
@@ -61,20 +119,24 @@ def main(argv: list[str] | None = None) -> int:
     try:
         cfg = load_config(args.config, overrides)
     except ConfigError as e:
-        print(f"config error: {e}", file=sys.stderr)
+        _error(args, f"config error: {e}")
         return EXIT_CONFIG
     if args.command == "validate":
         print(f"{args.config or '<defaults>'}: configuration is valid")
         return 0
 
     from .runner import NothingToRead, run
+    from .runtime.faults import Fault
 
     try:
         stats = run(cfg, args.raw, args.out, progress=not args.quiet and sys.stderr.isatty(),
-                    force=args.force)
+                    force=args.force, space_check=not args.no_space_check)
     except NothingToRead as e:
-        print(f"error: {e}", file=sys.stderr)
+        _error(args, f"error: {e}")
         return EXIT_NOTHING
+    except Fault as e:
+        _error(args, f"error: {e}")
+        return e.exit_code
     if stats.get("up_to_date"):
         print(f"{args.out} is up to date with {args.raw}, the configuration and the code (--force reruns)")
         return 0

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from datasets import load_dataset
+from datasets import load_dataset, load_from_disk
 
 from conftest import ROOT
 
@@ -34,14 +34,44 @@ def test_explain_shows_reasons_and_the_kept_copy(out: Path):
     assert missing.returncode == 1 and "no document 'nope'" in missing.stderr
 
 
+def test_explain_takes_the_input_path_as_typed_and_suggests_close_ids(out: Path):
+    for typed in ("raw/003_f0f537a06f17b18a.txt", "003_f0f537a06f17b18a.txt",
+                  str(ROOT / "raw" / "003_f0f537a06f17b18a.txt")):
+        r = subprocess.run([sys.executable, "-m", "pipeline", "explain", typed, "--out", str(out)],
+                           cwd=ROOT, capture_output=True, text=True)
+        assert r.returncode == 0, (typed, r.stderr)
+        assert r.stdout.startswith("003_f0f537a06f17b18a: "), typed
+    typo = subprocess.run([sys.executable, "-m", "pipeline", "explain", "003_f0f537a06f17b18b", "--out", str(out)],
+                          cwd=ROOT, capture_output=True, text=True)
+    assert typo.returncode == 1 and "closest ids: 003_f0f537a06f17b18a" in typo.stderr
+
+
 def test_dataset_card_header(out: Path):
-    card = (out / "hf" / "documents" / "README.md").read_text()
+    card = (out / "README.md").read_text()
     _, header, body = card.split("---\n", 2)
     meta = yaml.safe_load(header)
     assert meta["license"] == "cc-by-4.0" and meta["language"] == ["en"]
     assert meta["size_categories"] == ["n<1K"]
-    assert {c["config_name"] for c in meta["configs"]} == {"documents", "paragraphs"}
+    configs = {c["config_name"]: c for c in meta["configs"]}
+    assert configs["documents"]["default"] is True and "default" not in configs["paragraphs"]
+    for name, config in configs.items():  # relative to the output folder, and matching files
+        (files,) = [f["path"] for f in config["data_files"]]
+        assert files == f"parquet/{name}/*.parquet" and list(out.glob(files))
     assert "| documents written | 2 |" in body and "`language_score`" in body
+    assert "## License\n\n`cc-by-4.0`." in body
+    assert not (out / "hf" / "documents" / "README.md").exists()  # one card, at the root
+
+
+@pytest.mark.parametrize("name", ["documents", "paragraphs"])
+def test_load_dataset_of_the_folder_equals_load_from_disk(out: Path, name: str, monkeypatch):
+    monkeypatch.chdir(out.parent)  # as a user would: load_dataset("processed", ...)
+    ds = load_dataset(out.name, name, split="train", cache_dir=str(out.parent / "hf-cache"))
+    disk = load_from_disk(str(Path(out.name) / "hf" / name))
+    assert ds.features == disk.features and len(ds) == len(disk) > 1
+    assert ds.to_list() == disk.to_list()
+    if name == "documents":  # the default configuration
+        default = load_dataset(out.name, split="train", cache_dir=str(out.parent / "hf-cache"))
+        assert default.to_list() == disk.to_list()
 
 
 def test_parquet_loads_with_load_dataset(out: Path):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from conftest import ROOT
 
-ARGS = ["--set", "annotate.language=false", "--set", "write.paragraphs_per_shard=5000", "--quiet"]
+ARGS = ["--set", "annotate.annotators=[]", "--set", "write.paragraphs_per_shard=5000", "--quiet"]
 
 
 def _corpus(raw: Path, n: int, seed: int) -> None:

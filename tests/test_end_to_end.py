@@ -43,7 +43,9 @@ def test_outputs_load(seeds_out: Path):
     frame = pd.read_parquet(seeds_out / "parquet" / "documents")
     assert list(frame.columns[:7]) == ["id", "source", "title", "section", "url", "date", "text"]
     assert len(pd.read_parquet(seeds_out / "parquet" / "paragraphs")) == len(ledger)
-    assert (seeds_out / "hf" / "documents" / "README.md").read_text().startswith("---\n")
+    card = (seeds_out / "README.md").read_text()
+    assert card.startswith("---\n") and "license: other" in card
+    assert "the texts keep their publishers' rights" in card
     stats = json.loads((seeds_out / "stats.json").read_text())
     for stage in ("ingest", "clean", "dedup", "annotate", "write"):
         assert "wall_seconds" in stats["stages"][stage]

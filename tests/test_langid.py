@@ -190,3 +190,34 @@ def test_mail_removal_near_the_at_signs_is_langdetects():
     edge = "x" * 64 + "@" + "d" * 255 + "e" * 255 + "!"  # the longest match, then one more
     assert len(edge) == MAIL_BEFORE + 1 + MAIL_AFTER + 1
     assert _remove_mail("q" + edge, Detector.MAIL_RE) == Detector.MAIL_RE.sub(" ", "q" + edge)
+
+
+def test_langdetect_backend_gives_the_same_answers_as_the_replay():
+    """`annotate.language_backend: langdetect` calls langdetect itself: the same (language,
+    score) as the vectorised replay, on realistic and tricky texts and another seed."""
+    from pipeline.langid.detect import detect_languages_langdetect
+
+    texts = list(SAMPLES.values()) + TRICKY + [""]
+    for seed in (0, 7):
+        plain = detect_languages_langdetect(texts, seed=seed)
+        fast = detect_languages(texts, seed=seed)
+        assert [lang for lang, _ in plain] == [lang for lang, _ in fast]
+        for (_, a), (_, b) in zip(plain, fast):
+            assert (a is None and b is None) or a == pytest.approx(b, abs=1e-9)
+    (lang, score), = detect_languages_langdetect([SAMPLES["fr"] * 3], max_chars=60)
+    (want_lang, want_score), = detect_languages([SAMPLES["fr"] * 3], max_chars=60)
+    assert lang == want_lang and score == pytest.approx(want_score, abs=1e-9)
+
+
+def test_language_backend_in_a_run(seed_raw, tmp_path):
+    from pipeline.core.config import load_config
+    from pipeline.runner import run
+    import pyarrow.parquet as pq
+
+    for backend in ("fast", "langdetect"):
+        run(load_config(None, [f"annotate.language_backend={backend}"]), seed_raw,
+            tmp_path / backend)
+    fast, plain = (pq.read_table(tmp_path / b / "parquet" / "documents").to_pydict()
+                   for b in ("fast", "langdetect"))
+    assert fast["language"] == plain["language"] == ["en", "en"]
+    assert fast["language_score"] == pytest.approx(plain["language_score"], abs=1e-9)

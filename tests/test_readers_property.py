@@ -6,7 +6,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pipeline.readers.decode import InputError, decode_text, decompress, TruncatedInput
-from pipeline.stages.ingest import IngestConfig, record_to_document
+from pipeline.readers.records import record_to_document
+from pipeline.stages.ingest import IngestConfig
 from pipeline.readers.text import parse_text_article, split_paragraphs
 
 lines = st.lists(st.text(st.characters(blacklist_categories=("Cs",)), max_size=120), max_size=30)

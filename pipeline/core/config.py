@@ -53,7 +53,15 @@ class Config:
     clean: CleanConfig = field(default_factory=CleanConfig)
     dedup: DedupConfig = field(default_factory=DedupConfig)
     annotate: AnnotateConfig = field(default_factory=AnnotateConfig)
+    # Rules over the annotators' columns that drop documents (`annotators/filters.py`), e.g.
+    # {"gopher.mean_word_length": [3, 10]}; none by default.
+    filter: dict[str, Any] = field(default_factory=dict)
     write: WriteConfig = field(default_factory=WriteConfig)
+
+    def __post_init__(self) -> None:
+        from ..annotators.filters import parse
+
+        parse(self.filter, self.annotate.annotators)  # ValueError("filter: ...") when wrong
 
 
 def load_config(path: str | Path | None, overrides: list[str] | tuple[str, ...] = ()) -> Config:
@@ -79,6 +87,8 @@ def load_config(path: str | Path | None, overrides: list[str] | tuple[str, ...] 
             raise ConfigError(f"--set {item!r}: expected section.key=value")
         node = raw
         *parents, leaf = key.split(".")
+        if parents[0] == "filter":  # filter keys are dotted signal names: filter.gopher.x=...
+            parents, leaf = ["filter"], key.split(".", 1)[1]
         for part in parents:
             node = node.setdefault(part, {})
             if not isinstance(node, dict):

@@ -17,6 +17,7 @@ T = TypeVar("T")
 KEPT = "kept"
 BOILERPLATE = "boilerplate"
 DUPLICATE = "duplicate"
+FILTERED = "filtered"  # the document failed a `filter:` rule (pipeline/annotators/filters.py)
 
 SPILL_DIR = ".spill"
 
@@ -96,8 +97,11 @@ class Quarantine:
     path: str
     reason: str
     line: int | None = None
+    offset: int | None = None  # byte offset in the file, where a record is not a line (WARC)
 
     def as_dict(self) -> dict[str, Any]:
+        if self.offset is not None:
+            return {"path": self.path, "line": self.line, "offset": self.offset, "reason": self.reason}
         return {"path": self.path, "line": self.line, "reason": self.reason}
 
 
@@ -123,6 +127,8 @@ class RunContext:
     progress: bool = False
     # Where reusable work is kept between runs (`cache.py`); None: nothing is reused.
     cache_dir: Any = None
+    # Personal data masked as documents are read (`annotate.pii: mask`, set by the runner).
+    mask_pii: bool = False
 
     @property
     def spill(self) -> Any:

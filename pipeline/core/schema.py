@@ -21,15 +21,28 @@ def document_text(doc: Document) -> str:
     return PARAGRAPH_SEP.join(doc.kept_texts())
 
 
-DOCUMENT_SCHEMA = pa.schema([
-    ("id", pa.string()), ("source", pa.string()), ("title", pa.string()),
-    ("section", pa.string()), ("url", pa.string()), ("date", pa.string()), ("text", pa.string()),
-    ("language", pa.string()), ("language_score", pa.float64()),
-    ("n_chars", pa.int64()), ("n_words", pa.int64()), ("n_paragraphs", pa.int64()),
-    ("n_boilerplate_removed", pa.int64()), ("n_duplicates_removed", pa.int64()),
-    ("content_hash", pa.string()), ("path", pa.string()),
-    ("meta", pa.string()),  # the input record's other fields, as a JSON object
-])
+_HEAD = [("id", pa.string()), ("source", pa.string()), ("title", pa.string()),
+         ("section", pa.string()), ("url", pa.string()), ("date", pa.string()), ("text", pa.string())]
+_COUNTS = [("n_chars", pa.int64()), ("n_words", pa.int64()), ("n_paragraphs", pa.int64()),
+           ("n_boilerplate_removed", pa.int64()), ("n_duplicates_removed", pa.int64()),
+           ("content_hash", pa.string()), ("path", pa.string()),
+           ("meta", pa.string())]  # the input record's other fields, as a JSON object
+
+
+def document_schema(annotators: tuple[str, ...]) -> pa.Schema:
+    """The documents table of a run with these annotators (`pipeline/annotators`): the fixed
+    columns, the language annotator's where they have always been (after `text`), the other
+    annotators' columns last, in the registry's order."""
+    from ..annotators import selected
+
+    chosen = selected(annotators)
+    cols = [pa.field(c.name, c.type) for a in chosen for c in a.columns]
+    n_lang = sum(len(a.columns) for a in chosen if a.name == "language")
+    return pa.schema([*_HEAD, *cols[:n_lang], *_COUNTS, *cols[n_lang:]])
+
+
+# Every annotator's columns (the default configuration).
+DOCUMENT_SCHEMA = document_schema(("language", "gopher", "c4", "fineweb", "repetition", "pii"))
 
 PARAGRAPH_SCHEMA = pa.schema([
     ("doc_id", pa.string()), ("index", pa.int32()), ("source", pa.string()), ("text", pa.string()),
@@ -39,9 +52,9 @@ PARAGRAPH_SCHEMA = pa.schema([
 ])
 
 
-def document_rows(docs: list[Document]) -> pa.Table:
+def document_rows(docs: list[Document], schema: pa.Schema = DOCUMENT_SCHEMA) -> pa.Table:
     """The documents table's rows of some annotated documents."""
-    rows: dict[str, list[Any]] = {name: [] for name in DOCUMENT_SCHEMA.names}
+    rows: dict[str, list[Any]] = {name: [] for name in schema.names}
     for d in docs:
         a = d.annotations
         values = {
@@ -51,7 +64,7 @@ def document_rows(docs: list[Document]) -> pa.Table:
         }
         for name in rows:
             rows[name].append(values[name] if name in values else a.get(name))
-    return pa.Table.from_pydict(rows, schema=DOCUMENT_SCHEMA)
+    return pa.Table.from_pydict(rows, schema=schema)
 
 
 def paragraph_rows(docs: list[Document]) -> pa.Table:

@@ -1,4 +1,5 @@
-"""`make eval`: quality figures on ../shared/corpora, dedup and boilerplate side by side.
+"""`make eval`: quality figures on ../shared/corpora: dedup, boilerplate, the quality signals
+beside datatrove's filters, and personal-data detection.
 
 `python -m pipeline.eval [dedup|boilerplate ...] [--json DIR]`: the named evaluations (all by
 default), each printing its table; with --json, each also writes DIR/<name>.json.
@@ -10,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-EVALUATIONS = ("dedup", "boilerplate")
+EVALUATIONS = ("dedup", "boilerplate", "quality", "pii")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -82,8 +83,15 @@ def fingerprint_chunk(texts: Sequence[str], k: int, sample_bits: int):
     return lengths, key
 
 
-def _fingerprint_job(job: tuple[Sequence[str], int, int]):
-    return fingerprint_chunk(*job)
+@dataclass(frozen=True)
+class FingerprintJob:
+    texts: Sequence[str]
+    k: int
+    sample_bits: int
+
+
+def _fingerprint_job(job: FingerprintJob):
+    return fingerprint_chunk(job.texts, job.k, job.sample_bits)
 
 
 def fingerprint_all(texts: Sequence[str], k: int, sample_bits: int, workers: int = 1,
@@ -119,7 +127,8 @@ def fingerprint_all(texts: Sequence[str], k: int, sample_bits: int, workers: int
         return split(fingerprint_chunk(texts[b[0]:b[1]], k, sample_bits), b[0])
 
     if mapper is not None:
-        done = mapper(_fingerprint_job, [(texts[i:j], k, sample_bits) for i, j in bounds])
+        done = mapper(_fingerprint_job, [FingerprintJob(texts[i:j], k, sample_bits)
+                                        for i, j in bounds])
         parts = [split(p, b[0]) for p, b in zip(done, bounds)]
         del done
     elif workers > 1 and len(bounds) > 1:
@@ -326,10 +335,17 @@ def shingle_sets(texts: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
     return offsets.astype(np.int64), key & mask
 
 
-def _bucket_pairs(job: tuple[np.ndarray, int, int, int]):
-    key, n_texts, max_df, fanin = job
+@dataclass(frozen=True)
+class BucketJob:
+    key: np.ndarray
+    n_texts: int
+    max_df: int
+    fanin: int
+
+
+def _bucket_pairs(job: BucketJob):
     # A copy: candidate_pairs sorts in place, and Ray hands numpy arguments over read-only.
-    return candidate_pairs(np.array(key), n_texts, max_df, fanin)
+    return candidate_pairs(np.array(job.key), job.n_texts, job.max_df, job.fanin)
 
 
 def candidate_pairs_shuffled(slices: list[np.ndarray], n_texts: int, max_df: int, fanin: int,
@@ -338,7 +354,7 @@ def candidate_pairs_shuffled(slices: list[np.ndarray], n_texts: int, max_df: int
     by the fingerprint's top bits (`fingerprint_all(ranges=...)`), each bucket is paired on its
     own (by `mapper`, e.g. Ray tasks), and the per-bucket counts are summed per pair. Every
     holder of a fingerprint lands in the same bucket, so the result equals `candidate_pairs`."""
-    parts = mapper(_bucket_pairs, [(s, n_texts, max_df, fanin) for s in slices])
+    parts = mapper(_bucket_pairs, [BucketJob(s, n_texts, max_df, fanin) for s in slices])
     nfp = np.sum([p[3] for p in parts], axis=0) if parts else np.zeros(n_texts, np.int64)
     a = np.concatenate([p[0] for p in parts])
     if not len(a):

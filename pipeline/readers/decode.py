@@ -9,9 +9,11 @@ from __future__ import annotations
 import bz2
 import codecs
 import gzip
+import io
 import lzma
 import zlib
 from pathlib import Path
+from typing import BinaryIO
 
 COMPRESSED_SUFFIXES = (".gz", ".bz2", ".xz")
 
@@ -28,6 +30,24 @@ class TruncatedInput(InputError):
         self.data = data
 
 
+class DecompressionBomb(InputError):
+    """A compressed input that expands past the size limit at more than the allowed ratio."""
+
+
+# A compressed input may expand to at most this many times its size once it is past the size
+# limit (`ingest.max_file_bytes`); text compresses 3-10x, a decompression bomb 1000x and more.
+MAX_EXPANSION = 100.0
+
+
+def bomb_check(produced: int, consumed: int, limit: int, ratio: float = MAX_EXPANSION) -> None:
+    """Raise DecompressionBomb when `produced` decompressed bytes from `consumed` compressed
+    ones are past `limit` at more than `ratio` times."""
+    if produced > limit and produced > ratio * max(consumed, 1):
+        raise DecompressionBomb(
+            f"decompression bomb: {consumed} compressed bytes expand past {produced} "
+            f"(over {ratio:g}x and over ingest.max_file_bytes {limit}); reading stopped")
+
+
 def strip_compression(name: str) -> tuple[str, str | None]:
     """('a.jsonl.gz') -> ('a.jsonl', '.gz')."""
     lower = name.lower()
@@ -37,26 +57,47 @@ def strip_compression(name: str) -> tuple[str, str | None]:
     return name, None
 
 
-def decompress(data: bytes, suffix: str | None) -> bytes:
-    """Decompress `data`; a stream that breaks off raises TruncatedInput with the part before."""
+def decompress(data: bytes, suffix: str | None, limit: int | None = None) -> bytes:
+    """Decompress `data`; a stream that breaks off raises TruncatedInput with the part before.
+    With `limit`, more than `limit` bytes of output raise InputError (DecompressionBomb when
+    the expansion is also past MAX_EXPANSION) before they are all in memory."""
     if suffix is None:
         return data
     if suffix == ".gz":
-        return _gunzip(data)
+        return _gunzip(data, limit)
+    d = bz2.BZ2Decompressor() if suffix == ".bz2" else lzma.LZMADecompressor()
     try:
-        return bz2.decompress(data) if suffix == ".bz2" else lzma.decompress(data)
+        out = d.decompress(data, -1 if limit is None else limit + 1)
     except (OSError, EOFError, ValueError, lzma.LZMAError) as e:
         raise InputError(f"corrupt {suffix} stream: {e}") from None
+    # Input the decompressor has not consumed yet is in its buffer; its size is unknown here,
+    # so the whole input counts as consumed (the ratio is underestimated, never over).
+    _check_limit(len(out), len(data), limit)
+    if not d.eof:
+        raise TruncatedInput(f"truncated {suffix} stream (ends before its end marker)", out)
+    return out
 
 
-def _gunzip(data: bytes) -> bytes:
+def _check_limit(produced: int, consumed: int, limit: int | None) -> None:
+    if limit is not None and produced > limit:
+        bomb_check(produced, consumed, limit)
+        raise InputError(f"file larger than ingest.max_file_bytes once decompressed (> {limit})")
+
+
+def _gunzip(data: bytes, limit: int | None = None) -> bytes:
     # A streaming decoder keeps everything decoded before a break, unlike gzip.decompress.
     out: list[bytes] = []
+    produced = 0
     rest = data
     while rest:
         d = zlib.decompressobj(16 + zlib.MAX_WBITS)
         try:
-            out.append(d.decompress(rest))
+            chunk = d.decompress(rest, 0 if limit is None else limit + 1 - produced)
+            produced += len(chunk)
+            out.append(chunk)
+            if limit is not None and (produced > limit or d.unconsumed_tail):
+                consumed = len(data) - len(d.unconsumed_tail)
+                _check_limit(max(produced, limit + 1), consumed, limit)
             out.append(d.flush())
         except zlib.error as e:
             raise TruncatedInput(f"corrupt gzip stream: {e}", b"".join(out)) from None
@@ -131,25 +172,56 @@ def decode_text(data: bytes) -> tuple[str, str]:
 
 
 def read_bytes(path: Path, max_bytes: int) -> bytes:
-    """The (decompressed) bytes of a file, refusing inputs larger than max_bytes."""
+    """The (decompressed) bytes of a file, refusing inputs larger than max_bytes (before and
+    after decompression)."""
     size = path.stat().st_size
     if size > max_bytes:
         raise InputError(f"file larger than ingest.max_file_bytes ({size} > {max_bytes})")
     data = path.read_bytes()
     _, suffix = strip_compression(path.name)
-    return decompress(data, suffix)
+    return decompress(data, suffix, max_bytes)
 
 
-def open_lines(path: Path):
-    """A binary line iterator over a possibly compressed file (for JSONL, streamed)."""
+class _Guarded(io.RawIOBase):
+    """The decompressed side of a stream, counting: past `limit` bytes at more than
+    MAX_EXPANSION times the compressed bytes read, it raises DecompressionBomb."""
+
+    def __init__(self, raw: BinaryIO, inner: BinaryIO, limit: int) -> None:
+        self._raw, self._inner, self._limit, self.produced = raw, inner, limit, 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:  # type: ignore[override]
+        # read1: one read of the decompressor, so that data before a break is handed on
+        # before the break raises (a readinto of many reads would drop it).
+        data = self._inner.read1(len(b))
+        n = len(data)
+        b[:n] = data
+        self.produced += n
+        bomb_check(self.produced, self._raw.tell(), self._limit)
+        return n
+
+    def close(self) -> None:
+        self._inner.close()
+        self._raw.close()
+        super().close()
+
+
+def open_stream(path: Path, limit: int) -> BinaryIO:
+    """The (decompressed) bytes of a file as a buffered stream; a compressed one raises
+    DecompressionBomb when it expands past `limit` at more than MAX_EXPANSION times."""
     _, suffix = strip_compression(path.name)
-    if suffix == ".gz":
-        return gzip.open(path, "rb")
-    if suffix == ".bz2":
-        return bz2.open(path, "rb")
-    if suffix == ".xz":
-        return lzma.open(path, "rb")
-    return open(path, "rb")  # noqa: SIM115 - the caller closes it
+    raw = open(path, "rb")  # noqa: SIM115 - the caller closes it
+    if suffix is None:
+        return raw
+    inner = {".gz": gzip.GzipFile, ".bz2": bz2.BZ2File, ".xz": lzma.LZMAFile}[suffix](fileobj=raw)
+    return io.BufferedReader(_Guarded(raw, inner, limit), 1 << 20)
+
+
+def open_lines(path: Path, limit: int = 1 << 62):
+    """A binary line iterator over a possibly compressed file (for JSONL, streamed)."""
+    return open_stream(path, limit)
 
 
 # Characters that UTF-8 text decoded as Windows-1252/Latin-1 is full of ("Ã©", "â€™", "Ã ",

@@ -297,3 +297,4 @@ class ReportData:
     learned: list[dict] | None             # None: no boilerplate_learned.csv
     quarantine: QuarantineSummary = field(default_factory=QuarantineSummary)
     run_key: str | None = None
+    signals: object = None                 # signals.SignalHistograms

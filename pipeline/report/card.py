@@ -1,4 +1,7 @@
-"""The dataset card (`hf/documents/README.md`), in Hugging Face's format: YAML header, then prose.
+"""The dataset card (`README.md` at the root of the output folder), in Hugging Face's format:
+YAML header, then prose. Its `configs` point at the Parquet tables relative to that folder, so the
+folder is a dataset repository as it stands: `datasets.load_dataset(out, "documents")`, the Hub's
+viewer and `huggingface_hub.upload_folder` all read it.
 
 Only deterministic facts go in (counts, configuration hash, versions), so that identical runs
 write identical cards.
@@ -15,7 +18,16 @@ import yaml
 
 from .. import __version__
 from ..core.config import Config, to_dict
-from ..core.schema import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
+from ..annotators import selected
+from ..annotators.filters import parse
+from ..core.schema import PARAGRAPH_SCHEMA, document_schema
+
+
+CARD_FILE = "README.md"  # at the root of the output folder
+DATA_FILES = {name: f"parquet/{name}/*.parquet" for name in ("documents", "paragraphs")}
+OTHER_LICENSE = ("The license is `other`: the texts keep their publishers' rights. The cleaning, "
+                 "deduplication and annotations add no claim to them; check each source's terms "
+                 "before you redistribute or train on the text.")
 
 
 def size_category(n: int) -> str:
@@ -52,9 +64,9 @@ def dataset_card(cfg: Config, stats: dict[str, Any], languages: Counter) -> str:
         "task_categories": ["text-generation"],
         "configs": [
             {"config_name": "documents", "default": True,
-             "data_files": [{"split": "train", "path": "../../parquet/documents/*.parquet"}]},
+             "data_files": [{"split": "train", "path": DATA_FILES["documents"]}]},
             {"config_name": "paragraphs",
-             "data_files": [{"split": "train", "path": "../../parquet/paragraphs/*.parquet"}]},
+             "data_files": [{"split": "train", "path": DATA_FILES["paragraphs"]}]},
         ],
     }
     totals = stats["totals"]
@@ -64,8 +76,16 @@ def dataset_card(cfg: Config, stats: dict[str, Any], languages: Counter) -> str:
         f"# {cfg.write.pretty_name}", "",
         "News and web articles from several outlets, cleaned of boilerplate and with repeated",
         "paragraphs removed across outlets (one copy kept: the earliest-dated document's), each",
-        "document annotated with its language and counts. `hf/paragraphs` is the ledger: every",
+        "document annotated with its language and counts. `paragraphs` is the ledger: every",
         "ingested paragraph with its status and, for a removed one, why and what it matched.", "",
+        "## Loading", "",
+        "```python",
+        "from datasets import load_dataset, load_from_disk",
+        'docs = load_dataset("path/to/this/folder", "documents", split="train")   # or "paragraphs"',
+        'docs = load_from_disk("path/to/this/folder/hf/documents")                # the same rows',
+        "```", "",
+        "## License", "",
+        OTHER_LICENSE if cfg.write.license == "other" else f"`{cfg.write.license}`.", "",
         "## How it was made", "",
         f"- newsprep {__version__}; datasets {_pkg('datasets')}, pyarrow {_pkg('pyarrow')}, "
         f"langdetect {_pkg('langdetect')}",
@@ -81,8 +101,32 @@ def dataset_card(cfg: Config, stats: dict[str, Any], languages: Counter) -> str:
         lines.append(f"| paragraphs {status} | {n} |")
     lines.append(f"| inputs quarantined | {totals['inputs_quarantined']} |")
     lines += ["", "Languages: " + (", ".join(f"{k} {v}" for k, v in languages.most_common() if k) or "none"), ""]
-    for title, schema in (("documents", DOCUMENT_SCHEMA), ("paragraphs (ledger)", PARAGRAPH_SCHEMA)):
-        lines += [f"## Schema: {title}", "", "| column | type |", "|---|---|"]
-        lines += [f"| `{f.name}` | {f.type} |" for f in schema]
+    lines += _filters(cfg, stats)
+    about = {c.name: f"{a.name}: {c.doc}" for a in selected(cfg.annotate.annotators) for c in a.columns}
+    for title, schema in (("documents", document_schema(cfg.annotate.annotators)),
+                          ("paragraphs (ledger)", PARAGRAPH_SCHEMA)):
+        lines += [f"## Schema: {title}", "", "| column | type | annotator |", "|---|---|---|"]
+        lines += [f"| `{f.name}` | {f.type} | {about.get(f.name, '')} |" for f in schema]
         lines.append("")
     return "\n".join(lines)
+
+
+def _filters(cfg: Config, stats: dict[str, Any]) -> list[str]:
+    """The filter rules applied and the documents each dropped; how personal data was handled."""
+    lines = ["## Filters", ""]
+    rules = parse(cfg.filter, cfg.annotate.annotators)
+    if not rules:
+        lines.append("No filter rules: no document was dropped for its quality signals.")
+    else:
+        dropped = stats["stages"].get("filter", {}).get("documents_dropped", {})
+        lines += ["A document failing a rule was dropped; its paragraphs are in the ledger with "
+                  "status `filtered` and the rule as reason.", "",
+                  "| rule (kept when) | documents dropped |", "|---|---|"]
+        lines += [f"| `{r.reason}` | {dropped.get(f'filtered:{r.reason}', 0)} |" for r in rules]
+    if "pii" in cfg.annotate.annotators or cfg.annotate.pii == "mask":
+        lines += ["", "Personal data: " + (
+            "e-mail addresses, phone numbers and IP addresses are replaced by `<EMAIL>`, "
+            "`<PHONE>`, `<IP>` in every text field." if cfg.annotate.pii == "mask" else
+            "e-mail addresses, phone numbers and IP addresses are counted (`pii_*` columns), "
+            "not masked.")]
+    return lines + [""]

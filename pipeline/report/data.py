@@ -22,6 +22,7 @@ from typing import Iterator
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from .signals import load_signals
 from .agg import (BATCH_ROWS, DOC_TYPES, EXAMPLE_COLUMNS, LEDGER_TYPES, N_PAIRS,
                          NO_SOURCE, TOP_CLUSTERS, DocSummary, Examples, LedgerSummary,
                          QuarantineSummary, ReportData, duplicate_pairs)
@@ -100,6 +101,7 @@ def load(out_dir: Path) -> ReportData:
         learned=read_learned(out_dir / "boilerplate_learned.csv"),
         quarantine=read_quarantine(out_dir / "quarantine.jsonl"),
         run_key=_read_small(out_dir / "run_key.txt"),
+        signals=load_signals(out_dir),
     )
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .agg import SCORE_EDGES, SIMILARITY_EDGES, LedgerSummary, ReportData
 from .data import load
+from .signals import signals_section
 from .svg import (PALETTE, STATUS_COLORS, bin_counts, bin_labels, cluster_size_edges,
                          css_bar, esc, fmt_int, funnel, hbar_chart, histogram, legend_html, pct,
                          stacked_hbar_chart, truncate, word_diff)
@@ -64,7 +65,7 @@ code{font-size:12px;background:#f0f2f5;padding:0 3px;overflow-wrap:anywhere}
 """
 
 SECTIONS = (("funnel", "Funnel"), ("removals", "Removals"), ("clusters", "Duplicate clusters"),
-            ("languages", "Languages"), ("lengths", "Lengths"),
+            ("languages", "Languages"), ("lengths", "Lengths"), ("signals", "Signals"),
             ("boilerplate", "Learned boilerplate"), ("pairs", "Duplicate pairs"),
             ("quarantine", "Quarantine"))
 
@@ -111,6 +112,7 @@ def summary(data: ReportData) -> str:
         ("kept", by_status["kept"]),
         ("boilerplate", by_status["boilerplate"]),
         ("duplicate", by_status["duplicate"]),
+        *((("filtered", by_status["filtered"]),) if by_status["filtered"] else ()),
         ("sources", len({src for src, _ in docs.groups})),
         ("languages", len(languages) or None),
         ("inputs quarantined", data.quarantine.n),
@@ -362,6 +364,7 @@ def render_report(out_dir: Path) -> str:
     builders = {"funnel": funnel_section, "removals": removals_section,
                 "clusters": clusters_section, "languages": languages_section,
                 "lengths": lengths_section, "boilerplate": boilerplate_section,
+                "signals": lambda d: signals_section(d.signals),
                 "pairs": pairs_section, "quarantine": quarantine_section}
     nav = "".join(f'<a href="#{k}">{esc(t)}</a>' for k, t in SECTIONS)
     key = f' · run key <code>{esc(data.run_key)}</code>' if data.run_key else ""

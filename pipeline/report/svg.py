@@ -15,7 +15,8 @@ PALETTE = (
     "#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f",
     "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac",
 )
-STATUS_COLORS = {"kept": "#59a14f", "boilerplate": "#f28e2b", "duplicate": "#e15759"}
+STATUS_COLORS = {"kept": "#59a14f", "boilerplate": "#f28e2b", "duplicate": "#e15759",
+                 "filtered": "#76b7b2"}
 FONT = "font-family:system-ui,-apple-system,'Segoe UI',Roboto,Helvetica,Arial,sans-serif"
 
 

@@ -9,11 +9,17 @@ and any worker count.
 
 from __future__ import annotations
 
+import multiprocessing as mp
 import os
+import signal
 import threading
+import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
+
+from .faults import WorkerKilled
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -53,40 +59,94 @@ class Executor:
         self.close()
 
 
+def _watch_parent(driver: int, method: str) -> None:
+    """Pool initializer: end this worker when the process that started it dies (SIGKILLed,
+    say), instead of waiting forever for work. A thread polls the parent's pid: the kernel's
+    PR_SET_PDEATHSIG would fire when the *thread* that forked the worker ends, and the pool
+    forks from whichever thread submits first (the feeder thread of `submit`)."""
+    parent = os.getppid()
+    if method != "forkserver" and parent != driver:
+        os._exit(1)  # the driver died before this worker started
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+def process_pool(workers: int, context: Any = None) -> ProcessPoolExecutor:
+    """A process pool whose workers end when this process dies."""
+    context = context or mp.get_context()
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_watch_parent,
+                               initargs=(os.getpid(), context.get_start_method()))
+
+
+def _killed(procs: dict) -> WorkerKilled:
+    """Why a pool broke, from its workers' exit codes: the signal that killed one (the pool
+    itself ends the others with SIGTERM afterwards), else the code one exited with."""
+    codes = [p.exitcode for p in list(procs.values()) if p.exitcode]
+    signals = [-c for c in codes if c < 0]
+    first = next((s for s in signals if s != signal.SIGTERM), signals[0] if signals else None)
+    return WorkerKilled(first, None if first is not None else next(iter(codes), None))
+
+
 class LocalExecutor(Executor):
-    """In this process for one worker; a process pool (started on first use) for more."""
+    """In this process for one worker; a process pool (started on first use) for more. A
+    worker that dies (the out-of-memory killer) raises `WorkerKilled`, naming the signal."""
 
     name = "local"
 
     def __init__(self, workers: int = 1) -> None:
         self.workers = max(1, workers)
         self._pool: ProcessPoolExecutor | None = None
+        self._procs: dict = {}
+
+    def _started(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = process_pool(self.workers)
+            # The pool's own table of its workers (it drops its reference when shut down).
+            self._procs = self._pool._processes  # type: ignore[attr-defined]
+        return self._pool
+
+    def _broken(self, e: BrokenProcessPool) -> WorkerKilled:
+        self.close(cancel=True)  # joins the workers: their exit codes are then known
+        return _killed(self._procs)
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         if self.workers == 1 or len(items) <= 1:
             return [fn(item) for item in items]
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
-        return list(self._pool.map(fn, items))
+        try:
+            return list(self._started().map(fn, items))
+        except BrokenProcessPool as e:
+            raise self._broken(e) from e
 
     def submit(self, fn: Callable[[T], R], items: Iterable[T]) -> Pending:
         if self.workers == 1:
             return super().submit(fn, items)
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(max_workers=self.workers)
-        pool = self._pool
+        pool = self._started()
         # At most two items per worker are in flight (pickled, queued or running); a feeder
         # thread draws the next item from `items` when one finishes.
         slots = threading.Semaphore(2 * self.workers)
         futures: list = []
         failed: list[BaseException] = []
+        # Once an item has failed (a full disk), the rest are not started: the map fails anyway.
+        stop = threading.Event()
+
+        def done(future) -> None:
+            if not future.cancelled() and future.exception() is not None:
+                stop.set()
+            slots.release()
 
         def feed() -> None:
             try:
                 for item in items:
                     slots.acquire()
+                    if stop.is_set():
+                        break
                     future = pool.submit(fn, item)
-                    future.add_done_callback(lambda _: slots.release())
+                    future.add_done_callback(done)
                     futures.append(future)
             except BaseException as e:  # noqa: BLE001 - re-raised by result()
                 failed.append(e)
@@ -95,17 +155,24 @@ class LocalExecutor(Executor):
         feeder.start()
 
         def collect() -> list:
-            feeder.join()
-            if failed:
-                raise failed[0]
-            return [f.result() for f in futures]
+            try:
+                feeder.join()
+                if failed:
+                    raise failed[0]
+                return [f.result() for f in futures]
+            except BrokenProcessPool as e:
+                raise self._broken(e) from e
 
         return Pending(collect)
 
-    def close(self) -> None:
+    def close(self, cancel: bool = False) -> None:
+        """Wait for the pool's work; `cancel`: only for what runs (after a failure)."""
         if self._pool is not None:
-            self._pool.shutdown()
+            self._pool.shutdown(wait=True, cancel_futures=cancel)
             self._pool = None
+
+    def __exit__(self, *exc: object) -> None:
+        self.close(cancel=exc[0] is not None)
 
 
 class RayExecutor(Executor):

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import multiprocessing as mp
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from typing import Any, TypeVar
+
+from .executors import process_pool
 
 R = TypeVar("R")
 
@@ -40,7 +41,7 @@ def fork_map(fn: Callable[[Any, int], R], shared: Any, n_parts: int, workers: in
     try:
         # concurrent.futures rather than multiprocessing.Pool: a worker that dies (the OOM
         # killer) raises BrokenProcessPool here instead of hanging the run.
-        with ProcessPoolExecutor(min(workers, n_parts), mp_context=mp.get_context("fork")) as pool:
+        with process_pool(min(workers, n_parts), mp.get_context("fork")) as pool:
             return list(pool.map(_call, range(n_parts)))
     finally:
         _JOB = None

@@ -15,6 +15,8 @@ rows average over ~100 KiB (MAX_ROW_GROUP_SIZE / 1000); `close` then logs a warn
 
 from __future__ import annotations
 
+import contextlib
+
 import json
 import logging
 import math
@@ -102,6 +104,13 @@ class HFShardWriter:
             piece = self._buffer[-1]
             self._buffer[-1] = pa.Table.from_arrays(
                 [pa.concat_arrays(c.chunks) for c in piece.columns], schema=piece.schema)
+
+    def abort(self) -> None:
+        """Close the open shard after a failure (its file is left as it is)."""
+        if self._writer is not None:
+            with contextlib.suppress(Exception):
+                self._writer.close()
+            self._writer = None
 
     def close(self, fingerprint: str) -> None:
         """Finish the last shard (or the one empty shard); write state.json, dataset_info.json."""

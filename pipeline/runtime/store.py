@@ -43,15 +43,29 @@ class Part:
     n_paragraphs: int
 
 
+# Parts are written once and read once or twice, on the same machine: zstd at its fastest level
+# shrinks news text 2.4x (LZ4: 1.6x) for about 0.5 s more CPU per 100 MB written and read
+# (allsides part-00's strings), which keeps the spill's disk under 2 bytes per byte of text.
+COMPRESSION = pa.Codec("zstd", 1)
+
+
 def write_atomic(schema: pa.Schema, batches: Iterable[pa.RecordBatch], path: Path) -> None:
     """Write an IPC file under a temporary name, then rename it: a killed run leaves whole
-    files only."""
+    files only, a failed write (a full disk) none."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with ipc.new_file(tmp, schema) as writer:
-        for batch in batches:
-            writer.write_batch(batch)
-    os.replace(tmp, path)
+    options = ipc.IpcWriteOptions(compression=COMPRESSION)
+    try:
+        # The file is closed here even when a write fails (the writer would leave it open, and
+        # the space of the unlinked file held, until the process ends).
+        with pa.OSFile(str(tmp), "wb") as sink:
+            with ipc.new_file(sink, schema, options=options) as writer:
+                for batch in batches:
+                    writer.write_batch(batch)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
 
 
 def to_batch(docs: list[Document]) -> pa.RecordBatch:

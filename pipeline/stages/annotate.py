@@ -1,4 +1,5 @@
-"""Stage 4, annotate: language (langdetect, seeded), counts and a content hash per document.
+"""Stage 4, annotate: counts and a content hash per document, and the columns of the chosen
+annotators (`pipeline/annotators`: language, quality signals, personal data).
 
 Annotations describe the document as it will be written: its title and kept paragraphs.
 """
@@ -7,19 +8,26 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 from pathlib import Path
 
 import xxhash
 
+from .. import annotators as registry
 from ..runtime import cache, store
-from ..core.schema import document_rows, document_text, paragraph_rows
+from ..core.schema import document_rows, document_schema, document_text, paragraph_rows
 from ..core.model import BOILERPLATE, DUPLICATE, KEPT, Document, RunContext
 from .base import Handoff, PartsJob, RowFiles
 
 @dataclass(frozen=True)
 class AnnotateConfig:
-    language: bool = True
+    # Which annotators compute columns (pipeline/annotators); their columns follow the fixed
+    # ones in the registry's order: language, gopher, c4, fineweb, repetition, pii.
+    annotators: tuple[str, ...] = registry.DEFAULT
+    # Personal data: "count" (the pii columns only) or "mask": e-mail addresses, phone numbers
+    # and IP addresses replaced by <EMAIL>, <PHONE>, <IP> as documents are read (the ingest
+    # stage does it), so that they reach no output, ledger, report or cache.
+    pii: Literal["count", "mask"] = "count"
     # langdetect samples character n-grams at random; a fixed seed makes its answer repeatable.
     langdetect_seed: int = 0
     # langdetect's max_text_length: it reads at most this many characters of a text (after
@@ -32,11 +40,11 @@ class AnnotateConfig:
     def __post_init__(self) -> None:
         if self.language_max_chars < 20:
             raise ValueError("language_max_chars: must be at least 20")
+        registry.check_names(self.annotators)
 
-
-def _sample(title: str | None, text: str) -> str:
-    # The title is part of what a reader sees, and helps short documents.
-    return f"{title}\n{text}" if title else text
+    @property
+    def language(self) -> bool:
+        return "language" in self.annotators
 
 
 def counts(doc: Document, text: str) -> dict[str, int | str]:
@@ -51,19 +59,6 @@ def counts(doc: Document, text: str) -> dict[str, int | str]:
 
 
 NAME = "annotate"
-_KNOWN: dict[str, tuple[float, dict]] = {}
-
-
-def _known(cache_dir: str | None) -> dict[int, tuple[str | None, float | None]]:
-    """The cached language answers, read once per process (and again if the file changed)."""
-    if cache_dir is None:
-        return {}
-    path = Path(cache_dir) / "language.arrow"
-    stamp = path.stat().st_mtime if path.exists() else 0.0
-    hit = _KNOWN.get(cache_dir)
-    if hit is None or hit[0] != stamp:
-        hit = _KNOWN[cache_dir] = (stamp, cache.load_languages(Path(cache_dir)))
-    return hit[1]
 
 
 @dataclass
@@ -85,11 +80,19 @@ class AnnotateJob:
     dest: str
 
 
-def _languages(samples: list[str], cfg: AnnotateConfig) -> list[tuple[str | None, float | None]]:
-    from ..langid.detect import detect_languages, detect_languages_langdetect
-
-    detect = detect_languages if cfg.language_backend == "fast" else detect_languages_langdetect
-    return detect(samples, seed=cfg.langdetect_seed, max_chars=cfg.language_max_chars)
+def annotate(docs: list[Document], cfg: AnnotateConfig, cache_dir: str | None) -> dict[str, Any]:
+    """Set every document's counts and annotator columns; returns the annotators' notes."""
+    texts = [document_text(d) for d in docs]
+    for doc, text in zip(docs, texts):
+        doc.annotations.update(counts(doc, text))
+    batch = registry.Batch(texts, [d.title for d in docs], options={
+        "langdetect_seed": cfg.langdetect_seed, "language_max_chars": cfg.language_max_chars,
+        "language_backend": cfg.language_backend, "cache_dir": cache_dir, "pii": cfg.pii})
+    for annotator in registry.selected(cfg.annotators):
+        for name, values in annotator(batch).items():
+            for doc, value in zip(docs, values):
+                doc.annotations[name] = value
+    return batch.notes
 
 
 def _annotate_job(job: AnnotateJob) -> Annotated:
@@ -97,34 +100,17 @@ def _annotate_job(job: AnnotateJob) -> Annotated:
     their output rows."""
     cfg = job.cfg
     docs = list(job.source.documents())
-    samples = []
-    for doc in docs:
-        text = document_text(doc)
-        doc.annotations.update(counts(doc, text))
-        samples.append(_sample(doc.title, text))
-    answers: dict[int, tuple[str | None, float | None]] = {}
-    detected = reused = 0
-    if cfg.language:
-        known = _known(job.cache_dir)
-        keys = [cache.language_key(t, cfg.langdetect_seed, cfg.language_max_chars) for t in samples]
-        got = [known.get(k) for k in keys]
-        reused = sum(a is not None for a in got)
-        todo = [i for i, a in enumerate(got) if a is None]
-        for i, answer in zip(todo, _languages([samples[i] for i in todo], cfg)):
-            got[i] = answer
-        detected = len(todo)
-        for doc, key, (lang, score) in zip(docs, keys, got):
-            doc.annotations["language"], doc.annotations["language_score"] = lang, score
-            answers[key] = (lang, score)
-    del samples
-    doc_rows, par_rows = document_rows(docs), paragraph_rows(docs)
+    notes = annotate(docs, cfg, job.cache_dir).get("language", {})
+    doc_rows = document_rows(docs, document_schema(cfg.annotators))
+    par_rows = paragraph_rows(docs)
     paths = f"{job.dest}.documents.arrow", f"{job.dest}.paragraphs.arrow"
     store.write_atomic(doc_rows.schema, doc_rows.to_batches(), Path(paths[0]))
     store.write_atomic(par_rows.schema, par_rows.to_batches(), Path(paths[1]))
     with_text = [d for d in docs if d.annotations["n_paragraphs"]]
     languages = Counter(d.annotations.get("language") for d in with_text)
     rows = RowFiles(*paths, doc_rows.num_rows, par_rows.num_rows, len(docs) - len(with_text))
-    return Annotated(rows, languages, answers, detected, reused)
+    return Annotated(rows, languages, notes.get("answers", {}), notes.get("detected", 0),
+                     notes.get("reused", 0))
 
 
 def run(handoff: Handoff, cfg: AnnotateConfig, ctx: RunContext) -> Handoff:
@@ -150,4 +136,5 @@ def run(handoff: Handoff, cfg: AnnotateConfig, ctx: RunContext) -> Handoff:
     languages: Counter = Counter()
     for r in done:
         languages.update(r.languages)
-    return handoff.next(rows=[r.rows for r in done], languages=languages, stats=stats)
+    # From here on the documents are their output rows: the parts are read no more.
+    return handoff.next(parts=[], rows=[r.rows for r in done], languages=languages, stats=stats)

@@ -18,6 +18,7 @@ The result is a `Decisions` per job, applied where the documents are next read (
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -335,6 +336,8 @@ def run(handoff: Handoff, cfg: DedupConfig, ctx: RunContext) -> Handoff:
         after.removed[f"{hit[0]}:{hit[1]}"] += 1
         lost[index.doc_of_q[q]] += 1
     after.documents -= int(((index.n_kept > 0) & (lost == index.n_kept)).sum())
+    for scratch in ("fingerprints", "pairs"):  # read for the last time
+        shutil.rmtree(spill / scratch, ignore_errors=True)
     part_docs = [p.n_docs for p in handoff.parts]
     patches = [Decisions(r, c) for r, c in zip(index.by_part(removed, part_docs),
                                                index.by_part(clusters, part_docs))]

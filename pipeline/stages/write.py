@@ -3,12 +3,13 @@
 Layout of the output folder:
   parquet/documents/*.parquet, parquet/paragraphs/*.parquet   zstd, explicit schemas
   hf/documents, hf/paragraphs                                  `datasets.save_to_disk` shards
-  hf/documents/README.md                                       the dataset card
+  README.md                                                    the dataset card (report/card.py)
   stats.json, config.yaml, quarantine.jsonl, <artifact>.csv
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import math
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 import pyarrow as pa
+import pyarrow.ipc  # noqa: F401 - pa.ipc
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import xxhash
@@ -56,7 +58,8 @@ def shard_names(name: str, num_rows: int, rows_per_shard: int) -> list[str]:
     return [f"{name}-{i:05d}-of-{n:05d}.parquet" for i in range(n)]
 
 
-def _tables(paths: list[str], keep_empty: bool = True) -> Iterator[pa.Table]:
+def _tables(paths: list[str], keep_empty: bool = True, release: bool = False) -> Iterator[pa.Table]:
+    """The rows of IPC files, a table per batch; `release` deletes each file once read."""
     for path in paths:
         for batch in store.read_batches(path):
             table = pa.Table.from_batches([batch])
@@ -65,6 +68,8 @@ def _tables(paths: list[str], keep_empty: bool = True) -> Iterator[pa.Table]:
                 if not pc.all(has_text).as_py():
                     table = table.filter(has_text)
             yield table
+        if release:
+            Path(path).unlink(missing_ok=True)
 
 
 # A row group ends after this many rows, or at the end of the incoming rows that take it past
@@ -98,10 +103,11 @@ def _row_groups(tables: Iterator[pa.Table], sizes: list[int]) -> Iterator[tuple[
 
 def write_table_files(paths: list[str], schema: pa.Schema, num_rows: int, parquet: Path, hf: Path,
                       name: str, rows_per_shard: int, level: int,
-                      keep_empty: bool = True) -> list[str]:
+                      keep_empty: bool = True, release: bool = False) -> list[str]:
     """Stream the rows in `paths` (IPC files, in order) into Parquet shards and the Hugging
     Face shards of the same table; only one row group is in memory at a time. `keep_empty`
-    false leaves out documents without a kept paragraph (`num_rows` counts without them)."""
+    false leaves out documents without a kept paragraph (`num_rows` counts without them);
+    `release` deletes each file of `paths` once its rows are written (the run's spill)."""
     from ..runtime.hfwrite import HFShardWriter
 
     parquet.mkdir(parents=True, exist_ok=True)
@@ -109,18 +115,30 @@ def write_table_files(paths: list[str], schema: pa.Schema, num_rows: int, parque
     n = len(names)
     sizes = [min(rows_per_shard, num_rows - i * rows_per_shard) for i in range(n)] if num_rows else [0]
     hf_writer = HFShardWriter(hf, schema, num_rows, rows_per_shard)
-    writers = [pq.ParquetWriter(parquet / nm, schema, compression="zstd", compression_level=level)
-               for nm in names]
+    # Files opened here, so that they are closed even when a write fails (a full disk).
+    sinks = [pa.OSFile(str(parquet / nm), "wb") for nm in names]
+    writers = [pq.ParquetWriter(sink, schema, compression="zstd", compression_level=level)
+               for sink in sinks]
     try:
-        for shard, rows in _row_groups(_tables(paths, keep_empty), sizes):
+        for shard, rows in _row_groups(_tables(paths, keep_empty, release), sizes):
             # One chunk per column: Parquet pages (and HF record batches) split where the
             # chunks do, so without it the bytes would depend on the incoming tables' sizes.
             rows = rows.combine_chunks()
             writers[shard].write_table(rows)
             hf_writer.write(rows)
-    finally:
+    except BaseException:
+        # Every file closed now: the failed run's files are removed at once, and their space
+        # must not stay held by open handles until the writers are collected.
         for w in writers:
-            w.close()
+            with contextlib.suppress(Exception):
+                w.close()
+        for sink in sinks:
+            sink.close()
+        hf_writer.abort()
+        raise
+    for w, sink in zip(writers, sinks):
+        w.close()
+        sink.close()
     hf_writer.close(files_digest(parquet, names))
     return names
 
@@ -159,6 +177,11 @@ def write_jsonl(rows: list[dict[str, Any]], path: Path) -> None:
             fh.write(json.dumps(row, ensure_ascii=False, sort_keys=True) + "\n")
 
 
+def _file_schema(path: str) -> pa.Schema:
+    with pa.memory_map(path) as source:
+        return pa.ipc.open_file(source).schema
+
+
 def run(handoff: Handoff, cfg: WriteConfig, ctx: RunContext) -> Handoff:
     """Write every output into `ctx.staging` (a fresh folder); the runner swaps it in afterwards.
     The rows are the annotate stage's files, in order."""
@@ -167,7 +190,9 @@ def run(handoff: Handoff, cfg: WriteConfig, ctx: RunContext) -> Handoff:
     drop = cfg.drop_empty_documents
     n_docs = sum(r.n_documents - (r.n_empty if drop else 0) for r in rows)
     n_pars = sum(r.n_paragraphs for r in rows)
-    tables = {"documents": ([r.documents for r in rows], DOCUMENT_SCHEMA, n_docs,
+    # The documents table has the columns of the run's annotators: its rows' files say which.
+    doc_schema = _file_schema(rows[0].documents) if rows else DOCUMENT_SCHEMA
+    tables = {"documents": ([r.documents for r in rows], doc_schema, n_docs,
                             cfg.documents_per_shard, not drop),
               "paragraphs": ([r.paragraphs for r in rows], PARAGRAPH_SCHEMA, n_pars,
                              cfg.paragraphs_per_shard, True)}
@@ -177,7 +202,7 @@ def run(handoff: Handoff, cfg: WriteConfig, ctx: RunContext) -> Handoff:
         paths, schema, num_rows, per_shard, keep_empty = tables[name]
         return write_table_files(paths, schema, num_rows, staging / "parquet" / name,
                                  staging / "hf" / name, name, per_shard, cfg.zstd_level,
-                                 keep_empty)
+                                 keep_empty, release=True)
 
     # The two tables are written side by side (threads: Arrow releases the GIL).
     files = dict(zip(tables, _threaded(one, list(tables), ctx.workers)))

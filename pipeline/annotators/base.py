@@ -1,0 +1,118 @@
+"""What an annotator is: a name, the columns it computes (declared once, with their Arrow
+types), and a function from a batch of documents to those columns.
+
+Like dolma's taggers, an annotator only computes; deciding (`filters.py`) is apart. The
+declared columns flow into the documents table's schema (`stages/write.py`), the `datasets`
+features (derived from that schema) and the dataset card (`report/card.py`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import chain
+from typing import Any, Callable
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .text import words_and_newlines
+
+
+@dataclass(frozen=True)
+class Column:
+    signal: str          # the name a filter rule uses after the annotator's: "gopher.word_count"
+    name: str            # the documents table's column: "gopher_word_count"
+    type: pa.DataType
+    doc: str             # one line for the dataset card
+
+    @property
+    def numeric(self) -> bool:
+        return pa.types.is_integer(self.type) or pa.types.is_floating(self.type)
+
+
+@dataclass
+class Batch:
+    """One job's documents as the annotators see them: the final text of each (kept
+    paragraphs joined by a blank line), its title, and words computed once for all."""
+
+    texts: list[str]
+    titles: list[str | None]
+    # Settings and side results: the language annotator's cache folder and its answers.
+    options: dict[str, Any] = field(default_factory=dict)
+    notes: dict[str, Any] = field(default_factory=dict)
+    _vocab: Vocab | None = None
+
+    @property
+    def vocab(self) -> Vocab:
+        """Every word of the batch as an integer, with its document and line (computed once)."""
+        if self._vocab is None:
+            self._vocab = Vocab.of([words_and_newlines(t) for t in self.texts])
+        return self._vocab
+
+    @property
+    def words(self) -> list[list[str]]:
+        """Each document's words (for reading; the annotators use `vocab`)."""
+        v = self.vocab
+        flat = [v.uniques[i] for i in v.ids.tolist()]
+        return [flat[s:s + n] for s, n in zip(v.starts.tolist(), v.counts.tolist())]
+
+
+@dataclass
+class Vocab:
+    """The batch's words, flat: `ids[i]` indexes `uniques`, `doc_of[i]` is the document,
+    `line_of[i]` the line (numbered across the batch: document d's line k is
+    `line_base[d] + k`); `counts[d]` words of document d start at `starts[d]`. Built with
+    Arrow (C++), so that the annotators' per-word work is per distinct word, then numpy."""
+
+    ids: np.ndarray
+    uniques: list[str]
+    doc_of: np.ndarray
+    line_of: np.ndarray
+    counts: np.ndarray
+    starts: np.ndarray
+
+    @classmethod
+    def of(cls, tokens: list[list[str]]) -> Vocab:
+        """From each document's `words_and_newlines`."""
+        n_docs = len(tokens)
+        sizes = np.fromiter(map(len, tokens), dtype=np.int64, count=n_docs)
+        enc = pc.dictionary_encode(pa.array(list(chain.from_iterable(tokens)), type=pa.string()))
+        ids = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        uniques = enc.dictionary.to_pylist()
+        doc_of = np.repeat(np.arange(n_docs), sizes)
+        newline = ids == (uniques.index("\n") if "\n" in uniques else -1)
+        line_of = np.cumsum(newline) + doc_of  # each document starts a line too
+        keep = ~newline
+        ids, doc_of, line_of = ids[keep], doc_of[keep], line_of[keep]
+        counts = np.bincount(doc_of, minlength=n_docs).astype(np.int64)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        return cls(ids, uniques, doc_of, line_of, counts, starts)
+
+    def per_word(self, values: list | np.ndarray, dtype=np.int64) -> np.ndarray:
+        """A property of each distinct word, spread to every word."""
+        return np.asarray(values, dtype=dtype)[self.ids]
+
+    def per_doc_sum(self, values: np.ndarray) -> np.ndarray:
+        return np.bincount(self.doc_of, weights=values, minlength=len(self.counts))
+
+
+@dataclass(frozen=True)
+class Annotator:
+    name: str
+    columns: tuple[Column, ...]
+    compute: Callable[[Batch], dict[str, list]]  # column name -> one value per document
+
+    def __call__(self, batch: Batch) -> dict[str, list]:
+        out = self.compute(batch)
+        assert set(out) == {c.name for c in self.columns}, self.name
+        return out
+
+
+def columns(annotator: str, *specs: tuple[str, pa.DataType, str]) -> tuple[Column, ...]:
+    """Columns named `<annotator>_<signal>`."""
+    return tuple(Column(s, f"{annotator}_{s}", t, d) for s, t, d in specs)
+
+
+def share(n: float, d: float) -> float:
+    return n / d if d else 0.0
