@@ -40,6 +40,7 @@ from .region import (  # noqa: F401  (re-exported: the region is part of this AP
     comment_threads,
     ends_like_sentence,
     is_page_like,
+    mark_short_runs,
     prose_share,
     prose_weight,
     word_count,
@@ -159,6 +160,11 @@ class LineTable:
         self._cache: dict[str, LineFacts] = {}
         self._page_cache: dict[str, Rule | None] = {}
 
+    def forget(self) -> None:
+        """Drop the per-line facts (kept only for the lines of one job)."""
+        self._cache.clear()
+        self._page_cache.clear()
+
     def page_rule(self, folded: str) -> Rule | None:
         """The first `scope: pages` rule that matches a folded line, or None."""
         if not self.page_rules or len(folded) > MAX_PATTERN_CHARS:
@@ -202,6 +208,14 @@ class LineTable:
             return LineFacts(folded, key, None, SHAPES[i - n_rules])
         j = _SHAPES.first(folded)  # a rule matched (rare): its shape still sets the region weight
         return LineFacts(folded, key, self.rules[i], None if j is None else SHAPES[j])
+
+
+@lru_cache(maxsize=4)
+def shared_table(rules: tuple[Rule, ...], max_words: int) -> LineTable:
+    """One LineTable per process for the same rules: building one reads every pattern's parse
+    tree (~1 s with the language rules), which a pool worker would otherwise pay per job.
+    Callers `forget()` its per-line cache between jobs."""
+    return LineTable(rules, max_words)
 
 
 def classify_lines(
@@ -269,7 +283,7 @@ def classify_lines(
     runs = article_runs(weights, live, params)
     if not runs or prose_share(weights, runs) < params.article_min_share:
         _mark_page_repeats(facts, reasons, params)  # not an article: line rules decide
-        _mark_short_runs(facts, reasons, weights, params)
+        mark_short_runs(facts, reasons, weights, params)
         return reasons
     zones = [(range(0, runs[0][0]), "zone:header"), (range(runs[-1][1], n), "zone:footer")]
     zones += [(range(a[1], b[0]), "zone:inner") for a, b in zip(runs, runs[1:])]
@@ -281,34 +295,6 @@ def classify_lines(
                     reasons[i] = name
     _mark_page_repeats(facts, reasons, params)
     return reasons
-
-
-def _sentence(folded: str, p: RegionParams) -> bool:
-    """A short sentence ("Prices start at $9.", "Works on Linux.") on a page that is not an
-    article: >= `sentence_min_words` words ending like a sentence, and not page chrome."""
-    return folded.count(" ") + 1 >= p.sentence_min_words and ends_like_sentence(folded)
-
-
-def _mark_short_runs(facts: Sequence[LineFacts | None], reasons: list[str | None],
-                     weights: Sequence[float], p: RegionParams) -> None:
-    """On a page that is not an article: a run of >= `short_run_lines` consecutive lines none of
-    which reads as prose (menus, link lists, footers) goes as "short_run"; shorter runs of short
-    lines between prose (headings, a few list items) stay. 0 = off."""
-    if p.short_run_lines <= 0:
-        return
-    run: list[int] = []
-    for i in range(len(facts) + 1):
-        f = facts[i] if i < len(facts) else None
-        if i < len(facts) and f is None:
-            continue  # empty lines neither break nor extend a run
-        if i < len(facts) and weights[i] <= 0.0 and not _sentence(f.folded, p):  # type: ignore[union-attr]
-            if reasons[i] is None:
-                run.append(i)
-            continue
-        if len(run) >= p.short_run_lines:
-            for j in run:
-                reasons[j] = "short_run"
-        run = []
 
 
 DATE_REASONS = frozenset({"shape:date_only", "rule:date"})

@@ -247,3 +247,31 @@ def prose_share(weights: Sequence[float], runs: Sequence[tuple[int, int]]) -> fl
     total = sum(w for w in weights if w > 0.0)
     inside = sum(w for a, b in runs for w in weights[a:b] if w > 0.0)
     return inside / total if total else 0.0
+
+
+def _sentence(folded: str, p: RegionParams) -> bool:
+    """A short sentence ("Prices start at $9.", "Works on Linux.") on a page that is not an
+    article: >= `sentence_min_words` words ending like a sentence, and not page chrome."""
+    return folded.count(" ") + 1 >= p.sentence_min_words and ends_like_sentence(folded)
+
+
+def mark_short_runs(facts: Sequence[LineFacts | None], reasons: list[str | None],
+                     weights: Sequence[float], p: RegionParams) -> None:
+    """On a page that is not an article: a run of >= `short_run_lines` consecutive lines none of
+    which reads as prose (menus, link lists, footers) goes as "short_run"; shorter runs of short
+    lines between prose (headings, a few list items) stay. 0 = off."""
+    if p.short_run_lines <= 0:
+        return
+    run: list[int] = []
+    for i in range(len(facts) + 1):
+        f = facts[i] if i < len(facts) else None
+        if i < len(facts) and f is None:
+            continue  # empty lines neither break nor extend a run
+        if i < len(facts) and weights[i] <= 0.0 and not _sentence(f.folded, p):  # type: ignore[union-attr]
+            if reasons[i] is None:
+                run.append(i)
+            continue
+        if len(run) >= p.short_run_lines:
+            for j in run:
+                reasons[j] = "short_run"
+        run = []

@@ -261,7 +261,8 @@ def _classify(docs: Iterable[Document], cfg: CleanConfig, learned: dict[str, dic
     """Mark each document's boilerplate (one `LineTable` for all: each distinct line is folded
     and matched once, docs/boilerplate.md); yields the documents."""
     rules, allow, deny, params = cfg.rules, cfg.allow, cfg.deny, cfg.region
-    table = bp.LineTable(rules, cfg.repeated_max_words)
+    table = bp.shared_table(tuple(rules), cfg.repeated_max_words)
+    table.forget()
     eligible = partial(_eligible, cfg=cfg)
     for doc in docs:
         repeated = learn.Learned(doc.source or "", learned, found.seen, eligible)
