@@ -51,7 +51,8 @@ def _patterns(kind: str, alt: str) -> tuple[str, str, bool, bool] | None:
     if kind == "credit":
         return "image_credit", rf"\(?{alt}\s?(?::|/|\||©)\s?.{{1,80}}", False, False
     if kind == "click_here":
-        return "click_here", rf".{{0,100}}\b{alt}\b.{{0,100}}", False, False
+        # Not the bare phrase ("Click here."): alone it may be a link split out of a sentence.
+        return "click_here", rf".{{2,100}}\b{alt}\b.{{0,100}}|{alt}\b.{{4,100}}", False, False
     if kind == "caption":
         return "caption_control", rf".{{0,300}}\b{alt}\b.{{0,300}}", False, False
     return None
