@@ -37,9 +37,14 @@ dataset: $(VENV)/.installed ## run the pipeline on raw/ into processed/
 test: $(VENV)/.test-installed ## run the test suite
 	$(PY) -m pytest -q $(ARGS)
 
+$(VENV)/.eval-installed: $(VENV)/.bench-installed
+	$(PY) -m pip install --quiet -e '.[eval]'
+	touch $@
+
 # eval installs the bench extra: the quality signals are measured against datatrove's filters,
-# a figure that would otherwise be skipped (the extra is the one `make bench` uses anyway).
-eval: $(VENV)/.bench-installed ## quality figures: dedup, boilerplate, quality signals vs datatrove, PII
+# a figure that would otherwise be skipped (the extra is the one `make bench` uses anyway); and
+# the eval extra: html-text makes the 2026 boilerplate benchmark's full-page text.
+eval: $(VENV)/.eval-installed ## quality figures: dedup, boilerplate, quality signals vs datatrove, PII
 	$(PY) -m pipeline.eval $(ARGS)
 
 bench: $(VENV)/.bench-installed ## speed and memory against the peers on ../shared/corpora (~15 min)

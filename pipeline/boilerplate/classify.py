@@ -26,7 +26,8 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
-from .lines import LineFacts, Rule, fold, normalise_line  # noqa: F401 - part of this API
+from .languages import compile_languages
+from .lines import LineFacts, Rule, fold, lead_of, normalise_line  # noqa: F401 - part of this API
 from .regex import Matcher
 from .region import (  # noqa: F401  (re-exported: the region is part of this API)
     THREAD_SHAPES,
@@ -39,6 +40,8 @@ from .region import (  # noqa: F401  (re-exported: the region is part of this AP
     comment_threads,
     ends_like_sentence,
     is_page_like,
+    mark_short_runs,
+    prose_share,
     prose_weight,
     word_count,
 )
@@ -64,7 +67,7 @@ def compile_rules(data: dict[str, Any] | None) -> list[Rule]:
         if scope not in ("all", "pages"):
             raise ValueError(f"rules[{i}] ({item['name']}): scope must be all or pages")
         rules.append(Rule(str(item["name"]), kind, pattern, page, scope == "pages"))
-    return rules
+    return rules + compile_languages((data or {}).get("languages"))
 
 
 def rule_match(line: str, rules: Sequence[Rule]) -> Rule | None:
@@ -95,9 +98,15 @@ _DATE_ONLY = re.compile(
 _SOCIAL = re.compile(
     r"((facebook|twitter|linkedin|whatsapp|pinterest|pint|reddit|e-?mail|print|share|tweet"
     r"|telegram|flipboard|instagram|youtube|rss|vk|copy link|messenger|sms|tumblr|pocket"
-    r"|google\+?|baixar|x)[\s,|/·•]{0,4}){1,20}",
+    r"|google\+?|baixar|x|post|share this (article|story|page)"
+    # an audio player over the article: "Listen to article 3:05"
+    r"|listen( to (this )?(article|story))?|anhören|écouter|escuchar|ascolta|ouvir|posłuchaj"
+    r"|\d{1,2}:\d{2}( min)?)[\s,|/·•]{0,4}){1,20}",
     re.IGNORECASE,
 )
+# A photo gallery dumped into one paragraph: its slide counters "1 of 24 ... 2 of 24" (the
+# words of several languages). Checked on long lines only, where no other pattern runs.
+_SLIDES = re.compile(r"1 (of|von|sur|de|di|z) (\d{1,3})\b.{0,3000}?\b2 \1 \2\b", re.IGNORECASE)
 _COUNTER = re.compile(r"rating: -?\d{1,9} votes?|\d{1,12}\s+(likes?|votes?|shares?|views?|points?)", re.I)
 # "Jane Doe says:" / "Jane on May 3, 2019 at 4:47 pm said:" open a comment; a lone "Reply" closes one.
 _COMMENTER = re.compile(r".{1,80}\b(says|said|wrote)\s*:|reply|antworten|responder|rispondi|ответить", re.I)
@@ -134,14 +143,27 @@ class LineTable:
     def __init__(self, rules: Sequence[Rule], max_words: int = 40):
         # Rules for pages only (captions, inline teasers) are matched only for the lines of
         # documents that may be pages (`page_rule`): on allsides that is almost no line.
-        self.rules = [r for r in rules if not r.pages_only]
+        # Rules whose first word is known (the language rules) run only for lines that start
+        # like one of their phrases: one set lookup instead of a long alternation on every line.
+        self.rules = [r for r in rules if not r.pages_only and r.lead is None]
+        self.led = [r for r in rules if not r.pages_only and r.lead is not None]
         self.page_rules = [r for r in rules if r.pages_only]
         self.max_words = max_words
         # Rules and shapes in one matcher: one pass says "nothing" for almost every line.
         self._all = Matcher([r.pattern for r in self.rules] + list(_SHAPES_RX))
+        self._led = Matcher([r.pattern for r in self.led])
+        self._leads: dict[int, frozenset[str]] = {}
+        for r in self.led:
+            for k in range(1, 4):
+                self._leads[k] = self._leads.get(k, frozenset()) | {x for x in r.lead if len(x) == k}  # type: ignore[union-attr]
         self._pages = Matcher([r.pattern for r in self.page_rules])
         self._cache: dict[str, LineFacts] = {}
         self._page_cache: dict[str, Rule | None] = {}
+
+    def forget(self) -> None:
+        """Drop the per-line facts (kept only for the lines of one job)."""
+        self._cache.clear()
+        self._page_cache.clear()
 
     def page_rule(self, folded: str) -> Rule | None:
         """The first `scope: pages` rule that matches a folded line, or None."""
@@ -169,16 +191,31 @@ class LineTable:
             return _EMPTY
         low = folded.lower()
         key = low if folded.count(" ") < self.max_words else None  # folded: words = spaces + 1
-        if len(folded) > MAX_PATTERN_CHARS:
-            return LineFacts(folded, key, None, None)
+        if len(folded) > MAX_PATTERN_CHARS:  # prose, unless a slideshow's captions in one line
+            return LineFacts(folded, key, None, "slideshow" if _SLIDES.search(folded) else None)
         i = self._all.first(folded, low)
+        n_rules = len(self.rules)
+        if (i is None or i >= n_rules) and self.led:
+            lead = lead_of(low)
+            if any(lead[:k] in self._leads.get(k, ()) for k in (1, 2, 3)):
+                j = self._led.first(folded, low)
+                if j is not None:  # after the YAML rules, before the shapes
+                    shape = None if i is None else SHAPES[i - n_rules]
+                    return LineFacts(folded, key, self.led[j], shape)
         if i is None:
             return LineFacts(folded, key, None, None)
-        n_rules = len(self.rules)
         if i >= n_rules:
             return LineFacts(folded, key, None, SHAPES[i - n_rules])
         j = _SHAPES.first(folded)  # a rule matched (rare): its shape still sets the region weight
         return LineFacts(folded, key, self.rules[i], None if j is None else SHAPES[j])
+
+
+@lru_cache(maxsize=4)
+def shared_table(rules: tuple[Rule, ...], max_words: int) -> LineTable:
+    """One LineTable per process for the same rules: building one reads every pattern's parse
+    tree (~1 s with the language rules), which a pool worker would otherwise pay per job.
+    Callers `forget()` its per-line cache between jobs."""
+    return LineTable(rules, max_words)
 
 
 def classify_lines(
@@ -201,6 +238,7 @@ def classify_lines(
     facts: list[LineFacts | None] = [None] * n  # None: empty or allowlisted (never cut by a zone)
     chrome = 0
     page_only: list[int] = []  # shapes that are chrome only on a page (see PAGE_ONLY_SHAPES)
+    learned: list[int] = []  # lines the source repeats (or many sources print)
     for i, t in enumerate(lines):
         f = table.facts(t)
         if not f.folded or (allow and any(a.fullmatch(f.folded) for a in allow)):
@@ -211,11 +249,18 @@ def classify_lines(
         elif f.shape is not None and f.shape not in PAGE_ONLY_SHAPES:
             reasons[i] = f"shape:{f.shape}"
         elif repeated and f.key is not None and f.key in repeated:
-            reasons[i] = "repeated_in_source"
+            learned.append(i)  # where it stands decides (see _place_learned)
         elif f.shape is not None:
             page_only.append(i)
         chrome += (f.rule is not None and f.rule.page) or f.shape in PAGE_SHAPES
     n_live = n - facts.count(None)
+    maybe_page = use_region and n_live >= params.page_min_lines and chrome >= params.page_min_chrome
+    timeline = use_region and not maybe_page
+    if maybe_page:  # a whole page: what its site repeats is the site's template, wherever it is
+        for i in learned:
+            reasons[i] = "repeated_in_source"
+    elif learned or (timeline and sum(r in DATE_REASONS for r in reasons) >= 2):
+        _place_learned(facts, reasons, learned, params, timeline)
     # Cheap tests first: weights (word counts) are computed only for documents that can be pages.
     if not use_region or n_live < params.page_min_lines or chrome < params.page_min_chrome:
         return reasons
@@ -236,7 +281,9 @@ def classify_lines(
     _discount_repeats(facts, weights, params)
     _discount_threads(facts, weights, params)
     runs = article_runs(weights, live, params)
-    if not runs:
+    if not runs or prose_share(weights, runs) < params.article_min_share:
+        _mark_page_repeats(facts, reasons, params)  # not an article: line rules decide
+        mark_short_runs(facts, reasons, weights, params)
         return reasons
     zones = [(range(0, runs[0][0]), "zone:header"), (range(runs[-1][1], n), "zone:footer")]
     zones += [(range(a[1], b[0]), "zone:inner") for a, b in zip(runs, runs[1:])]
@@ -248,6 +295,76 @@ def classify_lines(
                     reasons[i] = name
     _mark_page_repeats(facts, reasons, params)
     return reasons
+
+
+DATE_REASONS = frozenset({"shape:date_only", "rule:date"})
+# An attribution after a quote: "Jane Doe, The Daily Planet" (a name, a comma, an outlet).
+_ATTRIBUTION = re.compile(r"[-–—•]?\s?[^\W\d_][^,.!?:;]{0,60}, [^\W\d_][^.!?:;]{0,60}")
+
+
+_QUOTES = "\"“„«‘'"
+
+
+def is_prose(folded: str, p: RegionParams) -> bool:
+    """A paragraph of text: a sentence of >= min_words words, or >= long_words words."""
+    if len(folded) > 400:
+        return True
+    n = folded.count(" ") + 1  # words of a folded line (no need for the region's \\w+ count)
+    return n >= p.long_words or (n >= p.min_words and ends_like_sentence(folded))
+
+
+def _place_learned(facts: Sequence[LineFacts | None], reasons: list[str | None],
+                   learned: Sequence[int], p: RegionParams, timeline: bool) -> None:
+    """Repeated structure is not boilerplate. A learned line (one the source repeats) of at most
+    `structure_max_words` words stays when it stands between two prose paragraphs (a section
+    head, a credit line after a quote, a recurring subheading), when it opens the body as a
+    heading (directly followed by prose, not ending like a sentence) or closes it as an
+    attribution ("Jane Doe, Outlet" directly after prose). Elsewhere, at the edges, and when
+    longer (a newsletter form, a bio paragraph), it goes: "repeated_in_source".
+    With `timeline` (a plain-text article, not a page), date-only lines between prose paragraphs
+    stay when there are at least two of them: the entry dates of a timeline."""
+    n = len(facts)
+    pending = set(learned)
+
+    def prose(i: int) -> bool:
+        f = facts[i]
+        return f is not None and reasons[i] is None and i not in pending and is_prose(f.folded, p)
+
+    first = next((i for i in range(n) if prose(i)), n)
+    last = next((i for i in range(n - 1, first - 1, -1) if prose(i)), -1)
+
+    def neighbour(i: int, step: int) -> int | None:
+        j = i + step
+        while 0 <= j < n and facts[j] is None:
+            j += step
+        return j if 0 <= j < n else None
+
+    # A document most of whose paragraphs the source prints elsewhere is a reprint of another
+    # document, not a template: its long learned paragraphs are story, and dedup's to decide.
+    long = [i for i in learned if facts[i].folded.count(" ") >= p.structure_max_words]  # type: ignore[union-attr]
+    reprint = len(long) >= 2
+    for i in learned:
+        f = facts[i]
+        words = f.folded.count(" ") + 1  # type: ignore[union-attr]
+        if words > p.structure_max_words and (reprint or f.folded[:1] in _QUOTES):  # type: ignore[union-attr]
+            continue  # a quotation is story, never a template's text
+        keep = False
+        if words <= p.structure_max_words:
+            if first < i < last:
+                keep = True
+            elif i < first:
+                nxt = neighbour(i, 1)
+                keep = nxt == first and not ends_like_sentence(f.folded)  # type: ignore[union-attr]
+            else:
+                prev = neighbour(i, -1)
+                keep = prev == last and bool(_ATTRIBUTION.fullmatch(f.folded))  # type: ignore[union-attr]
+        if not keep:
+            reasons[i] = "repeated_in_source"
+    if timeline:
+        inside = [i for i in range(first + 1, last) if reasons[i] in DATE_REASONS]
+        if len(inside) >= 2:
+            for i in inside:
+                reasons[i] = None
 
 
 # A label introduces the content after it ("TRUMP:", "Q:", "Background:"): a transcript or Q&A

@@ -28,6 +28,9 @@ class Rule:
     pattern: re.Pattern[str]
     page: bool = False  # printed by whole web pages, not inside extracted article bodies
     pages_only: bool = False  # removed on page-like documents only (captions, inline teasers)
+    # The first 1-3 letters a matching line's first word can start with (after leading digits,
+    # arrows and brackets), or None: lets a line skip the pattern by a set lookup (languages.py).
+    lead: frozenset[str] | None = None
 
 
 class LineFacts(NamedTuple):
@@ -35,3 +38,11 @@ class LineFacts(NamedTuple):
     key: str | None  # folded + lower-cased, for lines of at most max_words words (else None)
     rule: Rule | None
     shape: str | None
+
+
+LEAD_STRIP = " ←→«»‹›<>-–—|[]()….,:0123456789"
+
+
+def lead_of(low: str) -> str:
+    """The start of a lower-cased line's first word, as `Rule.lead` holds it."""
+    return low.lstrip(LEAD_STRIP)[:3]

@@ -157,13 +157,18 @@ class Matcher:
                 self._anchored.append((i, width, pat.pattern))
         self._flags = self._patterns[0].flags if self._patterns else 0
         self._by_length: dict[int, tuple[re.Pattern[str] | None, list]] = {}
+        self._compiled: dict[tuple[str, ...], re.Pattern[str]] = {}
 
     def _plan(self, n: int) -> tuple[re.Pattern[str] | None, list]:
         """For lines of n characters: the anchored patterns that can match one, as an alternation
         whose groups are named after the pattern index (the first alternative that matches wins,
         as in a loop over the patterns), and the wildcard-led ones with their required strings."""
-        alts = [f"(?P<p{i}>{src})" for i, w, src in self._anchored if n <= w]
-        combined = re.compile("|".join(alts), self._flags) if alts else None
+        alts = tuple(f"(?P<p{i}>{src})" for i, w, src in self._anchored if n <= w)
+        # Lengths between two patterns' widths share one alternation: compiled once (a run meets
+        # ~600 line lengths but only as many distinct sets as there are widths).
+        combined = self._compiled.get(alts)
+        if combined is None and alts:
+            combined = self._compiled[alts] = re.compile("|".join(alts), self._flags)
         return combined, [(i, lits) for i, w, lits in self._floating if n <= w]
 
     def first(self, folded: str, low: str | None = None) -> int | None:

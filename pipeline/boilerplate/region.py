@@ -66,6 +66,10 @@ class RegionParams:
     dup_min_words: int = 8  # ... and has at least this many words is a repeat within the page
     thread_min_marks: int = 4  # this many comment markers / vote counters ...
     thread_gap: int = 15  # ... each within this many non-empty lines of the last make a thread
+    structure_max_words: int = 12  # a learned line this short between prose is structure
+    article_min_share: float = 0.3  # zones are cut only when the runs hold this share of prose
+    short_run_lines: int = 3  # not an article: this many short lines in a row go (0 = off)
+    sentence_min_words: int = 3  # ... but a line ending like a sentence with this many words stays
 
 
 def prose_weight(line: str, shape: str | None, is_barrier: bool, p: RegionParams,
@@ -234,3 +238,40 @@ def is_page_like(weights: Sequence[float], live: Sequence[bool], p: RegionParams
     n_live = sum(live)
     short = sum(1 for w, ok in zip(weights, live) if ok and w < 0)
     return n_live >= p.page_min_lines and short / n_live >= p.page_min_short_share
+
+
+def prose_share(weights: Sequence[float], runs: Sequence[tuple[int, int]]) -> float:
+    """The share of a page's prose weight that its article runs hold: near 1 on an article (one
+    body of prose between chrome), lower where prose is spread over the page in many small
+    pieces (listings, programmes, product pages, forums), where no region is the article."""
+    total = sum(w for w in weights if w > 0.0)
+    inside = sum(w for a, b in runs for w in weights[a:b] if w > 0.0)
+    return inside / total if total else 0.0
+
+
+def _sentence(folded: str, p: RegionParams) -> bool:
+    """A short sentence ("Prices start at $9.", "Works on Linux.") on a page that is not an
+    article: >= `sentence_min_words` words ending like a sentence, and not page chrome."""
+    return folded.count(" ") + 1 >= p.sentence_min_words and ends_like_sentence(folded)
+
+
+def mark_short_runs(facts: Sequence[LineFacts | None], reasons: list[str | None],
+                     weights: Sequence[float], p: RegionParams) -> None:
+    """On a page that is not an article: a run of >= `short_run_lines` consecutive lines none of
+    which reads as prose (menus, link lists, footers) goes as "short_run"; shorter runs of short
+    lines between prose (headings, a few list items) stay. 0 = off."""
+    if p.short_run_lines <= 0:
+        return
+    run: list[int] = []
+    for i in range(len(facts) + 1):
+        f = facts[i] if i < len(facts) else None
+        if i < len(facts) and f is None:
+            continue  # empty lines neither break nor extend a run
+        if i < len(facts) and weights[i] <= 0.0 and not _sentence(f.folded, p):  # type: ignore[union-attr]
+            if reasons[i] is None:
+                run.append(i)
+            continue
+        if len(run) >= p.short_run_lines:
+            for j in run:
+                reasons[j] = "short_run"
+        run = []

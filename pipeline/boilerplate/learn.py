@@ -1,0 +1,105 @@
+"""What each source repeats, learned over a whole run from 128-bit digests (no text kept).
+
+Two counts, both over distinct (document, line) pairs, so the result depends only on the set of
+documents, not on their order or on the worker count:
+- per source: a line one source prints in at least max(min_docs, min_share of its documents);
+- across sources: a line printed identically by at least `cross_min_sources` sources, in at least
+  `min_docs` documents in all ("Want FOX News First in your inbox?" printed under two outlet
+  names). The clean stage removes such a line only where it stands at a document's edges (see
+  `classify.classify_lines`): between prose paragraphs the same line is structure (a section head
+  a source repeats, a state name as a subheading of results), and stays.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable
+
+import numpy as np
+import xxhash
+
+from ..core.digest import as_digests
+
+CROSS = ""  # the digests of lines printed across sources are keyed by the empty source
+ACROSS = "(across sources)"  # ... and reported under this name
+
+
+def digest(line: str) -> bytes:
+    return xxhash.xxh3_128_digest(line.encode("utf-8", "surrogatepass"))
+
+
+Found = tuple[Counter[str], dict[str, np.ndarray]]
+
+
+def learn_texts(docs: Iterable[tuple[str | None, list[str]]],
+                key: Callable[[str], str | None]) -> Found:
+    """Per source: its documents, and one digest per (document, distinct line key). The same
+    digests serve the count per source and the count across sources."""
+    n_docs: Counter[str] = Counter()
+    digests: dict[str, list[bytes]] = defaultdict(list)
+    for source, texts in docs:
+        if not source:
+            continue
+        n_docs[source] += 1
+        digests[source].extend(digest(k) for k in {k for k in map(key, texts) if k})
+    return n_docs, {s: as_digests(d) for s, d in digests.items()}
+
+
+def _hits(unique: np.ndarray, counts: np.ndarray, need: float) -> dict[bytes, int]:
+    hit = counts >= need
+    return dict(zip(map(bytes, unique[hit].view("V16")), counts[hit].tolist())) if hit.any() else {}
+
+
+def count(found: Iterable[Found], min_docs: int, min_share: float,
+          cross_min_sources: int) -> tuple[Counter[str], dict[str, dict[bytes, int]]]:
+    """Documents per source, and {source: {digest: n_docs}} of the learned lines; the lines
+    learned across sources under the key `CROSS` (cross_min_sources 0 = none)."""
+    n_docs: Counter[str] = Counter()
+    digests: dict[str, list[np.ndarray]] = defaultdict(list)
+    for job_docs, job_digests in found:
+        n_docs.update(job_docs)
+        for source, d in job_digests.items():
+            digests[source].append(d)
+    learned: dict[str, dict[bytes, int]] = {}
+    uniques, all_counts = [], []
+    for source in sorted(digests):
+        unique, counts = np.unique(np.concatenate(digests.pop(source)), return_counts=True)
+        hits = _hits(unique, counts, max(min_docs, min_share * n_docs[source]))
+        if hits:
+            learned[source] = hits
+        uniques.append(unique)
+        all_counts.append(counts)
+    if cross_min_sources > 0 and uniques:
+        lines, inverse, n_sources = np.unique(np.concatenate(uniques), return_inverse=True,
+                                              return_counts=True)
+        docs = np.bincount(inverse, weights=np.concatenate(all_counts)).astype(np.int64)
+        wide = (n_sources >= cross_min_sources) & (docs >= min_docs)
+        hits = _hits(lines[wide], docs[wide], 0)
+        if hits:
+            learned[CROSS] = hits
+    return n_docs, learned
+
+
+class Learned:
+    """The learned lines of one source (its own and those learned across sources), as
+    `classify_lines` asks: is this line among them. Records each line met for the report."""
+
+    def __init__(self, source: str, learned: dict[str, dict[bytes, int]],
+                 seen: dict[tuple[str, str], int], eligible: Callable[[str], bool]):
+        self.source, self.own, self.cross = source, learned.get(source, {}) if source else {}, \
+            learned.get(CROSS, {})
+        self.seen, self.eligible = seen, eligible
+
+    def __bool__(self) -> bool:
+        return bool(self.own) or bool(self.cross)
+
+    def __contains__(self, line: str) -> bool:
+        d = digest(line)
+        n = self.own.get(d) if self.own else None
+        where = self.source
+        if n is None and self.cross:
+            n, where = self.cross.get(d), ACROSS
+        if n is None or not self.eligible(line):
+            return False
+        self.seen[(where, line)] = n  # the line itself, for the report
+        return True
