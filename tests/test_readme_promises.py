@@ -361,10 +361,12 @@ def test_learned_boilerplate_is_written_with_how_often_it_fired(tmp_path: Path):
     raw = tmp_path / "raw"
     (raw / "Times").mkdir(parents=True)
     for i in range(12):
+        # A line the outlet prints after the article on every page (between two prose
+        # paragraphs the same line would be structure, a recurring heading, and stay).
         (raw / "Times" / f"{i}.txt").write_text(
             f"Lawmakers in district {i} voted on the budget measure on day {i}, officials said.\n"
-            "Metro Desk Evening Digest Edition\n"
-            f"The vote, number {i} this session, followed weeks of talks over spending plans.\n")
+            f"The vote, number {i} this session, followed weeks of talks over spending plans.\n"
+            "Metro Desk Evening Digest Edition\n")
     run(load_config(None, FAST), raw, tmp_path / "out")
     learned = pd.read_csv(tmp_path / "out" / "boilerplate_learned.csv")
     row = learned[learned.line == "metro desk evening digest edition"].iloc[0]
