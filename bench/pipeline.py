@@ -92,9 +92,11 @@ def table(result: dict, floor: float | None) -> list[str]:
     rows = ["| stage | wall s | share | documents/s | MB/s | peak MB (main process, at stage end) |",
             "|---|---:|---:|---:|---:|---:|"]
     for name, s in stages.items():
-        w = s["wall_seconds"] or 1e-9
-        rows.append(f"| {name} | {w:.2f} | {w / total:.0%} | {n_docs / w:,.0f} | "
-                    f"{result['text_mb'] / w:.1f} | {s.get('peak_rss_mb', 0):,.0f} |")
+        w = s["wall_seconds"]
+        # A stage with nothing to do (filter without rules) takes no measurable time: no rate.
+        rates = (f"{n_docs / w:,.0f} | {result['text_mb'] / w:.1f}" if w >= 0.005 else "– | –")
+        rows.append(f"| {name} | {w:.2f} | {w / total:.0%} | {rates} | "
+                    f"{s.get('peak_rss_mb', 0):,.0f} |")
     rows.append(f"| **whole run (process)** | {result['wall']:.2f} | | {n_docs / result['wall']:,.0f} | "
                 f"{result['text_mb'] / result['wall']:.1f} | {result['peak_mb']:,.0f} |")
     if floor is not None:
