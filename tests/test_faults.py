@@ -47,15 +47,6 @@ def articles(tmp_path_factory) -> Path:
     return raw
 
 
-@pytest.fixture
-def seeds(tmp_path: Path) -> Path:
-    raw = tmp_path / "seeds"
-    raw.mkdir()
-    for name in SEED_FILES:
-        shutil.copy(SEEDS / name, raw / name)
-    return raw
-
-
 @contextmanager
 def small_fs(path: Path, size: int | str):
     """A tmpfs of `size` mounted at `path` for the block."""
@@ -156,10 +147,11 @@ def calibrate(monkeypatch, capsys, raw: Path, out: Path, fs: Path) -> dict[str, 
             for (t, name, at_start), end in zip(starts, bounds)}
 
 
-def test_disk_full_at_each_stage(monkeypatch, capsys, tmp_path: Path, articles: Path, seeds: Path):
+def test_disk_full_at_each_stage(monkeypatch, capsys, tmp_path: Path, articles: Path,
+                                 seed_raw: Path):
     with small_fs(tmp_path / "fs", "256m") as fs:
         out, reference = fs / "processed", fs / "reference"
-        assert run(capsys, seeds, out)[0] == 0
+        assert run(capsys, seed_raw, out)[0] == 0
         cache_before = tmp_path / "cache-before"
         shutil.copytree(out / ".cache", cache_before)
         growth = calibrate(monkeypatch, capsys, articles, reference, fs)
@@ -201,10 +193,10 @@ def test_disk_full_at_each_stage(monkeypatch, capsys, tmp_path: Path, articles: 
 
 
 def test_too_little_space_stops_before_the_first_stage(capsys, tmp_path: Path, articles: Path,
-                                                        seeds: Path):
+                                                        seed_raw: Path):
     with small_fs(tmp_path / "fs", "4m") as fs:
         out = fs / "processed"
-        assert run(capsys, seeds, out)[0] == 0
+        assert run(capsys, seed_raw, out)[0] == 0
         previous, base = digest(out, with_stats=True), used(fs)
         rc, err = run(capsys, articles, out)
         assert rc == 3
@@ -234,9 +226,9 @@ def test_estimate_follows_the_measured_spill(tmp_path: Path):
     assert faults.input_bytes(raw) == (1000 + 14 * 5000, 4000)
 
 
-def test_unwritable_output_is_refused_before_any_work(capsys, tmp_path: Path, seeds: Path):
+def test_unwritable_output_is_refused_before_any_work(capsys, tmp_path: Path, seed_raw: Path):
     reference = tmp_path / "reference"
-    assert run(capsys, seeds, reference)[0] == 0
+    assert run(capsys, seed_raw, reference)[0] == 0
     with small_fs(tmp_path / "fs", "16m") as fs:
         out, one = fs / "processed", tmp_path / "one"
         one.mkdir()
@@ -245,25 +237,25 @@ def test_unwritable_output_is_refused_before_any_work(capsys, tmp_path: Path, se
         previous = digest(out, with_stats=True)
         remount(fs, "ro")
         try:
-            rc, err = run(capsys, seeds, out)
+            rc, err = run(capsys, seed_raw, out)
         finally:
             remount(fs, "rw")
         assert rc == 2
         assert err == [f"error: cannot write the output {out}: {fs} is on a read-only file system"]
         assert digest(out, with_stats=True) == previous
         assert_nothing_left(out)
-        assert run(capsys, seeds, out) == (0, [])
+        assert run(capsys, seed_raw, out) == (0, [])
         assert digest(out) == digest(reference)
 
 
-def test_unwritable_output_without_root(capsys, tmp_path: Path, seeds: Path):
+def test_unwritable_output_without_root(capsys, tmp_path: Path, seed_raw: Path):
     if os.geteuid() == 0:
         pytest.skip("root may write anywhere: covered by the read-only filesystem above")
     parent = tmp_path / "locked"
     parent.mkdir()
     parent.chmod(0o555)
     try:
-        rc, err = run(capsys, seeds, parent / "processed")
+        rc, err = run(capsys, seed_raw, parent / "processed")
     finally:
         parent.chmod(0o755)
     assert rc == 2 and err == [f"error: cannot write the output {parent / 'processed'}: "
@@ -271,14 +263,14 @@ def test_unwritable_output_without_root(capsys, tmp_path: Path, seeds: Path):
     assert list(parent.iterdir()) == []
 
 
-def test_missing_output_parent(capsys, tmp_path: Path, seeds: Path):
+def test_missing_output_parent(capsys, tmp_path: Path, seed_raw: Path):
     out = tmp_path / "missing" / "processed"
-    rc, err = run(capsys, seeds, out)
+    rc, err = run(capsys, seed_raw, out)
     assert rc == 2
     assert err == [f"error: cannot write the output {out}: its parent folder {out.parent} does not exist"]
     assert not out.parent.exists()
     out.parent.mkdir()
-    assert run(capsys, seeds, out) == (0, [])
+    assert run(capsys, seed_raw, out) == (0, [])
 
 
 def _children(pid: int) -> set[int]:
@@ -298,10 +290,10 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_worker_killed_mid_stage(monkeypatch, capsys, tmp_path: Path, articles: Path, seeds: Path):
+def test_worker_killed_mid_stage(monkeypatch, capsys, tmp_path: Path, articles: Path, seed_raw: Path):
     out, reference = tmp_path / "processed", tmp_path / "reference"
     assert run(capsys, articles, reference)[0] == 0
-    assert run(capsys, seeds, out)[0] == 0
+    assert run(capsys, seed_raw, out)[0] == 0
     previous = digest(out, with_stats=True)
     driver, write_docs = os.getpid(), store.write_docs
 
@@ -345,9 +337,9 @@ def test_workers_end_when_the_driver_is_killed(tmp_path: Path, articles: Path):
     assert not orphans, "workers outlived their driver"
 
 
-def test_output_is_fsynced_before_the_swap(monkeypatch, capsys, tmp_path: Path, seeds: Path):
+def test_output_is_fsynced_before_the_swap(monkeypatch, capsys, tmp_path: Path, seed_raw: Path):
     out = tmp_path / "processed"
-    assert run(capsys, seeds, out)[0] == 0
+    assert run(capsys, seed_raw, out)[0] == 0
     events: list[tuple[str, str]] = []
     real_fsync, real_exchange = os.fsync, outdir.exchange
 
@@ -361,7 +353,7 @@ def test_output_is_fsynced_before_the_swap(monkeypatch, capsys, tmp_path: Path, 
 
     monkeypatch.setattr(os, "fsync", fsync)
     monkeypatch.setattr(outdir, "exchange", exchange)
-    assert run(capsys, seeds, out, "--force") == (0, [])
+    assert run(capsys, seed_raw, out, "--force") == (0, [])
     monkeypatch.undo()
     swaps = [i for i, (kind, _) in enumerate(events) if kind == "swap"]
     assert len(swaps) == 1
@@ -377,15 +369,15 @@ def test_output_is_fsynced_before_the_swap(monkeypatch, capsys, tmp_path: Path, 
     assert len(before) == len(set(before)) == len(written), "each file and folder once"
 
 
-def test_cache_entry_cut_short_is_read_again(capsys, tmp_path: Path, seeds: Path):
+def test_cache_entry_cut_short_is_read_again(capsys, tmp_path: Path, seed_raw: Path):
     """A power cut can leave a renamed cache entry whose files were never written out (entries
     are not fsynced): its index's sizes tell, and the file is read again."""
     out = tmp_path / "processed"
-    assert run(capsys, seeds, out)[0] == 0
+    assert run(capsys, seed_raw, out)[0] == 0
     expected = digest(out)
     for entry in (out / ".cache" / "ingest").iterdir():
         (entry / "00000.arrow").write_bytes(b"")
-    assert run(capsys, seeds, out, "--force") == (0, [])
+    assert run(capsys, seed_raw, out, "--force") == (0, [])
     assert digest(out) == expected
     stats = json.loads((out / "stats.json").read_text())
     assert stats["stages"]["ingest"]["files_reused"] == 0
