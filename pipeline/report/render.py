@@ -20,7 +20,7 @@ from pathlib import Path
 from .agg import SCORE_EDGES, SIMILARITY_EDGES, LedgerSummary, ReportData
 from .data import load
 from .signals import signals_section
-from .svg import (PALETTE, STATUS_COLORS, bin_counts, bin_labels, cluster_size_edges,
+from .svg import (page, PALETTE, STATUS_COLORS, bin_counts, bin_labels, cluster_size_edges,
                          css_bar, esc, fmt_int, funnel, hbar_chart, histogram, legend_html, pct,
                          stacked_hbar_chart, truncate, word_diff)
 
@@ -68,10 +68,6 @@ SECTIONS = (("funnel", "Funnel"), ("removals", "Removals"), ("clusters", "Duplic
             ("languages", "Languages"), ("lengths", "Lengths"), ("signals", "Signals"),
             ("boilerplate", "Learned boilerplate"), ("pairs", "Duplicate pairs"),
             ("quarantine", "Quarantine"))
-
-
-def _section(key: str, title: str, body: str) -> str:
-    return f'<section id="{key}"><h2>{esc(title)}</h2>{body}</section>'
 
 
 def _table(headers: list[str], rows: list[list[str]], numeric: set[int] = frozenset(),
@@ -366,17 +362,9 @@ def render_report(out_dir: Path) -> str:
                 "lengths": lengths_section, "boilerplate": boilerplate_section,
                 "signals": lambda d: signals_section(d.signals),
                 "pairs": pairs_section, "quarantine": quarantine_section}
-    nav = "".join(f'<a href="#{k}">{esc(t)}</a>' for k, t in SECTIONS)
     key = f' · run key <code>{esc(data.run_key)}</code>' if data.run_key else ""
-    body = "".join(_section(k, t, builders[k](data)) for k, t in SECTIONS)
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        "<title>newsprep report</title>"
-        f"<style>{CSS}</style></head><body><main>"
-        f'<h1>newsprep report</h1><p class="note">What the pipeline did to this folder\'s '
-        f"inputs{key}.</p><nav>{nav}</nav>{summary(data)}{body}</main></body></html>\n"
-    )
+    intro = f'<p class="note">What the pipeline did to this folder\'s inputs{key}.</p>'
+    return page("newsprep report", CSS, intro, SECTIONS, builders, data, summary(data))
 
 
 def main(argv: list[str] | None = None) -> int:

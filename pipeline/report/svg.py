@@ -301,3 +301,22 @@ def diff_ratio(a: str, b: str) -> float:
         return 1.0
     return difflib.SequenceMatcher(None, ta, tb, autojunk=False).ratio()
 
+
+def section(key: str, title: str, body: str) -> str:
+    """A section of a page, under its heading, with an anchor for the page's nav."""
+    return f'<section id="{key}"><h2>{esc(title)}</h2>{body}</section>'
+
+
+def page(title: str, css: str, intro: str, sections: list[tuple[str, str]],
+         builders: dict, data, cards: str) -> str:
+    """A self-contained page (the report, the diff page): its title, a note (`intro`, HTML), a
+    nav over `sections`, the `cards`, then each section built by `builders[key](data)`."""
+    nav = "".join(f'<a href="#{k}">{esc(t)}</a>' for k, t in sections)
+    body = "".join(section(k, t, builders[k](data)) for k, t in sections)
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        '<meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>{esc(title)}</title>"
+        f"<style>{css}</style></head><body><main>"
+        f"<h1>{esc(title)}</h1>{intro}<nav>{nav}</nav>{cards}{body}</main></body></html>\n"
+    )

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from .diff import Diff
 from .diffout import TOP_TRANSITIONS, fate_rows, link_text, source_rows, summary_lines
-from ..report.render import CSS, _section, _table
-from ..report.svg import (PALETTE, STATUS_COLORS, esc, fmt_int, hbar_chart, legend_html, pct,
+from ..report.render import CSS, _table
+from ..report.svg import (page, PALETTE, STATUS_COLORS, esc, fmt_int, hbar_chart, legend_html, pct,
                           stacked_hbar_chart, truncate)
 
 SAMPLE_CHARS = 2500
@@ -124,14 +124,6 @@ def documents_section(d: Diff) -> str:
 def render_diff(d: Diff) -> str:
     builders = {"moves": moves_section, "fates": fates_section, "sources": sources_section,
                 "samples": samples_section, "documents": documents_section}
-    nav = "".join(f'<a href="#{k}">{esc(t)}</a>' for k, t in SECTIONS)
     head = "".join(f"<div>{esc(line)}</div>" for line in summary_lines(d))
-    body = "".join(_section(k, t, builders[k](d)) for k, t in SECTIONS)
-    return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        '<meta name="viewport" content="width=device-width,initial-scale=1">'
-        "<title>newsprep diff</title>"
-        f"<style>{CSS}{EXTRA_CSS}</style></head><body><main>"
-        f'<h1>newsprep diff</h1><div class="note">{head}</div><nav>{nav}</nav>{cards(d)}'
-        f"{body}</main></body></html>\n"
-    )
+    return page("newsprep diff", CSS + EXTRA_CSS, f'<div class="note">{head}</div>', SECTIONS,
+                builders, d, cards(d))
