@@ -111,9 +111,11 @@ def _prepare_job(job: PrepareJob) -> Prepared:
                                        ranges=job.ranges)
     paths = []
     for i, slice_records in enumerate(records):
-        path = f"{job.dest}.{i}.npy"
+        path = f"{job.dest}.{i}.u64"
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        np.save(path, slice_records)
+        # Raw uint64, not .npy: np.load parses the header with ast, which CPython 3.11 can fail
+        # on ("AST constructor recursion depth mismatch") when the driver's threads load slices.
+        slice_records.astype(np.uint64, copy=False).tofile(path)
         paths.append(path)
     return Prepared(ids, dates, sources, np.asarray(n_kept, np.int64),
                     np.asarray(kept_pos, np.int64), as_digests(doc_d), as_digests(par_d),
@@ -297,7 +299,7 @@ def run(handoff: Handoff, cfg: DedupConfig, ctx: RunContext) -> Handoff:
         def slice_i() -> np.ndarray:
             out = []
             for p, q0 in zip(prep, index.job_q0[:-1].tolist()):
-                key = np.load(p.slices[i])
+                key = np.fromfile(p.slices[i], dtype=np.uint64)
                 j = perm[(key & LOW32).view(np.int64) + q0]
                 ok = j >= 0
                 out.append((key[ok] & ~LOW32) | j[ok].astype(np.uint64))
