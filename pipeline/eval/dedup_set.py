@@ -14,8 +14,10 @@ MSRP label-0 pairs (same story, different facts) add hard negatives: #1 in an ea
 
 from __future__ import annotations
 
+import functools
 import gzip
 import json
+import math
 import os
 import random
 import re
@@ -45,6 +47,14 @@ class EvalDoc:
 
 
 def load_allsides(part: str = "01", limit: int | None = None) -> list[dict]:
+    """The part's records, parsed once per process (build() is called with several sizes in
+    one eval or test run, and reading the part is a third of its time). Callers must not
+    change the records."""
+    return list(_load_allsides(part, limit))
+
+
+@functools.lru_cache(maxsize=2)
+def _load_allsides(part: str, limit: int | None) -> tuple[dict, ...]:
     path = corpora_dir() / "allsides-news" / f"articles-part-{part}.jsonl.gz"
     out = []
     with gzip.open(path, "rt", encoding="utf-8") as f:
@@ -52,7 +62,7 @@ def load_allsides(part: str = "01", limit: int | None = None) -> list[dict]:
             out.append(json.loads(line))
             if limit and len(out) >= limit:
                 break
-    return out
+    return tuple(out)
 
 
 def load_msrp(name: str) -> list[tuple[int, str, str]]:
@@ -177,6 +187,39 @@ def _update_figure(t: str, rng: random.Random) -> str | None:
 
 # ------------------------------------------------------------------ the set
 
+def _disjoint(pool: list[tuple[int, str, str]], want: int) -> list[tuple[int, str, str]]:
+    """The first `want` pairs of the pool, in order, neither of whose sentences has a word
+    Jaccard >= 0.5 with a sentence of a pair taken before. Prefix filtering finds the taken
+    sentences that can reach 0.5: with words in one fixed order (rarest first), two sets of
+    Jaccard >= 0.5 share a word among the first len - ceil(len / 2) + 1 of each."""
+    words = [[set(re.findall(r"\w+", x.lower())) for x in r[1:]] for r in pool]
+    df: dict[str, int] = {}
+    for ws in words:
+        for w in ws:
+            for word in w:
+                df[word] = df.get(word, 0) + 1
+
+    def prefix(w: set[str]) -> list[str]:
+        return sorted(w, key=lambda x: (df[x], x))[:len(w) - math.ceil(len(w) / 2) + 1]
+
+    taken: list[set[str]] = []
+    holders: dict[str, list[int]] = {}  # word -> taken sentences with it in their prefix
+    out = []
+    for r, ws in zip(pool, words):
+        near = {i for w in ws for word in prefix(w) for i in holders.get(word, ())}
+        if any(not w for w in ws):  # no words: only another wordless sentence overlaps
+            near |= {i for i, t in enumerate(taken) if not t}
+        if all(len(w & taken[i]) < 0.5 * len(w | taken[i]) for w in ws for i in near):
+            out.append(r)
+            for w in ws:
+                for word in prefix(w):
+                    holders.setdefault(word, []).append(len(taken))
+                taken.append(w)
+        if len(out) >= want:
+            break
+    return out
+
+
 def build(n_originals: int = 300, seed: int = 20260301) -> list[EvalDoc]:
     rng = random.Random(seed)
     arts = [a for a in load_allsides("01") if len(paragraphs(a)) >= 6]
@@ -280,14 +323,7 @@ def build(n_originals: int = 300, seed: int = 20260301) -> list[EvalDoc]:
     # taken: MSRP reuses sentences across pairs, and such a cross-pair repeat is a real reprint.
     pool = [r for r in load_msrp("test") + load_msrp("train") if r[0] == 0]
     rng.shuffle(pool)
-    neg, taken = [], []
-    for r in pool:
-        ws = [set(re.findall(r"\w+", x.lower())) for x in r[1:]]
-        if all(len(w & t) < 0.5 * len(w | t) for w in ws for t in taken):
-            neg.append(r)
-            taken += ws
-        if len(neg) >= 600:
-            break
+    neg = _disjoint(pool, 600)
     for g in range(0, len(neg), 10):
         chunk = neg[g:g + 10]
         docs.append(EvalDoc(f"msrp-a-{g:04d}", "msrp-early", "2019-06-01",
