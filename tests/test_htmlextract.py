@@ -144,3 +144,20 @@ def test_text_and_metadata_equal_one_trafilatura_call_on_benchmark_pages():
         assert (page.title, page.date, page.author, page.url) == (doc.title, doc.date, doc.author,
                                                                   doc.url or url), url
         assert page.meta.get("sitename") == (doc.sitename or None), url
+
+
+@pytest.mark.parametrize("markup,author", [
+    ('<span class="byline">By Jane Roe</span>', "Jane Roe"),  # found by trafilatura's XPaths
+    ('<div id="authorBox"><a href="/jr">Jane Roe</a></div>', "Jane Roe"),
+    ('<span class="credit">Photo: Jane Roe</span>', None),  # nothing it could match: skipped
+])
+def test_author_search_only_skipped_where_it_cannot_match(markup, author):
+    from trafilatura.metadata import extract_author
+    from trafilatura.utils import load_html
+
+    from pipeline.readers.htmlmeta import _author, _author_possible
+
+    tree = load_html(PAGE.replace('<meta name="author" content="Jane Doe">', "")
+                     .replace("<article>", f"<article>{markup}"))
+    assert extract_author(tree) == _author(tree) == author
+    assert _author_possible(tree) == (author is not None)
