@@ -94,3 +94,70 @@ def test_timeout_is_reported(monkeypatch):
 def test_bad_timeout_rejected():
     with pytest.raises(ValueError, match="timeout_s"):
         extract(PAGE, timeout_s=0)
+
+
+def _benchmark_pages():
+    import json
+
+    from conftest import corpus
+
+    root = corpus("article-extraction-benchmark")
+    truth = json.loads((root / "ground-truth.json").read_text())
+    return [(truth[f.name.split(".")[0]]["url"], gzip.decompress(f.read_bytes()))
+            for f in sorted((root / "html").glob("*.html.gz"))]
+
+
+def test_metadata_equals_trafilaturas_on_benchmark_pages():
+    # htmlmeta searches only the fields the pipeline keeps: on every page of the benchmark each
+    # of them must be what trafilatura's own `extract_metadata` finds (with the page's URL and
+    # without: the WARC and the .html paths), authors found by its XPath search included.
+    from trafilatura.metadata import extract_metadata
+    from trafilatura.utils import load_html
+
+    from pipeline.readers.htmlmeta import page_metadata
+
+    fields = ("title", "author", "url", "hostname", "sitename", "date")
+    found = dict.fromkeys(fields, 0)
+    for i, (url, body) in enumerate(_benchmark_pages()):
+        url = url if i % 2 else None
+        params = htmlextract._date_params()
+        ours = page_metadata(load_html(body), url, params)
+        theirs = extract_metadata(load_html(body), url, dict(params))
+        for f in fields:
+            assert getattr(ours, f) == getattr(theirs, f), (f, url)
+            found[f] += bool(getattr(ours, f))
+    # Not a comparison of two Nones: most pages have each field.
+    assert min(found.values()) > 90, found
+
+
+def test_text_and_metadata_equal_one_trafilatura_call_on_benchmark_pages():
+    # The page is parsed once and the metadata searched apart: the text, title, date, author
+    # and url must stay what one `bare_extraction(with_metadata=True)` call gives.
+    import trafilatura
+
+    for url, body in _benchmark_pages()[::3]:
+        page = extract(body, url)
+        doc = trafilatura.bare_extraction(body, url=url, with_metadata=True, include_comments=False,
+                                          include_tables=True, config=htmlextract._config())
+        assert page is not None and doc is not None
+        assert page.paragraphs == [s.strip() for s in doc.text.split("\n") if s.strip()], url
+        assert (page.title, page.date, page.author, page.url) == (doc.title, doc.date, doc.author,
+                                                                  doc.url or url), url
+        assert page.meta.get("sitename") == (doc.sitename or None), url
+
+
+@pytest.mark.parametrize("markup,author", [
+    ('<span class="byline">By Jane Roe</span>', "Jane Roe"),  # found by trafilatura's XPaths
+    ('<div id="authorBox"><a href="/jr">Jane Roe</a></div>', "Jane Roe"),
+    ('<span class="credit">Photo: Jane Roe</span>', None),  # nothing it could match: skipped
+])
+def test_author_search_only_skipped_where_it_cannot_match(markup, author):
+    from trafilatura.metadata import extract_author
+    from trafilatura.utils import load_html
+
+    from pipeline.readers.htmlmeta import _author, _author_possible
+
+    tree = load_html(PAGE.replace('<meta name="author" content="Jane Doe">', "")
+                     .replace("<article>", f"<article>{markup}"))
+    assert extract_author(tree) == _author(tree) == author
+    assert _author_possible(tree) == (author is not None)

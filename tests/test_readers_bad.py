@@ -8,6 +8,7 @@ import json
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
 from pipeline.core.config import load_config
 from pipeline.runner import run
@@ -124,3 +125,42 @@ def test_warc_bad_records_and_a_run_of_every_bad_input(tmp_path):
     assert ("nothing.parquet", "no text column (text/content_original/content/body/article/maintext; see ingest.fields) among the columns x") in by
     assert all({"path", "line", "reason"} <= set(q) for q in quarantine)
     assert stats["stages"]["ingest"]["documents_out"] == 2  # the page and the good CSV row
+
+
+def _one_stream_gzip(data: bytes, cut: int) -> bytes:
+    """`data` gzipped as ONE stream (as `gzip file.warc` does), broken off where its first `cut`
+    bytes end: a sync flush there makes the cut fall on that exact byte."""
+    import zlib
+
+    c = zlib.compressobj(6, zlib.DEFLATED, 31)
+    return c.compress(data[:cut]) + c.flush(zlib.Z_SYNC_FLUSH)
+
+
+@pytest.mark.parametrize("where", ["warc headers", "http headers", "request block"])
+def test_warc_gzipped_whole_or_plain_cut_inside_a_record_keeps_what_was_read(tmp_path, where):
+    # No gzip member per record to check: the record FastWARC reads up to the break, its
+    # headers without Content-Length or its block shorter than declared, is the one
+    # quarantine line; the pages before it are kept.
+    pages = benchmark_pages(3)
+    plain = WarcBuilder(tmp_path / "src" / "crawl.warc", gzip_=False)
+    for i, (url, body) in enumerate(pages[:2]):
+        plain.response(url, body, name=f"p{i}")
+    request = plain.fh.tell()
+    plain.request(pages[2][0])
+    plain.response(*pages[2], name="last")
+    plain.close()
+    data = (tmp_path / "src" / "crawl.warc").read_bytes()
+    start = plain.offsets["last"]
+    blank = data.index(b"\r\n\r\n", start)  # end of the WARC headers of the last record
+    cut = {"warc headers": start + 20, "http headers": blank + 12,
+           "request block": data.index(b"\r\n\r\n", request) + 12}[where]
+    for name, blob in (("crawl.warc.gz", _one_stream_gzip(data, cut)), ("crawl.warc", data[:cut])):
+        raw = tmp_path / f"{name}-{where}".replace(" ", "-")
+        raw.mkdir()
+        (raw / name).write_bytes(blob)
+        docs, ctx = ingest_docs(raw)
+        assert [d.url for d in docs] == [u for u, _ in pages[:2]], name
+        reasons = [q.reason for q in ctx.quarantine]
+        assert len(reasons) == 1 and reasons[0].startswith("truncated WARC file"), (name, reasons)
+        skipped = {} if where == "request block" else {"request": 1}
+        assert (ctx.stage_stats["ingest"].get("records_skipped") or {}) == skipped, name

@@ -51,7 +51,8 @@ def _tail_intact(path: Path, start: int) -> bool:
     """Whether the gzip member at `start` (the last record read) is whole and nothing but
     padding follows it: else the file breaks off (or is corrupt) after the last record read.
     A file gzipped whole (one member, not one per record) cannot be checked so cheaply: there,
-    a record that breaks off is still found by its length."""
+    and in a file not compressed, a record that breaks off is found by its headers (no
+    Content-Length: they broke off) or by its length (a block shorter than declared)."""
     d = zlib.decompressobj(16 + zlib.MAX_WBITS)
     with path.open("rb") as fh:
         fh.seek(start)
@@ -98,9 +99,19 @@ def _units(wanted: str):
             for rec in records:
                 n += 1
                 last = offset = rec.stream_pos
+                if rec.headers.get("Content-Length") is None:
+                    # What FastWARC read of headers that break off at the end of the stream
+                    # (in a file gzipped whole, or not compressed: no member to check).
+                    broken = True
+                    yield _cut(rel, offset, "in the headers of the record")
+                    continue
                 kind = str(rec.record_type).rpartition(".")[2]
                 if kind != wanted:
-                    counts[kind] = counts.get(kind, 0) + 1
+                    if rec.consume() < rec.content_length:
+                        broken = True
+                        yield _cut(rel, offset, "inside the record")
+                    else:
+                        counts[kind] = counts.get(kind, 0) + 1
                     continue
                 item = _item(rec, offset, wanted, rel, counts)
                 if isinstance(item, Quarantine):
@@ -135,23 +146,29 @@ def _units(wanted: str):
     return units
 
 
+def _cut(rel: str, offset: int, where: str, detail: str = "") -> Quarantine:
+    return Quarantine(rel, f"truncated WARC file: it breaks off {where} at offset {offset}{detail}",
+                      offset=offset)
+
+
 def _item(rec: Any, offset: int, wanted: str, rel: str, counts: Counts) -> tuple | Quarantine | None:
     """What a worker needs of one record, or a quarantine record, or None (counted)."""
     url = rec.headers.get("WARC-Target-URI")
     crawl_date = rec.headers.get("WARC-Date")
     if wanted == "response":
         status = rec.http_headers.status_code if rec.is_http_parsed and rec.http_headers else None
-        if status is None:
-            return Quarantine(rel, f"broken HTTP header: WARC record at offset {offset}", offset=offset)
-        if not 200 <= status < 300:
+        if status is None or not 200 <= status < 300:
+            if rec.consume() < rec.content_length:  # a cut in the HTTP header, or in the body
+                return _cut(rel, offset, "inside the record")
+            if status is None:
+                return Quarantine(rel, f"broken HTTP header: WARC record at offset {offset}", offset=offset)
             counts[f"response {status}"] = counts.get(f"response {status}", 0) + 1
             return None
     body = rec.reader.read(MAX_HTML_BYTES + 1)
     if len(body) > MAX_HTML_BYTES:
         return Quarantine(rel, f"record too large: over {MAX_HTML_BYTES} bytes, at offset {offset}", offset=offset)
     if len(body) < rec.content_length:
-        return Quarantine(rel, f"truncated WARC file: the record at offset {offset} breaks off "
-                               f"({len(body)} of {rec.content_length} bytes)", offset=offset)
+        return _cut(rel, offset, "inside the record", f" ({len(body)} of {rec.content_length} bytes)")
     if wanted == "response":
         ctype = (rec.http_content_type or "").split(";")[0].strip().lower()
         if not _is_html(ctype, body):
