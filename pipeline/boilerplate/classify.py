@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from .labels import TEASER, keep_templated_fields
 from .languages import compile_languages
 from .lines import LineFacts, Rule, fold, lead_of, normalise_line  # noqa: F401 - part of this API
 from .regex import Matcher
@@ -253,6 +254,8 @@ def classify_lines(
         elif f.shape is not None:
             page_only.append(i)
         chrome += (f.rule is not None and f.rule.page) or f.shape in PAGE_SHAPES
+    if TEASER in reasons:  # a teaser's label, or a field of a list the document prints
+        keep_templated_fields([None if f is None else f.folded for f in facts], reasons)
     n_live = n - facts.count(None)
     maybe_page = use_region and n_live >= params.page_min_lines and chrome >= params.page_min_chrome
     timeline = use_region and not maybe_page
