@@ -157,6 +157,7 @@ class LineTable:
         for r in self.led:
             for k in range(1, 4):
                 self._leads[k] = self._leads.get(k, frozenset()) | {x for x in r.lead if len(x) == k}  # type: ignore[union-attr]
+        self._lead1, self._lead2, self._lead3 = (self._leads.get(k, frozenset()) for k in (1, 2, 3))
         self._pages = Matcher([r.pattern for r in self.page_rules])
         self._cache: dict[str, LineFacts] = {}
         self._page_cache: dict[str, Rule | None] = {}
@@ -198,7 +199,7 @@ class LineTable:
         n_rules = len(self.rules)
         if (i is None or i >= n_rules) and self.led:
             lead = lead_of(low)
-            if any(lead[:k] in self._leads.get(k, ()) for k in (1, 2, 3)):
+            if lead[:1] in self._lead1 or lead[:2] in self._lead2 or lead[:3] in self._lead3:
                 j = self._led.first(folded, low)
                 if j is not None:  # after the YAML rules, before the shapes
                     shape = None if i is None else SHAPES[i - n_rules]
