@@ -130,3 +130,54 @@ def test_language_data_is_validated():
         compile_languages({"de": {"navigation": ["(startseite"]}})
     rules = compile_languages({"xx": {"read_more": ["mehr lesen"]}})
     assert [r.name for r in rules] == ["read_more"] and rules[0].page
+
+
+def _by_id(ids: set[str]) -> dict[str, Document]:
+    path = corpus("allsides-news", "articles-part-00.jsonl.gz")
+    out = {}
+    with gzip.open(path, "rt", encoding="utf-8") as f:
+        for line in f:
+            rec = json.loads(line)
+            if rec["ID"] in ids:
+                paras = [p for p in rec["content_original"].split("\n") if p.strip()]
+                out[rec["ID"]] = Document.from_texts(rec["ID"], paras, source=rec["source"])
+    return out
+
+
+def test_fields_of_a_templated_list_stay_while_teasers_go():
+    # USA TODAY's list of 78 attacks prints "TARGET: ..." and "ATTACKER: ..." for every entry,
+    # Media Matters "MYTH: ..." / "FACT: ..." headings: labels that recur inside the document with
+    # other values are the fields of a list, article content. A Politico "( PHOTOS: ...)" aside
+    # and Washington Times' "SPECIAL COVERAGE: ..." banner (the same value each time) are teasers.
+    ids = {"0FE4Kv1otDJGpi90", "2Zd4kHbtv0rdN3sk"}
+    docs = _by_id(ids)
+    assert set(docs) == ids
+    run(list(docs.values()), CleanConfig(), RunContext())
+    fields = [p for d in docs.values() for p in d.paragraphs
+              if p.text.strip().startswith(("TARGET:", "ATTACKER:", "MYTH:", "FACT:"))]
+    assert len(fields) > 80 and all(p.kept for p in fields)
+    assert any(p.text.strip() == "ATTACKER: Anis Amri" for p in fields)
+
+
+def test_teaser_label_is_a_field_only_when_the_list_recurs():
+    entries = []
+    for target, attacker in (("Two US citizens wounded in shooting", "Anis Amri"),
+                             ("Christmas market in Berlin", "Unknown gunman"),
+                             ("Police officer stabbed outside station", "Abdul Numan Haider")):
+        entries += [f"TARGET: {target}", f"ATTACKER: {attacker}", PROSE[len(entries) % 4]]
+    reasons = bp.classify_lines([PROSE[0], *entries, PROSE[1]], RULES)
+    assert reasons == [None] * (len(entries) + 2)
+    # One teaser, two related links under one label, a bracketed aside, a banner printed twice:
+    # removed wherever they stand.
+    teasers = ["WATCH: Senator reacts to the vote", "RELATED: Measles outbreak reaches county",
+               "RELATED: Measles case linked to theme park", "( PHOTOS: The senators up in 2014)",
+               "( PHOTOS: Ten races to watch)", "SPECIAL COVERAGE: Gun Control",
+               "SPECIAL COVERAGE: Gun Control"]
+    lines = [x for t in teasers for x in (PROSE[0], t)] + [PROSE[2]]
+    reasons = bp.classify_lines(lines, RULES)
+    assert [r for r in reasons if r] == ["rule:teaser_label"] * len(teasers)
+    # A transcript's speakers recur with other words each time: fields, even where a line
+    # breaks off without punctuation ("AMY GOODMAN: But today—").
+    talk = ["AMY GOODMAN: But today—", "RALPH NADER: We have to look at who pays.",
+            "AMY GOODMAN: So, Ralph—", "RALPH NADER: Congress decides that."]
+    assert bp.classify_lines([PROSE[0], *talk, PROSE[1]], RULES) == [None] * 6

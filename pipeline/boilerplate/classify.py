@@ -26,6 +26,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from typing import Any
 
+from .labels import TEASER, keep_templated_fields
 from .languages import compile_languages
 from .lines import LineFacts, Rule, fold, lead_of, normalise_line  # noqa: F401 - part of this API
 from .regex import Matcher
@@ -156,6 +157,7 @@ class LineTable:
         for r in self.led:
             for k in range(1, 4):
                 self._leads[k] = self._leads.get(k, frozenset()) | {x for x in r.lead if len(x) == k}  # type: ignore[union-attr]
+        self._lead1, self._lead2, self._lead3 = (self._leads.get(k, frozenset()) for k in (1, 2, 3))
         self._pages = Matcher([r.pattern for r in self.page_rules])
         self._cache: dict[str, LineFacts] = {}
         self._page_cache: dict[str, Rule | None] = {}
@@ -197,7 +199,7 @@ class LineTable:
         n_rules = len(self.rules)
         if (i is None or i >= n_rules) and self.led:
             lead = lead_of(low)
-            if any(lead[:k] in self._leads.get(k, ()) for k in (1, 2, 3)):
+            if lead[:1] in self._lead1 or lead[:2] in self._lead2 or lead[:3] in self._lead3:
                 j = self._led.first(folded, low)
                 if j is not None:  # after the YAML rules, before the shapes
                     shape = None if i is None else SHAPES[i - n_rules]
@@ -253,6 +255,8 @@ def classify_lines(
         elif f.shape is not None:
             page_only.append(i)
         chrome += (f.rule is not None and f.rule.page) or f.shape in PAGE_SHAPES
+    if TEASER in reasons:  # a teaser's label, or a field of a list the document prints
+        keep_templated_fields([None if f is None else f.folded for f in facts], reasons)
     n_live = n - facts.count(None)
     maybe_page = use_region and n_live >= params.page_min_lines and chrome >= params.page_min_chrome
     timeline = use_region and not maybe_page
