@@ -6,8 +6,8 @@ from __future__ import annotations
 import gzip
 import itertools
 import json
-import sys
 import shutil
+import sys
 from pathlib import Path
 
 from pipeline.core.config import load_config
