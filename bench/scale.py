@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -45,17 +46,25 @@ def _records(path: Path):
             yield json.loads(line)
 
 
+def _count(part: Path) -> tuple[Counter, int]:
+    counts: Counter[str] = Counter()
+    n_bytes = 0
+    for rec in _records(part):
+        n_bytes += len((rec.get("content_original") or "").encode())
+        for f in TEXT_FIELDS:
+            counts.update(WORD.split(rec.get(f) or "")[1::2])
+    return counts, n_bytes
+
+
 def vocabulary(parts: list[Path]) -> tuple[list[str], int]:
     """Every word of the parts' texts, most frequent first (ties by the word); and the bytes
     of article text."""
     counts: Counter[str] = Counter()
     n_bytes = 0
-    for part in parts:
-        for rec in _records(part):
-            text = rec.get("content_original") or ""
-            n_bytes += len(text.encode())
-            for f in TEXT_FIELDS:
-                counts.update(WORD.split(rec.get(f) or "")[1::2])
+    with ProcessPoolExecutor(len(parts)) as pool:
+        for c, n in pool.map(_count, parts):
+            counts.update(c)
+            n_bytes += n
     return sorted(counts, key=lambda w: (-counts[w], w)), n_bytes
 
 
@@ -82,30 +91,41 @@ def _reprinted(copy: int, part: int, line: int) -> bool:
     return int.from_bytes(h, "little") / 2**64 < REPRINT_SHARE
 
 
-def build(parts: list[Path], factor: int, raw: Path) -> dict:
+def _copy(job: tuple[list[str], int, int, Path, Path]) -> tuple[int, int, int]:
+    """One part's copy `copy`: (articles, reprints, bytes of article text)."""
+    vocab, copy, i, part, dest = job
+    mapping = word_map(vocab, copy)
+    articles = reprints = n_bytes = 0
+    with gzip.open(dest, "wt", encoding="utf-8", compresslevel=1) as out:
+        for line, rec in enumerate(_records(part)):
+            articles += 1
+            # A new id: the reader quarantines a second document of the same id.
+            for key in ("ID", "id"):
+                if key in rec:
+                    rec[key] = f"{rec[key]}-{copy}"
+            if _reprinted(copy, i, line):
+                reprints += 1
+            else:
+                for f in TEXT_FIELDS:
+                    rec[f] = _swap(rec.get(f), mapping)
+            n_bytes += len((rec.get("content_original") or "").encode())
+            out.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    return articles, reprints, n_bytes
+
+
+def build(parts: list[Path], factor: int, raw: Path, workers: int = 2) -> dict:
     """The `factor`-times corpus in `raw` (gzipped JSONL, a file per copy and part)."""
     raw.mkdir(parents=True, exist_ok=True)
     vocab, n_bytes = vocabulary(parts)
-    articles = reprints = 0
-    total = n_bytes
     for part in parts:
         shutil.copy(part, raw / f"copy-0-{part.name}")
-    for copy in range(1, factor):
-        mapping = word_map(vocab, copy)
-        for i, part in enumerate(parts):
-            with gzip.open(raw / f"copy-{copy}-{part.name}", "wt", encoding="utf-8",
-                           compresslevel=1) as out:
-                for line, rec in enumerate(_records(part)):
-                    articles += 1
-                    if _reprinted(copy, i, line):
-                        reprints += 1
-                    else:
-                        for f in TEXT_FIELDS:
-                            rec[f] = _swap(rec.get(f), mapping)
-                    total += len((rec.get("content_original") or "").encode())
-                    out.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    return {"vocabulary": len(vocab), "text_bytes_1x": n_bytes, "text_bytes": total,
-            "copied_articles": articles, "reprints": reprints}
+    jobs = [(vocab, copy, i, part, raw / f"copy-{copy}-{part.name}")
+            for copy in range(1, factor) for i, part in enumerate(parts)]
+    with ProcessPoolExecutor(workers) as pool:
+        done = list(pool.map(_copy, jobs))
+    return {"vocabulary": len(vocab), "text_bytes_1x": n_bytes,
+            "text_bytes": n_bytes + sum(d[2] for d in done),
+            "copied_articles": sum(d[0] for d in done), "reprints": sum(d[1] for d in done)}
 
 
 def _tree_bytes(paths: list[Path]) -> int:
