@@ -57,6 +57,7 @@ eval: $(VENV)/.eval-installed ## quality figures: dedup, boilerplate, quality si
 
 bench: $(VENV)/.bench-installed ## speed and memory against the peers on ../shared/corpora (~15 min)
 	$(PY) -m bench pipeline --both-parts
+	$(PY) -m bench scale --factor 5
 	$(PY) -m bench dedup --datatrove
 	$(PY) -m bench langid
 	$(PY) -m bench faults

@@ -1,6 +1,6 @@
 """`make bench`: speed and memory on ../shared/corpora, beside the peers, in one run.
 
-`python -m bench [pipeline|dedup|langid|faults|annotators ...] [-- extra args for a single benchmark]`.
+`python -m bench [pipeline|scale|dedup|langid|faults|annotators ...] [-- extra args for a single benchmark]`.
 """
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-BENCHMARKS = ("pipeline", "dedup", "langid", "faults", "diff", "readers", "annotators", "report")
+BENCHMARKS = ("pipeline", "scale", "dedup", "langid", "faults", "diff", "readers", "annotators", "report")
 
 
 def main(argv: list[str]) -> int:

@@ -124,6 +124,10 @@ def run_stages(cfg: Config, ctx: RunContext, phase: list[str] | None = None) -> 
         stats["stages"][stage.NAME] = {**flow(handoff, after), **after.stats,
                                        "wall_seconds": round(time.perf_counter() - t, 3),
                                        "peak_rss_mb": _peak_mb()}
+        # On a cluster: where the stage's tasks ran (a stage that runs on the driver: none).
+        nodes = ctx.executor.tasks_by_node() if ctx.executor is not None else {}
+        if nodes:
+            stats["stages"][stage.NAME]["tasks_by_node"] = nodes
         release(handoff, after, ctx.spill)
         handoff = after
     stats["totals"] = totals(handoff.n_documents, handoff.tally.paragraphs, handoff.tally.removed,

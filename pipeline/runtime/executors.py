@@ -14,6 +14,7 @@ import os
 import signal
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -51,6 +52,11 @@ class Executor:
 
     def close(self) -> None:
         pass
+
+    def tasks_by_node(self) -> dict[str, int]:
+        """How many tasks ran on each node since the last call (Ray); empty where there are
+        no nodes to tell apart (this machine's pool)."""
+        return {}
 
     def __enter__(self) -> Executor:
         return self
@@ -175,8 +181,21 @@ class LocalExecutor(Executor):
         self.close(cancel=exc[0] is not None)
 
 
+def _placed(fn: Callable[[T], R], item: T) -> tuple[str, R]:
+    """A Ray task: `fn(item)`, with the id of the node it ran on (Ray's own task records need
+    its dashboard, which a cluster may run without)."""
+    import ray
+
+    return ray.get_runtime_context().get_node_id(), fn(item)
+
+
 class RayExecutor(Executor):
-    """Each item a Ray task. Connects to `address` (a running cluster), or starts a local Ray."""
+    """Each item a Ray task. Connects to `address` (a running cluster), or starts a local Ray.
+
+    Tasks are spread over the nodes (Ray's SPREAD strategy, Ray Data's default for its tasks):
+    each reads and writes files every node sees, so no node is better placed to run it, and
+    the default (fill the driver's node first) would leave the other nodes idle on a short map.
+    """
 
     name = "ray"
 
@@ -198,20 +217,26 @@ class RayExecutor(Executor):
             ray.init(**kwargs)
             self._started = True
         self.workers = int(ray.cluster_resources().get("CPU", 1))
-        self._remote: dict[Callable, Any] = {}
+        self._task = ray.remote(_placed).options(scheduling_strategy="SPREAD")
+        self._nodes: Counter[str] = Counter()
+
+    def _results(self, refs: list) -> list:
+        placed = self._ray.get(refs)
+        self._nodes.update(node for node, _ in placed)
+        return [result for _, result in placed]
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
         if not items:
             return []
-        remote = self._remote.get(fn)
-        if remote is None:
-            remote = self._remote[fn] = self._ray.remote(fn)
-        return self._ray.get([remote.remote(item) for item in items])
+        return self._results([self._task.remote(fn, item) for item in items])
 
     def submit(self, fn: Callable[[T], R], items: Iterable[T]) -> Pending:
-        remote = self._remote.get(fn) or self._remote.setdefault(fn, self._ray.remote(fn))
-        refs = [remote.remote(item) for item in items]
-        return Pending(lambda: self._ray.get(refs))
+        refs = [self._task.remote(fn, item) for item in items]
+        return Pending(lambda: self._results(refs))
+
+    def tasks_by_node(self) -> dict[str, int]:
+        counts, self._nodes = dict(sorted(self._nodes.items())), Counter()
+        return counts
 
     def close(self) -> None:
         if self._started:

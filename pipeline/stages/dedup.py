@@ -27,8 +27,9 @@ import xxhash
 
 from ..runtime import store
 from ..core.digest import as_digests
-from ..core.model import DUPLICATE, KEPT, Document, RunContext, Tally
+from ..core.model import DUPLICATE, KEPT, RunContext, Tally
 from .base import Handoff
+from .dedup_patch import REASONS, Decisions, Removals, cluster_id
 from ..neardup.config import NearDupConfig
 from ..neardup.detect import Texts, decide_duplicates, slice_count
 from ..neardup.fingerprint import LOW32, fingerprint_all
@@ -47,16 +48,6 @@ class DedupConfig:
     # Match paragraphs against earlier paragraphs of the same document too.
     within_document: bool = True
     near: NearDupConfig = field(default_factory=NearDupConfig)
-
-
-def _ref(doc_id: str, index: int) -> dict:
-    """One entry of the ledger's `covered_by`."""
-    return {"doc_id": doc_id, "index": index}
-
-
-def cluster_id(doc_id: str, index: int) -> int:
-    """A stable id for the cluster rooted at a kept paragraph (signed 64-bit for Arrow)."""
-    return xxhash.xxh64_intdigest(f"{doc_id}\x00{index}".encode()) - (1 << 63)
 
 
 def _digest(texts: list[str]) -> bytes:
@@ -145,32 +136,6 @@ def _texts_job(job: TextsJob) -> list[str]:
     return out
 
 
-@dataclass
-class Decisions:
-    """One part's dedup outcome, by part-local kept-paragraph number: the removals (status,
-    reason, kept copy's document id and position, similarity) and the cluster ids. The pending
-    patch of a deduplicated part, applied where the part is next read (annotate)."""
-
-    removed: dict[int, tuple[str, str, str, int, float, list]] = field(default_factory=dict)
-    clusters: dict[int, int] = field(default_factory=dict)
-
-    def apply(self, docs: list[Document]) -> list[Document]:
-        q = 0
-        for doc in docs:
-            for p in doc.paragraphs:
-                if p.status != KEPT:
-                    continue
-                hit = self.removed.get(q)
-                cid = self.clusters.get(q)
-                if hit is not None:
-                    (p.status, p.reason, p.duplicate_of_doc_id, p.duplicate_of_index,
-                     p.similarity, p.covered_by) = hit
-                if cid is not None:
-                    p.cluster_id = cid
-                q += 1
-        return docs
-
-
 def first_copies(digests: np.ndarray) -> np.ndarray:
     """rep[j] = the first index whose digest equals digests[j] (itself for a first copy)."""
     order = np.lexsort((digests["lo"], digests["hi"]))  # stable: equal digests by index
@@ -208,16 +173,31 @@ class _Index:
         """(document, position) of paragraph q."""
         return int(self.doc_of_q[q]), int(self.kept_pos[q])
 
-    def by_part(self, marks: dict[int, object], part_docs: list[int]) -> list[dict[int, object]]:
-        """Marks keyed by q, split by part (of `part_docs` documents each, in store order) and
-        keyed by part-local q."""
+    def part_bounds(self, qs: np.ndarray, part_docs: list[int]) -> tuple[np.ndarray, np.ndarray]:
+        """For ascending q's: where each part's run of them starts in `qs` (one more than the
+        parts), and each part's first q."""
         q0 = self.q_start[np.r_[0, np.cumsum(part_docs, dtype=np.int64)]]
-        out: list[dict[int, object]] = [{} for _ in part_docs]
-        for q in sorted(marks):
-            # The last part starting at or before q: parts that hold no kept paragraph share
-            # their start with the next one, which is the one holding q.
-            k = int(np.searchsorted(q0, q, side="right")) - 1
-            out[k][q - int(q0[k])] = marks[q]
+        # The last part starting at or before q: parts that hold no kept paragraph share their
+        # start with the next one, which is the one holding q.
+        k = np.searchsorted(q0, qs, side="right") - 1
+        return np.searchsorted(k, np.arange(len(part_docs) + 1)), q0
+
+    def decisions(self, removed: Removals, cluster_q: np.ndarray, cluster: np.ndarray,
+                  part_docs: list[int]) -> list[Decisions]:
+        """The removals and cluster ids (each ascending in q) split by part (of `part_docs`
+        documents each, in store order), keyed by part-local q."""
+        cut, q0 = self.part_bounds(removed.q, part_docs)
+        ccut, _ = self.part_bounds(cluster_q, part_docs)
+        out = []
+        for k in range(len(part_docs)):
+            r = removed.take(slice(cut[k], cut[k + 1]))
+            named, inverse = np.unique(np.r_[r.doc, r.also_doc[r.also_doc >= 0]], return_inverse=True)
+            r.q = r.q - q0[k]
+            r.doc = inverse[:len(r.doc)]
+            r.also_doc = r.also_doc.copy()
+            r.also_doc[r.also_doc >= 0] = inverse[len(r.doc):]
+            out.append(Decisions(r, [self.ids[g] for g in named.tolist()],
+                                 cluster_q[ccut[k]:ccut[k + 1]] - q0[k], cluster[ccut[k]:ccut[k + 1]]))
         return out
 
 
@@ -229,29 +209,36 @@ def keeper_order(ids: list[str], dates: list[str | None], sources: list[str | No
                                                   rank.get(sources[g] or "", len(rank)), ids[g]))
 
 
-def exact_documents(order: list[int], index: _Index, digests: np.ndarray,
-                    removed: dict, clusters: dict) -> np.ndarray:
+def exact_documents(order: list[int], index: _Index,
+                    digests: np.ndarray) -> tuple[np.ndarray, Removals, np.ndarray, np.ndarray]:
     """Mark the kept paragraphs of every document whose kept texts repeat an earlier one's
     (same 128-bit digest), each against the keeper's paragraph at its rank; both get the
-    cluster id. Returns which documents are gone."""
+    cluster id. Returns which documents are gone, their removals, and the cluster ids (q's and
+    ids, in the order they were set)."""
     gone = np.zeros(len(index.ids), dtype=bool)
     first: dict[bytes, int] = {}
+    pairs: list[tuple[int, int]] = []
     for g in order:
         if not index.n_kept[g]:
             continue
         keeper = first.setdefault(bytes(digests[g]), g)
-        if keeper == g:
-            continue
-        gone[g] = True
-        for t in range(int(index.n_kept[g])):
-            kq = int(index.q_start[keeper]) + t
-            _, kk = index.ref(kq)
-            cid = cluster_id(index.ids[keeper], kk)
-            removed[int(index.q_start[g]) + t] = (DUPLICATE, "exact_document", index.ids[keeper],
-                                                  kk, 1.0, [_ref(index.ids[keeper], kk)])
-            clusters[int(index.q_start[g]) + t] = cid
-            clusters[kq] = cid
-    return gone
+        if keeper != g:
+            gone[g] = True
+            pairs.append((g, keeper))
+    del first
+    g, keeper = (np.asarray(x, np.int64).reshape(-1) for x in (zip(*pairs) if pairs else ([], [])))
+    counts = index.n_kept[g]
+    t = np.arange(int(counts.sum())) - np.repeat(np.cumsum(counts) - counts, counts)
+    q = np.repeat(index.q_start[g], counts) + t
+    kq = np.repeat(index.q_start[keeper], counts) + t
+    kdoc, kk = np.repeat(keeper, counts), index.kept_pos[kq]
+    cid = np.array([cluster_id(index.ids[d], p) for d, p in zip(kdoc.tolist(), kk.tolist())],
+                   dtype=np.int64)
+    none = np.full(len(q), -1, dtype=np.int64)
+    removed = Removals(q, np.zeros(len(q), np.int64), kdoc, kk, none, none, np.ones(len(q)))
+    # Each removed paragraph, then its keeper's paragraph, in keeper order.
+    return (gone, removed, np.stack([q, kq], axis=1).reshape(-1),
+            np.repeat(cid, 2))
 
 
 def keeper_numbering(order: list[int], gone: np.ndarray,
@@ -285,11 +272,12 @@ def run(handoff: Handoff, cfg: DedupConfig, ctx: RunContext) -> Handoff:
     index = _Index.of(prep)
     order = keeper_order(index.ids, [x for p in prep for x in p.dates],
                          [x for p in prep for x in p.sources], cfg.source_priority)
-    removed: dict[int, tuple[str, str, str, int, float, list]] = {}  # q -> removal
-    clusters: dict[int, int] = {}  # q -> cluster id
-    gone = (exact_documents(order, index, np.concatenate([p.doc_digest for p in prep]).view("V16"),
-                            removed, clusters)
-            if cfg.exact_documents else np.zeros(len(index.ids), dtype=bool))
+    if cfg.exact_documents:
+        gone, exact, exact_cq, exact_cid = exact_documents(
+            order, index, np.concatenate([p.doc_digest for p in prep]).view("V16"))
+    else:
+        gone, exact = np.zeros(len(index.ids), dtype=bool), Removals.empty()
+        exact_cq = exact_cid = np.empty(0, np.int64)
     at, perm, groups = keeper_numbering(order, gone, index)
     n = len(at)
     lengths = np.concatenate([p.lengths for p in prep])[at]
@@ -329,31 +317,37 @@ def run(handoff: Handoff, cfg: DedupConfig, ctx: RunContext) -> Handoff:
         # this process (which would count its memory as theirs).
         decide_map=ctx.map if ctx.workers > 1 else None,
     )
-    for j in np.flatnonzero(result.dup_of >= 0).tolist():
-        g, _ = index.ref(int(at[j]))
-        kg, kk = index.ref(int(at[result.dup_of[j]]))
-        reason = "near_duplicate" if kg != g else "repeated_in_document"
-        # covered_by: the text `similarity` was verified against (two paragraphs for a join).
-        covers = [_ref(index.ids[kg], kk)]
-        if result.also[j] >= 0:
-            ag, ak = index.ref(int(at[result.also[j]]))
-            covers.append(_ref(index.ids[ag], ak))
-        removed[int(at[j])] = (DUPLICATE, reason, index.ids[kg], kk,
-                               round(float(result.similarity[j]), 6), covers)
-    for j in np.flatnonzero(result.cluster >= 0).tolist():
-        rg, rk = index.ref(int(at[result.cluster[j]]))
-        clusters[int(at[j])] = cluster_id(index.ids[rg], rk)
+    js = np.flatnonzero(result.dup_of >= 0)
+    q, kq = at[js], at[result.dup_of[js]]
+    kdoc = index.doc_of_q[kq]
+    # covered_by: the text `similarity` was verified against (two paragraphs for a join).
+    also = result.also[js]
+    aq = np.where(also >= 0, at[np.maximum(also, 0)], 0)
+    near = Removals(q, np.where(kdoc != index.doc_of_q[q], 1, 2), kdoc, index.kept_pos[kq],
+                    np.where(also >= 0, index.doc_of_q[aq], -1),
+                    np.where(also >= 0, index.kept_pos[aq], -1), result.similarity[js])
+    js = np.flatnonzero(result.cluster >= 0)
+    rq = at[result.cluster[js]]
+    near_cid = np.array([cluster_id(index.ids[g], k) for g, k in
+                         zip(index.doc_of_q[rq].tolist(), index.kept_pos[rq].tolist())], dtype=np.int64)
+    removed = Removals.concat([exact, near])
+    removed = removed.take(np.argsort(removed.q, kind="stable"))
+    # A paragraph given a cluster id twice keeps the last one (the near-duplicate cluster's).
+    cq = np.r_[exact_cq, at[js]][::-1]
+    cluster_q, last = np.unique(cq, return_index=True)
+    cluster = np.r_[exact_cid, near_cid][::-1][last]
 
-    after = Tally(before.documents, before.paragraphs - len(removed), before.removed.copy())
-    lost = np.zeros(len(index.ids), dtype=np.int64)
-    for q, hit in removed.items():
-        after.removed[f"{hit[0]}:{hit[1]}"] += 1
-        lost[index.doc_of_q[q]] += 1
+    after = Tally(before.documents, before.paragraphs - len(removed.q), before.removed.copy())
+    if len(exact.q):
+        after.removed[f"{DUPLICATE}:{REASONS[0]}"] += len(exact.q)
+    codes, first = np.unique(near.reason, return_index=True)
+    for c in codes[np.argsort(first)].tolist():  # in the order they first occur
+        after.removed[f"{DUPLICATE}:{REASONS[c]}"] += int((near.reason == c).sum())
+    lost = np.bincount(index.doc_of_q[removed.q], minlength=len(index.ids))
     after.documents -= int(((index.n_kept > 0) & (lost == index.n_kept)).sum())
     for scratch in ("fingerprints", "pairs"):  # read for the last time
         shutil.rmtree(spill / scratch, ignore_errors=True)
     part_docs = [p.n_docs for p in handoff.parts]
-    patches = [Decisions(r, c) for r, c in zip(index.by_part(removed, part_docs),
-                                               index.by_part(clusters, part_docs))]
+    patches = index.decisions(removed, cluster_q, cluster, part_docs)
     return handoff.next(patches=patches, tally=after, stats={
         "exact_duplicate_documents": int(gone.sum()), "paragraphs_compared": n})
