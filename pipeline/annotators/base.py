@@ -47,7 +47,7 @@ class Batch:
     def vocab(self) -> Vocab:
         """Every word of the batch as an integer, with its document and line (computed once)."""
         if self._vocab is None:
-            self._vocab = Vocab.of([words_and_newlines(t) for t in self.texts])
+            self._vocab = Vocab.of_texts(self.texts)
         return self._vocab
 
     @property
@@ -89,12 +89,50 @@ class Vocab:
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
         return cls(ids, uniques, doc_of, line_of, counts, starts)
 
+    @classmethod
+    def of_texts(cls, texts: list[str]) -> Vocab:
+        """The same as `of([words_and_newlines(t) for t in texts])`, splitting each distinct
+        whitespace-delimited chunk once. A word never spans whitespace and the tokenizer's
+        look-arounds see whitespace as a text's edge, so a text's words are its chunks' words
+        in order. Arrow (C++) cuts the texts into lines and chunks and numbers the distinct
+        chunks; those are joined by newlines and split by one regular-expression pass
+        (`words_and_newlines`), the "\\n" words marking where each chunk ends; numpy then
+        lays each chunk's words where the chunk occurs."""
+        n_docs = len(texts)
+        lines = pc.split_pattern(pa.array(texts, type=pa.string()), "\n")
+        per_doc = _lengths(lines)
+        chunks = pc.ascii_split_whitespace(pc.list_flatten(lines))
+        per_line = _lengths(chunks)
+        enc = pc.dictionary_encode(pc.list_flatten(chunks))
+        chunk = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        distinct = enc.dictionary.to_pylist()
+        # Each distinct chunk's words, then a "\n" (none of the chunks holds whitespace).
+        tok = pc.dictionary_encode(pa.array(words_and_newlines("\n".join(distinct) + "\n"),
+                                            type=pa.string()))
+        tids = tok.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        uniques = tok.dictionary.to_pylist()
+        ends = np.flatnonzero(tids == uniques.index("\n")) if distinct else np.zeros(0, np.int64)
+        first = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64)  # each chunk's first word
+        size = (ends - first)[chunk]                                    # words per occurrence
+        total = int(size.sum())
+        before = np.cumsum(size) - size
+        ids = tids[np.repeat(first[chunk] - before, size) + np.arange(total)]
+        line_of = np.repeat(np.repeat(np.arange(len(per_line)), per_line), size)
+        doc_of = np.repeat(np.arange(n_docs), per_doc)[line_of]
+        counts = np.bincount(doc_of, minlength=n_docs).astype(np.int64)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        return cls(ids, uniques, doc_of, line_of, counts, starts)
+
     def per_word(self, values: list | np.ndarray, dtype=np.int64) -> np.ndarray:
         """A property of each distinct word, spread to every word."""
         return np.asarray(values, dtype=dtype)[self.ids]
 
     def per_doc_sum(self, values: np.ndarray) -> np.ndarray:
         return np.bincount(self.doc_of, weights=values, minlength=len(self.counts))
+
+
+def _lengths(lists: pa.Array) -> np.ndarray:
+    return pc.list_value_length(lists).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 @dataclass(frozen=True)
