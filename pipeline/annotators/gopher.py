@@ -19,10 +19,9 @@ import re
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .base import Annotator, Batch, columns
-from .lines import SPACE, Pieces, ratio
+from .lines import ratio
 from .text import is_symbol
 
 STOP_WORDS = frozenset(["the", "be", "to", "of", "and", "that", "have", "with"])
@@ -40,25 +39,17 @@ COLUMNS = columns(
 )
 
 
-# What `str.splitlines` splits on.
-_LINE_BREAK = r"\r\n|[\n\r\x0b\x0c\x1c\x1d\x1e\x{85}\x{2028}\x{2029}]"
-
-
-def line_signals(batch: Batch) -> tuple[np.ndarray, list[float], list[float]]:
+def line_signals(batch: Batch) -> tuple[list[int], list[float], list[float]]:
     """symbol_word_ratio's numerator, bullet_line_share, ellipsis_line_share of every document,
     over its lines as `text.splitlines()` gives them."""
-    arr = batch.arrow
-    hashes = pc.count_substring(arr, "#").to_numpy(zero_copy_only=False)
-    dots = (pc.count_substring(arr, "...").to_numpy(zero_copy_only=False)
-            + pc.count_substring(arr, "…").to_numpy(zero_copy_only=False))
-    lines = Pieces.split(arr, _LINE_BREAK, regex=True)
-    # splitlines has no empty line after a final line break (nor any line in an empty text).
-    last = np.cumsum(lines.per_doc) - 1
-    n_lines = lines.per_doc - (lines.lengths()[last] == 0) if len(last) else lines.per_doc
-    bullets = lines.per_doc_sum(lines.matches(f"^{SPACE}*[•-]"))
-    ellipsis = lines.per_doc_sum(lines.matches(f"(?:\\.\\.\\.|…){SPACE}*$"))
-    n_lines = np.maximum(n_lines, 1)
-    return np.maximum(hashes, dots), ratio(bullets, n_lines), ratio(ellipsis, n_lines)
+    symbols, bullets, ellipses = [], [], []
+    for text in batch.texts:
+        symbols.append(max(text.count("#"), text.count("...") + text.count("…")))
+        ls = text.splitlines()
+        n = len(ls) or 1
+        bullets.append(sum(1 for s in ls if s.lstrip().startswith(("•", "-"))) / n)
+        ellipses.append(sum(1 for s in ls if s.rstrip().endswith(("...", "…"))) / n)
+    return symbols, bullets, ellipses
 
 
 def compute(batch: Batch) -> dict[str, list]:
