@@ -55,6 +55,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--repeat", type=int, default=3, help="pairs of runs")
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "annotators.md")
+    ap.add_argument("--annotators", default=None,
+                    help="the set beside language only, e.g. 'language,gopher,c4,fineweb,repetition,pii' "
+                         "(default: the default annotators)")
     ap.add_argument("--keep", type=Path, default=None,
                     help="keep the last default run's output here (e.g. for python -m pipeline.eval.quality --out)")
     args = ap.parse_args(argv)
@@ -67,9 +70,10 @@ def main(argv: list[str] | None = None) -> int:
         raw.mkdir()
         shutil.copy(PARTS[0], raw / PARTS[0].name)
         pairs = []
+        chosen = [f"annotate.annotators=[{args.annotators}]"] if args.annotators else []
         for _ in range(args.repeat):
             base = timed_run(raw, work / "base", args.workers, "annotate.annotators=[language]")
-            full = timed_run(raw, work / "full", args.workers)
+            full = timed_run(raw, work / "full", args.workers, *chosen)
             pairs.append((base, full))
         same, added = same_outputs(work / "base", work / "full")
         if args.keep:
@@ -77,8 +81,9 @@ def main(argv: list[str] | None = None) -> int:
             shutil.copytree(work / "full", args.keep)
     wall = [f[0] / b[0] for b, f in pairs]
     cpu = [f[1] / b[1] for b, f in pairs]
-    lines = [f"# Annotators on allsides part-00, --workers {args.workers}", "",
-             "| pair | language only: wall s | CPU s | default annotators: wall s | CPU s | wall ratio | CPU ratio |",
+    which = f"[{args.annotators}]" if args.annotators else "default annotators"
+    lines = [f"# Annotators on allsides part-00, --workers {args.workers}: {which} beside language only", "",
+             f"| pair | language only: wall s | CPU s | {which}: wall s | CPU s | wall ratio | CPU ratio |",
              "|---|---:|---:|---:|---:|---:|---:|"]
     for i, ((bw, bc), (fw, fc)) in enumerate(pairs):
         lines.append(f"| {i + 1} | {bw:.1f} | {bc:.1f} | {fw:.1f} | {fc:.1f} | {fw / bw:.2f} | {fc / bc:.2f} |")

@@ -9,7 +9,10 @@ from collections import Counter
 import pytest
 
 from pipeline.annotators import REGISTRY, Batch, c4, fineweb, gopher, repetition
-from pipeline.annotators.text import count_sentences, words
+from pipeline.annotators.base import Vocab
+from pipeline.annotators.text import count_sentences, words, words_and_newlines
+
+from conftest import corpus
 
 ARTICLE = (
     "WASHINGTON (AP) — Sen. Mitch McConnell said Tuesday that the U.S. Senate won't vote on the "
@@ -33,6 +36,32 @@ def test_words_split_like_spacy_english():
         "Write", "to", "jane@example.org", "or", "see", "https://example.org/a?b=1", "now", "."]
     assert words("a well-known COVID-19 case, 10:30 a.m.") == [
         "a", "well", "-", "known", "COVID-19", "case", ",", "10:30", "a.m."]
+
+
+def _vocab_rows(v: Vocab) -> tuple:
+    return ([v.uniques[i] for i in v.ids.tolist()], v.doc_of.tolist(), v.line_of.tolist(),
+            v.counts.tolist(), v.starts.tolist())
+
+
+def test_batch_words_by_distinct_chunk_equal_the_tokenizer_on_each_text():
+    """`Vocab.of_texts` splits each distinct chunk once; it must give every text's words, lines
+    and documents exactly as the tokenizer run on each whole text."""
+    import gzip
+    import json
+
+    tricky = [ARTICLE, "", "\n\n", "  lead\tand trail  \n", "wo n't won't cannot Cannot",
+              "mail jane@example.org, see www.example.com/a?b. O'Neill, S&P; AT&T.",
+              "- item one\n- item two\n\u2022 three\n\n\n#tag ... end…",
+              "non\u00a0breaking\u2028line\x1csep\u3000wide", "a.m. p.m. U.S.A. Sen. Co."]
+    texts = list(tricky)
+    with gzip.open(corpus("allsides-news", "articles-part-00.jsonl.gz"), "rt") as fh:
+        for _, line in zip(range(400), fh):
+            texts.append(json.loads(line).get("content_original") or "")
+    for batch_texts in (tricky, texts, [], [""]):
+        fast = Vocab.of_texts(batch_texts)
+        plain = Vocab.of([words_and_newlines(t) for t in batch_texts])
+        assert _vocab_rows(fast) == _vocab_rows(plain)
+    assert sum(Vocab.of_texts(texts).counts) > 100_000  # real articles were compared
 
 
 def test_sentences_follow_the_sentencizer_rule():

@@ -16,6 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .lines import Pieces
 from .text import words_and_newlines
 
 
@@ -42,13 +43,28 @@ class Batch:
     options: dict[str, Any] = field(default_factory=dict)
     notes: dict[str, Any] = field(default_factory=dict)
     _vocab: Vocab | None = None
+    _shared: dict[str, Any] = field(default_factory=dict)
 
     @property
     def vocab(self) -> Vocab:
         """Every word of the batch as an integer, with its document and line (computed once)."""
         if self._vocab is None:
-            self._vocab = Vocab.of([words_and_newlines(t) for t in self.texts])
+            self._vocab = Vocab.of_texts(self.arrow)
         return self._vocab
+
+    @property
+    def arrow(self) -> pa.Array:
+        """The texts as one Arrow array (made once)."""
+        if "arrow" not in self._shared:
+            self._shared["arrow"] = pa.array(self.texts, type=pa.string())
+        return self._shared["arrow"]
+
+    @property
+    def lines(self) -> Pieces:
+        """Each text's lines, as `text.split("\\n")` gives them (made once)."""
+        if "lines" not in self._shared:
+            self._shared["lines"] = Pieces.split(self.arrow, "\n")
+        return self._shared["lines"]
 
     @property
     def words(self) -> list[list[str]]:
@@ -71,6 +87,7 @@ class Vocab:
     line_of: np.ndarray
     counts: np.ndarray
     starts: np.ndarray
+    dictionary: pa.Array | None = None  # `uniques` as Arrow strings
 
     @classmethod
     def of(cls, tokens: list[list[str]]) -> Vocab:
@@ -87,14 +104,77 @@ class Vocab:
         ids, doc_of, line_of = ids[keep], doc_of[keep], line_of[keep]
         counts = np.bincount(doc_of, minlength=n_docs).astype(np.int64)
         starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
-        return cls(ids, uniques, doc_of, line_of, counts, starts)
+        return cls(ids, uniques, doc_of, line_of, counts, starts, enc.dictionary)
+
+    @classmethod
+    def of_texts(cls, texts: pa.Array | list[str]) -> Vocab:
+        """The same as `of([words_and_newlines(t) for t in texts])`, splitting each distinct
+        whitespace-delimited chunk once. A word never spans whitespace and the tokenizer's
+        look-arounds see whitespace as a text's edge, so a text's words are its chunks' words
+        in order. Arrow (C++) cuts the texts into lines and chunks and numbers the distinct
+        chunks; those are joined by newlines and split by one regular-expression pass
+        (`words_and_newlines`), the "\\n" words marking where each chunk ends; numpy then
+        lays each chunk's words where the chunk occurs."""
+        n_docs = len(texts)
+        lines = pc.split_pattern(pa.array(texts, type=pa.string()) if isinstance(texts, list)
+                                 else texts, "\n")
+        per_doc = _lengths(lines)
+        chunks = pc.ascii_split_whitespace(pc.list_flatten(lines))
+        per_line = _lengths(chunks)
+        enc = pc.dictionary_encode(pc.list_flatten(chunks))
+        chunk = enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        distinct = enc.dictionary.to_pylist()
+        # Each distinct chunk's words, then a "\n" (none of the chunks holds whitespace).
+        tok = pc.dictionary_encode(pa.array(words_and_newlines("\n".join(distinct) + "\n"),
+                                            type=pa.string()))
+        tids = tok.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        uniques = tok.dictionary.to_pylist()
+        ends = np.flatnonzero(tids == uniques.index("\n")) if distinct else np.zeros(0, np.int64)
+        first = np.concatenate([[0], ends[:-1] + 1]).astype(np.int64)  # each chunk's first word
+        size = (ends - first)[chunk]                                    # words per occurrence
+        total = int(size.sum())
+        before = np.cumsum(size) - size
+        ids = tids[np.repeat(first[chunk] - before, size) + np.arange(total)]
+        line_of = np.repeat(np.repeat(np.arange(len(per_line)), per_line), size)
+        doc_of = np.repeat(np.arange(n_docs), per_doc)[line_of]
+        counts = np.bincount(doc_of, minlength=n_docs).astype(np.int64)
+        starts = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(np.int64)
+        return cls(ids, uniques, doc_of, line_of, counts, starts, tok.dictionary)
 
     def per_word(self, values: list | np.ndarray, dtype=np.int64) -> np.ndarray:
         """A property of each distinct word, spread to every word."""
         return np.asarray(values, dtype=dtype)[self.ids]
 
+    def lengths(self) -> np.ndarray:
+        """Each distinct word's length in characters."""
+        return pc.utf8_length(self._arrow()).to_numpy(zero_copy_only=False).astype(np.int64)
+
+    def isin(self, values) -> np.ndarray:
+        """Whether each distinct word is one of `values`."""
+        return pc.is_in(self._arrow(), value_set=pa.array(sorted(values), type=pa.string())).to_numpy(
+            zero_copy_only=False)
+
+    def where(self, ascii_regex: str, test: Callable[[str], bool]) -> np.ndarray:
+        """`test` of each distinct word: RE2's `ascii_regex` answers for the ASCII words (it
+        must agree with `test` on them), `test` itself for the others."""
+        arr = self._arrow()
+        out = pc.match_substring_regex(arr, ascii_regex).to_numpy(zero_copy_only=False).copy()
+        other = np.flatnonzero(~pc.string_is_ascii(arr).to_numpy(zero_copy_only=False))
+        if len(other):
+            out[other] = [bool(test(self.uniques[i])) for i in other.tolist()]
+        return out
+
+    def _arrow(self) -> pa.Array:
+        if self.dictionary is None:
+            self.dictionary = pa.array(self.uniques, type=pa.string())
+        return self.dictionary
+
     def per_doc_sum(self, values: np.ndarray) -> np.ndarray:
         return np.bincount(self.doc_of, weights=values, minlength=len(self.counts))
+
+
+def _lengths(lists: pa.Array) -> np.ndarray:
+    return pc.list_value_length(lists).to_numpy(zero_copy_only=False).astype(np.int64)
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,10 @@ import re
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .base import Annotator, Batch, columns
+from .lines import SPACE, Pieces
 from .text import _PUNCT_WORD, SENTENCE_END
 
 CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
@@ -67,8 +69,8 @@ def line_sentences(batch: Batch, n_lines: int) -> np.ndarray:
     with numpy: a word that is not punctuation starts a sentence when a sentence-ending mark
     came after the line's previous such word; every line with a word has one more."""
     v = batch.vocab
-    ends = v.per_word([w in SENTENCE_END for w in v.uniques], bool)
-    punct = v.per_word([_PUNCT_WORD.fullmatch(w) is not None for w in v.uniques], bool)
+    ends = v.per_word(v.isin(SENTENCE_END), bool)
+    punct = v.per_word(v.where("^[^0-9A-Za-z_]+$", _PUNCT_WORD.fullmatch), bool)
     line = v.line_of
     out = np.zeros(n_lines, dtype=np.int64)
     if not len(line):
@@ -87,17 +89,42 @@ def line_sentences(batch: Batch, n_lines: int) -> np.ndarray:
     return out
 
 
+# Lines whose verdict needs more than "retained or not" (a flag phrase or mark, a citation, a
+# character that lowercases to ASCII letters, a very long line): `line_verdict` reads them.
+_SPECIAL = ("[\\[{\\x{130}\\x{212A}]|(?i:lorem ipsum|javascript|terms of use|privacy policy|"
+            "cookie policy|uses cookies|use of cookies|use cookies)")
+_NOT_SPACE = "[^" + SPACE[1:]
+
+
+def verdicts(lines: Pieces) -> np.ndarray:
+    """`line_verdict` of every line, with Arrow: a plain line is kept (1) when, stripped, it
+    has 3 words and ends in terminal punctuation but not "..."; the others are read one by one."""
+    v = lines.values
+    special = lines.matches(_SPECIAL) | (lines.lengths() > 1000)
+    stripped = pc.utf8_trim(v, characters=_WHITESPACE)
+    three = pc.match_substring_regex(stripped, f"^{_NOT_SPACE}+{SPACE}+{_NOT_SPACE}+{SPACE}+{_NOT_SPACE}")
+    ends = pc.match_substring_regex(stripped, r"[.?!\"']$")
+    dots = pc.ends_with(stripped, "...")
+    kept = pc.and_(pc.and_(three, ends), pc.invert(dots)).to_numpy(zero_copy_only=False)
+    out = kept.astype(np.int64)
+    at = np.flatnonzero(special)
+    if len(at):
+        out[at] = [line_verdict(x) for x in v.take(pa.array(at)).to_pylist()]
+    return out
+
+
+_WHITESPACE = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+
+
 def compute(batch: Batch) -> dict[str, list]:
     n_docs = len(batch.texts)
-    lines = [line for t in batch.texts for line in t.split("\n")]
-    per_doc = np.fromiter((t.count("\n") + 1 for t in batch.texts), dtype=np.int64, count=n_docs)
-    doc_of_line = np.repeat(np.arange(n_docs), per_doc)
-    verdict = np.fromiter(map(line_verdict, lines), dtype=np.int64, count=len(lines))
+    lines = batch.lines
+    verdict = verdicts(lines)
     kind = verdict & 3
-    sentences = np.where(kind == 1, line_sentences(batch, len(lines)), 0)
+    sentences = np.where(kind == 1, line_sentences(batch, len(verdict)), 0)
 
     def per_doc_sum(values: np.ndarray) -> list:
-        return np.bincount(doc_of_line, weights=values, minlength=n_docs).astype(np.int64).tolist()
+        return np.bincount(lines.doc_of, weights=values, minlength=n_docs).astype(np.int64).tolist()
 
     return {
         "c4_sentences": per_doc_sum(sentences),

@@ -10,10 +10,12 @@ lines (split on newlines):
 
 from __future__ import annotations
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
-from .base import Annotator, Batch, columns, share
-from .repetition import duplicates
+from .base import Annotator, Batch, columns
+from .lines import SPACE, ratio
 from .text import SENTENCE_END
 
 COLUMNS = columns(
@@ -25,20 +27,26 @@ COLUMNS = columns(
 )
 
 
-def signals(text: str, n_words: int) -> tuple[float, float, float, float]:
-    lines = [line for line in text.split("\n") if line.strip()]
-    if not lines:
-        return 0.0, 0.0, 0.0, 0.0
-    punct = sum(1 for line in lines if line[-1] in SENTENCE_END)
-    short = sum(1 for line in lines if len(line) <= 30)
-    dup_chars = duplicates(lines)[1]
-    return (punct / len(lines), short / len(lines),
-            share(dup_chars, len(text) - text.count("\n")), share(text.count("\n"), n_words))
+_END = pa.array(sorted(SENTENCE_END), type=pa.string())
 
 
 def compute(batch: Batch) -> dict[str, list]:
-    rows = [signals(t, n) for t, n in zip(batch.texts, batch.vocab.counts.tolist())]
-    return {c.name: [r[i] for r in rows] for i, c in enumerate(COLUMNS)}
+    """Over each document's non-blank lines (`line.strip()` not empty), for a whole batch."""
+    lines = batch.lines
+    kept = ~lines.matches(f"^{SPACE}*$")
+    last = pc.utf8_slice_codeunits(lines.values, start=-1)
+    punct = pc.is_in(last, value_set=_END).to_numpy(zero_copy_only=False) & kept
+    length = lines.lengths()
+    n_lines = lines.per_doc_sum(kept)
+    newlines = lines.per_doc - 1
+    n_chars = np.fromiter(map(len, batch.texts), dtype=np.int64, count=len(batch.texts))
+    dup_chars = lines.per_doc_sum(lines.repeats(kept) * length)
+    return {
+        "fineweb_line_punct_share": ratio(lines.per_doc_sum(punct), n_lines),
+        "fineweb_short_line_share": ratio(lines.per_doc_sum((length <= 30) & kept), n_lines),
+        "fineweb_dup_line_char_share": ratio(dup_chars, n_chars - newlines),
+        "fineweb_newline_word_ratio": ratio(np.where(n_lines > 0, newlines, 0), batch.vocab.counts),
+    }
 
 
 ANNOTATOR = Annotator("fineweb", COLUMNS, compute)

@@ -20,7 +20,8 @@ import re
 import numpy as np
 import pyarrow as pa
 
-from .base import Annotator, Batch, columns, share
+from .base import Annotator, Batch, columns
+from .lines import ratio
 from .text import is_symbol
 
 STOP_WORDS = frozenset(["the", "be", "to", "of", "and", "that", "have", "with"])
@@ -38,37 +39,41 @@ COLUMNS = columns(
 )
 
 
-def line_signals(text: str) -> tuple[float, float, float]:
-    """symbol_word_ratio's numerator, bullet_line_share, ellipsis_line_share."""
-    symbols = max(text.count("#"), text.count("...") + text.count("…"))
-    ls = text.splitlines()
-    n_lines = len(ls) or 1
-    bullets = sum(1 for s in ls if s.lstrip().startswith(("•", "-")))
-    ellipsis_end = sum(1 for s in ls if s.rstrip().endswith(("...", "…")))
-    return symbols, bullets / n_lines, ellipsis_end / n_lines
+def line_signals(batch: Batch) -> tuple[list[int], list[float], list[float]]:
+    """symbol_word_ratio's numerator, bullet_line_share, ellipsis_line_share of every document,
+    over its lines as `text.splitlines()` gives them."""
+    symbols, bullets, ellipses = [], [], []
+    for text in batch.texts:
+        symbols.append(max(text.count("#"), text.count("...") + text.count("…")))
+        ls = text.splitlines()
+        n = len(ls) or 1
+        bullets.append(sum(1 for s in ls if s.lstrip().startswith(("•", "-"))) / n)
+        ellipses.append(sum(1 for s in ls if s.rstrip().endswith(("...", "…"))) / n)
+    return symbols, bullets, ellipses
 
 
 def compute(batch: Batch) -> dict[str, list]:
     v = batch.vocab
-    real_u = [not is_symbol(w) for w in v.uniques]
-    real = v.per_word(real_u, bool)
+    # An ASCII word is a symbol word when it has no letter or digit (SYMBOLS holds every other
+    # printable ASCII character, "_" included, and the control characters).
+    real = v.per_word(v.where("[0-9A-Za-z]", lambda w: not is_symbol(w)), bool)
     n_real = v.per_doc_sum(real)
-    len_real = v.per_doc_sum(v.per_word([len(w) for w in v.uniques]) * real)
-    alpha = v.per_doc_sum(v.per_word([_ALPHA.search(w) is not None for w in v.uniques], bool))
-    stop_u = np.array([w in STOP_WORDS for w in v.uniques], dtype=bool)
+    len_real = v.per_doc_sum(v.per_word(v.lengths()) * real)
+    alpha = v.per_doc_sum(v.per_word(v.where("[A-Za-z]", _ALPHA.search), bool))
+    stop_u = v.isin(STOP_WORDS)
     # Distinct stop words per document: distinct (document, word) pairs among stop words.
     at = np.flatnonzero(stop_u[v.ids])
     pairs = np.unique(v.doc_of[at] * len(v.uniques) + v.ids[at])
     stops = np.bincount(pairs // max(len(v.uniques), 1), minlength=len(v.counts))
     n = v.counts
-    rows = [line_signals(t) for t in batch.texts]
+    symbols, bullet_share, ellipsis_share = line_signals(batch)
     return {
         "gopher_word_count": n_real.astype(np.int64).tolist(),
         "gopher_mean_word_length": np.divide(len_real, n_real, out=np.zeros(len(n)),
                                              where=n_real > 0).tolist(),
-        "gopher_symbol_word_ratio": [share(r[0], k) for r, k in zip(rows, n.tolist())],
-        "gopher_bullet_line_share": [r[1] for r in rows],
-        "gopher_ellipsis_line_share": [r[2] for r in rows],
+        "gopher_symbol_word_ratio": ratio(symbols, n),
+        "gopher_bullet_line_share": bullet_share,
+        "gopher_ellipsis_line_share": ellipsis_share,
         "gopher_alpha_word_share": np.divide(alpha, n, out=np.zeros(len(n)), where=n > 0).tolist(),
         "gopher_stop_words": stops.astype(np.int64).tolist(),
     }

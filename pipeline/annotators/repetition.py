@@ -13,7 +13,9 @@ datatrove 0.10's `GopherRepetitionFilter` computes them, on a whole job's docume
 Word n-grams are counted with numpy and pandas' hash tables: words become integers, an n-gram
 a 64-bit polynomial hash of its words and its document, and only positions whose (n-1)-grams
 repeat are looked at for n (an n-gram repeats only if both its (n-1)-grams do), so the work
-shrinks with n.
+shrinks with n. Before counting, a bucket count (numpy's bincount on a hash of the key) sets
+aside most n-grams that occur once; from n = 5 on, where only the repeats' positions matter
+(`_dup` compares the keys themselves), that superset is not narrowed further.
 """
 
 from __future__ import annotations
@@ -24,7 +26,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from .base import Annotator, Batch, Vocab, columns, share
+from .base import Annotator, Batch, Vocab, columns
+from .lines import Pieces, ratio
 
 TOP_N = (2, 3, 4)
 DUP_N = (5, 6, 7, 8, 9, 10)
@@ -46,27 +49,19 @@ COLUMNS = columns(
 )
 
 
-def duplicates(items: list[str]) -> tuple[int, int]:
-    """(items equal to an earlier item, their characters)."""
-    seen: set[str] = set()
-    n = chars = 0
-    for x in items:
-        if x in seen:
-            n += 1
-            chars += len(x)
-        else:
-            seen.add(x)
-    return n, chars
-
-
-def line_signals(text: str) -> tuple[float, float, float, float]:
-    if not text:
-        return 0.0, 0.0, 0.0, 0.0
-    paras = _PARAGRAPH.split(text.strip())
-    p_dup, p_chars = duplicates(paras)
-    lines = _LINE.split(text)
-    l_dup, l_chars = duplicates(lines)
-    return share(l_dup, len(lines)), l_chars / len(text), share(p_dup, len(paras)), p_chars / len(text)
+def line_signals(batch: Batch) -> dict[str, list]:
+    """The four line and paragraph shares of every document: lines are `re.split(r"\\n+",
+    text)`, paragraphs `re.split(r"\\n{2,}", text.strip())`, as datatrove splits them."""
+    n_chars = np.fromiter(map(len, batch.texts), dtype=np.int64, count=len(batch.texts))
+    lines = Pieces.split(batch.arrow, _LINE.pattern, regex=True)
+    paras = Pieces.split(pa.array([t.strip() for t in batch.texts], type=pa.string()),
+                         _PARAGRAPH.pattern, regex=True)
+    out = {}
+    for what, pieces in (("line", lines), ("para", paras)):
+        rep = pieces.repeats()
+        out[f"repetition_dup_{what}_share"] = ratio(pieces.per_doc_sum(rep), pieces.per_doc)
+        out[f"repetition_dup_{what}_char_share"] = ratio(pieces.per_doc_sum(rep * pieces.lengths()), n_chars)
+    return out
 
 
 _P = np.uint64(0x9E3779B97F4A7C15)
@@ -82,7 +77,7 @@ def ngram_signals(v: Vocab, n_chars: list[int]) -> dict[int, np.ndarray]:
     if total == 0:
         return out
     ids, doc_of, starts, counts = v.ids.astype(np.uint64), v.doc_of, v.starts, v.counts
-    cum = np.concatenate([[0], np.cumsum(v.per_word([len(w) for w in v.uniques]))])
+    cum = np.concatenate([[0], np.cumsum(v.per_word(v.lengths()))])
     chars = np.asarray(n_chars, dtype=float)
     key = ids * _P + doc_of.astype(np.uint64) * _DOC + np.uint64(1)
     repeated = np.ones(total, dtype=bool)  # level 1: every word may repeat
@@ -92,19 +87,34 @@ def ngram_signals(v: Vocab, n_chars: list[int]) -> dict[int, np.ndarray]:
             break
         key = key[:m] * _P + ids[n - 1:]
         inside = doc_of[:m] == doc_of[n - 1:]
-        cand = np.flatnonzero(inside & repeated[:m] & repeated[1:m + 1])
-        # Hash-based (O(n)): codes numbered in order of first appearance.
-        inverse, _ = pd.factorize(key[cand])
-        count = np.bincount(inverse)
-        first = np.empty(len(count), dtype=np.int64)
-        first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)
+        cand = _may_repeat(key, np.flatnonzero(inside & repeated[:m] & repeated[1:m + 1]))
         repeated = np.zeros(m, dtype=bool)
-        repeated[cand[count[inverse] > 1]] = True
         if n in TOP_N:
+            # Exact counts, hash-based (O(n)): codes numbered in order of first appearance.
+            inverse, _ = pd.factorize(key[cand])
+            count = np.bincount(inverse)
+            first = np.empty(len(count), dtype=np.int64)
+            first[inverse[::-1]] = np.arange(len(inverse) - 1, -1, -1)
+            repeated[cand[count[inverse] > 1]] = True
             _top(out[n], n, cand, first, count, doc_of, starts, counts, cum, chars)
+        else:
+            repeated[cand] = True  # a superset of the repeated n-grams is enough from here
         if n in DUP_N:
             _dup(out[n], n, np.flatnonzero(repeated), key, doc_of, cum, chars)
     return out
+
+
+_MIX = np.uint64(0xD6E8FEB86659FD93)
+
+
+def _may_repeat(key: np.ndarray, cand: np.ndarray) -> np.ndarray:
+    """The candidates whose key shares a hash bucket with another candidate's: every key that
+    occurs twice, and a few that collide (cheaper than counting the keys exactly)."""
+    if len(cand) < 2:
+        return cand[:0]
+    bits = min(int(len(cand) * 4 - 1).bit_length(), 22)  # at most 4M buckets (32 MB)
+    bucket = ((key[cand] * _MIX) >> np.uint64(64 - bits)).astype(np.int64)
+    return cand[np.bincount(bucket, minlength=1 << bits)[bucket] > 1]
 
 
 def _top(out, n, cand, first, count, doc_of, starts, counts, cum, chars) -> None:
@@ -141,9 +151,9 @@ def _dup(out, n, positions, key, doc_of, cum, chars) -> None:
 
 
 def compute(batch: Batch) -> dict[str, list]:
-    lines = [line_signals(t) for t in batch.texts]
+    signals = line_signals(batch)
     grams = ngram_signals(batch.vocab, [len(t) for t in batch.texts])
-    result = {c.name: [r[i] for r in lines] for i, c in enumerate(COLUMNS[:4])}
+    result = {c.name: signals[c.name] for c in COLUMNS[:4]}
     for c, n in zip(COLUMNS[4:], (*TOP_N, *DUP_N)):
         result[c.name] = grams[n].tolist()
     return result
