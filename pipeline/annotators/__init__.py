@@ -14,8 +14,9 @@ REGISTRY: dict[str, Annotator] = {m.ANNOTATOR.name: m.ANNOTATOR
                                   for m in (language, gopher, c4, fineweb, repetition, pii)}
 NAMES = tuple(REGISTRY)
 # What a run computes unless told otherwise. The quality signals (gopher, c4, fineweb,
-# repetition) cost about +45% CPU on allsides part-00 (`python -m bench annotators`, most of it
-# splitting words as datatrove's spaCy tokenizer does), so they are asked for by name; a filter
+# repetition) cost about +35% CPU on allsides part-00 (`python -m bench annotators`, most of it
+# splitting words as datatrove's spaCy tokenizer does, and the repetition n-grams), against the
+# issue's +15% for the defaults, so they are asked for by name; a filter
 # rule on one of them says which annotator it needs.
 DEFAULT = ("language", "pii")
 
