@@ -106,6 +106,9 @@ def test_wire_dates_case_and_medium_are_not_facts() -> None:
     # The medium of a statement is its frame ("wrote on Twitter" for "wrote in a tweet").
     tw = DHS.replace("Nielsen wrote in a tweet", "she wrote on Twitter")
     assert run([[DHS], [tw]]).dup_of[1] == 0
+    # A title before a name the cover has is a description; another name is still a fact.
+    assert run([[DHS], [DHS.replace("Nielsen", "Secretary Nielsen")]]).dup_of[1] == 0
+    assert run([[DHS], [DHS.replace("Nielsen", "Secretary Johnson")]]).dup_of[1] == -1
 
 
 def test_a_cover_whose_sentences_disagree_gives_way_to_the_next() -> None:

@@ -163,7 +163,7 @@ def _halves(t: str, rng: random.Random) -> list[str] | None:
 LIGHT = {"spelling": _spelling, "style": _style, "numbers": _numbers, "word": _word,
          "attribution": _attribution, "typo": _typo, "trim": _trim,
          "wire_time": wire.wire_time, "wire_attribution": wire.wire_attribution,
-         "wire_dated": wire.wire_dated, "undotted": wire.undotted}
+         "wire_dated": wire.wire_dated, "undotted": wire.undotted, "titled": wire.titled}
 
 
 def _update_figure(t: str, rng: random.Random) -> str | None:

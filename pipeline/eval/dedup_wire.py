@@ -9,8 +9,9 @@ none, a sentence about another person (the same words, another name).
 
 Found by reading kept pairs on allsides part-00 (the recall probe): reprints that date the
 statement ("said Wednesday", beside another weekday of the story), name the month of "last
-month", drop the dots of an abbreviation ("U.S." / "US") or name the medium ("wrote on
-Twitter"); hard negatives that change a month or an abbreviation ("U.S." / "U.K.").
+month", drop the dots of an abbreviation ("U.S." / "US"), name the medium ("wrote on
+Twitter") or title a speaker ("Senator Graham said"); hard negatives that change a month or
+an abbreviation ("U.S." / "U.K.").
 """
 
 from __future__ import annotations
@@ -103,6 +104,15 @@ def undotted(t: str, rng: random.Random) -> str | None:
     if not m:
         return None
     return t[:m.start()] + m.group().replace(".", "") + t[m.end():]
+
+
+def titled(t: str, rng: random.Random) -> str | None:
+    """A title put before a named speaker ("Graham said" -> "Senator Graham said")."""
+    m = _NAMED.search(t)
+    if not m:
+        return None
+    title = rng.choice(["President", "Senator", "Secretary", "Governor", "Speaker"])
+    return t[:m.start(1)] + title + " " + t[m.start(1):]
 
 
 def month_changed(t: str, rng: random.Random) -> str | None:

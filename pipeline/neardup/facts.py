@@ -9,7 +9,10 @@
 * Wire edits are not new content. Outlets add, drop or swap time adverbials ("last week",
   "earlier this week", "late Tuesday") and attribution frames ("according to officials", "in a
   statement", "told reporters" for "said"): `WIRE` words are free. A weekday or month is free
-  only when the cover names none: "on Thursday" against "on Tuesday" contradicts it, a fact.
+  only when the cover names none: "on Thursday" against "on Tuesday" contradicts it, a fact;
+  a weekday that dates the statement ("said Wednesday") is free unless the cover dates its own.
+* Not names: "May"/"March" as months ("in May"), the medium of a statement ("wrote on
+  Twitter"), a title before a name ("President Trump"); "US" is "U.S." without its dots.
 """
 
 from __future__ import annotations
@@ -179,15 +182,24 @@ def names(text: str) -> set[str]:
 _MEDIUM = re.compile(r"\b(?:said|says|wrote|writes|posted|posts|tweeted) on ([A-Z][a-z]+)\b")
 
 
+# A title before a name ("President Trump", "Secretary Pompeo"): the name is the fact, the
+# title a description a reprint may add (as a content word it still counts as one).
+_TITLE = re.compile(r"\b(President|Senator|Governor|Representative|Secretary|Speaker|Chairman|"
+                    r"Chairwoman|Judge|Justice|Mayor|General|Minister|Leader|Director)"
+                    r" (?=[A-Z][a-z])")
+
+
 def framed(text: str) -> set[str]:
     """Folded capitalised words that only date or frame a statement: "May" and "March" as months
-    ("in May"), the medium of a statement ("wrote on Twitter"). Not names."""
+    ("in May"), the medium of a statement ("wrote on Twitter"), a title before a name
+    ("President Trump" for "Trump"). Not names."""
     out = set()
     if "Ma" in text:
         for a, b in _VERB_MONTH.findall(text):
             out.add((a or b).lower())
     if " on " in text:
         out.update(fold_word(w.lower()) for w in _MEDIUM.findall(text))
+    out.update(fold_word(w.lower()) for w in _TITLE.findall(text))
     return out
 
 
@@ -254,12 +266,12 @@ def typo_of(word: str, words: set[str], changed: bool = True) -> bool:
 class Para:
     """Words, figures and sentences of one paragraph, for the fact checks (computed on demand)."""
 
-    __slots__ = ("text", "words", "_content", "_figures", "_sentences", "parts", "_names",
+    __slots__ = ("text", "_words", "_content", "_figures", "_sentences", "parts", "_names",
                  "_dates", "_caps")
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.words = token_set(text) | acronyms(text)
+        self._words: set[str] | None = None
         self._content: list[str] | None = None
         self._figures: Counter | None = None
         self._sentences: tuple | None = None
@@ -267,6 +279,13 @@ class Para:
         self._dates: Counter | None = None
         self._caps: set[str] | None = None
         self.parts: list[str] = []
+
+    @property
+    def words(self) -> set[str]:
+        """Folded words (a cover read only for its sentences never needs them)."""
+        if self._words is None:
+            self._words = token_set(self.text) | acronyms(self.text)
+        return self._words
 
     @property
     def dates(self) -> Counter:
