@@ -106,9 +106,34 @@ def test_wire_dates_case_and_medium_are_not_facts() -> None:
     # The medium of a statement is its frame ("wrote on Twitter" for "wrote in a tweet").
     tw = DHS.replace("Nielsen wrote in a tweet", "she wrote on Twitter")
     assert run([[DHS], [tw]]).dup_of[1] == 0
+    # "tweeted" is an attribution verb: the embedded tweet and the quote with "Trump tweeted".
+    embed = ("When a country is losing many billions of dollars on trade with virtually every "
+             "country it does business with, trade wars are good, and easy to win. It's easy! "
+             "\u2014 Donald J. Trump (@realDonaldTrump) March 2, 2018")
+    quoted = ("\u201cWhen a country is losing many billions of dollars on trade with virtually "
+              "every country it does business with, trade wars are good, and easy to win. It's "
+              "easy!\u201d Trump tweeted.")
+    assert run([[embed], [quoted]]).dup_of[1] == 0
+    assert run([[embed], [quoted.replace("Trump", "Pence")]]).dup_of[1] == -1
     # A title before a name the cover has is a description; another name is still a fact.
     assert run([[DHS], [DHS.replace("Nielsen", "Secretary Nielsen")]]).dup_of[1] == 0
     assert run([[DHS], [DHS.replace("Nielsen", "Secretary Johnson")]]).dup_of[1] == -1
+
+
+def test_the_same_sentence_with_another_subject_stays() -> None:
+    # Entries of a list article: the same words, the names in other roles.
+    nj = ("New Jersey has joined a coalition with the Northeastern states of New York, "
+          "Connecticut, Pennsylvania, Delaware, Rhode Island and Massachusetts to coordinate the "
+          "reopening of the economy, according to a news release from the governor's office.")
+    ct = nj.replace("New Jersey has", "Connecticut has").replace("York, Connecticut,",
+                                                                  "York, New Jersey,")
+    assert run([[nj, ct]], within=True).dup_of[1] == -1
+    # The speaker moved from the front to the end of the quote is the same statement.
+    front = ("Trump quickly shot back: \"Sorry Chief Justice John Roberts, but you do indeed "
+             "have Obama judges, and they have a much different point of view than the people "
+             "who are charged with the safety of our country.\"")
+    end = front.split(": ", 1)[1].rstrip('."') + ',\" Trump tweeted.'
+    assert run([[front], [end]]).dup_of[1] == 0
 
 
 def test_a_cover_whose_sentences_disagree_gives_way_to_the_next() -> None:

@@ -64,7 +64,8 @@ def wire_attribution(t: str, rng: random.Random) -> str | None:
     m = _SAID.search(t)
     if m and rng.random() < 0.7:
         frame = rng.choice(["told reporters", "said in a statement", "wrote", "stated",
-                            "said in an interview", "wrote on Twitter", "said on Facebook"])
+                            "said in an interview", "wrote on Twitter", "said on Facebook",
+                            "tweeted"])
         return t[:m.start()] + frame + t[m.end():]
     ss = sentences(t)
     cands = [k for k, s in enumerate(ss) if s.endswith(".") and not re.search("[\"“”]", s)]
@@ -111,7 +112,7 @@ def titled(t: str, rng: random.Random) -> str | None:
     m = _NAMED.search(t)
     if not m:
         return None
-    title = rng.choice(["President", "Senator", "Secretary", "Governor", "Speaker"])
+    title = rng.choice(["President", "Senator", "Secretary", "Governor", "Speaker", "Sen."])
     return t[:m.start(1)] + title + " " + t[m.start(1):]
 
 

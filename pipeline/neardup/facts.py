@@ -30,7 +30,7 @@ WIRE = frozenset("""
 last week weeks earlier later late early month months year today yesterday tonight tomorrow
 morning afternoon evening night overnight recently previously currently weekend
 according statement statements reporters reporter told said says say stated states wrote writes
-added adds noted notes interview reportedly reports reported
+added adds noted notes interview reportedly reports reported tweeted tweets tweet posted
 """.split())
 
 # Discourse markers and prepositions that open sentences: capitalised there, never names.
@@ -185,8 +185,8 @@ _MEDIUM = re.compile(r"\b(?:said|says|wrote|writes|posted|posts|tweeted) on ([A-
 # A title before a name ("President Trump", "Secretary Pompeo"): the name is the fact, the
 # title a description a reprint may add (as a content word it still counts as one).
 _TITLE = re.compile(r"\b(President|Senator|Governor|Representative|Secretary|Speaker|Chairman|"
-                    r"Chairwoman|Judge|Justice|Mayor|General|Minister|Leader|Director)"
-                    r" (?=[A-Z][a-z])")
+                    r"Chairwoman|Judge|Justice|Mayor|General|Minister|Leader|Director|"
+                    r"(?:Sen|Rep|Gov|Gen)(?=\.))\.? (?=[A-Z][a-z])")
 
 
 def framed(text: str) -> set[str]:
@@ -203,7 +203,7 @@ def framed(text: str) -> set[str]:
     return out
 
 
-_VERBS = r"(?:said|says|stated|states|added|adds|wrote|writes|told|noted|notes)"
+_VERBS = r"(?:said|says|stated|states|added|adds|wrote|writes|told|noted|notes|tweeted|tweets)"
 _SPEAKER = re.compile(r"\b([A-Z][^\W\d_]+)\s+" + _VERBS + r"\b|\b" + _VERBS
                       + r"\s+(?:Mr\.|Mrs\.|Ms\.|Dr\.)?\s*([A-Z][^\W\d_]+)")
 _PRONOUN = re.compile(r"\b(?:he|she|they)\s+" + _VERBS + r"\b|\b" + _VERBS
@@ -338,3 +338,16 @@ class Para:
             parts = self.parts = sentences(self.text)
             self._sentences = shingle_sets(parts, k) if len(parts) > 1 else ()
         return self._sentences or None
+
+
+_LEAD = re.compile(r"[\W\d_]*([A-Z][^\W\d_]+)")
+
+
+def lead(text: str) -> str | None:
+    """The folded first word of a text when it is capitalised and not a function word, opener or
+    wire word: the subject a sentence opens with ("New Jersey has joined ...")."""
+    m = _LEAD.match(text)
+    if not m:
+        return None
+    w = fold_word(m.group(1).lower())
+    return None if w in STOPWORDS or w in OPENERS or w in WIRE or calendar_word(w) else w

@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .facts import (WIRE, WIRE_WORD, Para, acronyms, attributed_dates, calendar_word, contradicts,
-                    exceeds, pronoun_speaker, speakers, typo_of)
+                    exceeds, lead, pronoun_speaker, speakers, typo_of)
 from .fingerprint import shingle_seq, shingle_sets
 from .textnorm import STOPWORDS, fold_small_bytes, sentences, token_set
 
@@ -245,6 +245,12 @@ class Verifier:
         if cfg.check_figures and exceeds(p.figures, sum((c.figures for c in cover), Counter())):
             return False
         if cfg.check_names:
+            # Names in other roles: "New Jersey has joined a coalition with ... Connecticut"
+            # against "Connecticut has joined a coalition with ... New Jersey" (the same words,
+            # another subject: a list of entries, not a reprint).
+            a, b = lead(p.text), lead(cover[0].text)
+            if a and b and a != b and a in cover[0].names and b in p.names:
+                return False
             # Names are facts: one the cover lacks (a typo of a long one aside) keeps p; so does
             # a weekday or month that contradicts the cover's.
             # Sentence-initial capitals are names too when the cover lacks the word in any case
