@@ -340,12 +340,13 @@ class Para:
         return self._sentences or None
 
 
-_LEAD = re.compile(r"[\W\d_]*([A-Z][^\W\d_]+)")
+_LEAD = re.compile(r"[^\w\"'\u201c\u2018(\[]*([A-Z][^\W\d_]+)")
 
 
 def lead(text: str) -> str | None:
     """The folded first word of a text when it is capitalised and not a function word, opener or
-    wire word: the subject a sentence opens with ("New Jersey has joined ...")."""
+    wire word: the subject a sentence opens with ("New Jersey has joined ..."). None for a text
+    that opens with a quote (its first word is the speaker's, not the subject of the text)."""
     m = _LEAD.match(text)
     if not m:
         return None
