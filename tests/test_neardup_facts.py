@@ -11,7 +11,7 @@ import numpy as np
 
 from conftest import ROOT, corpus
 from pipeline.neardup.detect import NearDupConfig, find_duplicates
-from pipeline.neardup.facts import contradicts, dates, field_label, names
+from pipeline.neardup.facts import acronyms, contradicts, dates, field_label, names, speakers
 from pipeline.neardup.recheck import containment, recheck
 
 
@@ -73,6 +73,80 @@ def test_a_contradicting_weekday_or_figure_is_a_fact() -> None:
     b = ("About 45 miles from the school where 20 children were killed, the president spoke "
          "about the proposed filibuster at length.")
     assert run([[b], [b.replace("20 children", "45 children")]]).dup_of[1] == -1
+
+
+# Kept pairs read on allsides part-00 (`python -m pipeline.eval.dedup_probe`): reprints the
+# rules above kept, and the hard negative each rule change must still keep.
+AIDE = ("A senior GOP leadership aide said they don't expect this dissension to blow up the bill "
+        "in the House on Friday. But they are concerned about where things are going now if the "
+        "GOP senators don't defend their turf.")
+CDC = ("Last month, the CDC also warned doctors to be on the lookout for a rare but "
+       "life-threatening inflammatory reaction in some children who've had the coronavirus.")
+HK = ("\"Hong Kong does not continue to warrant treatment under United States laws in the same "
+      "manner as U.S. laws were applied to Hong Kong before July 1997,\" Pompeo said.")
+DHS = ("\"The Department of Homeland Security and the US Secret Service are fully prepared to "
+       "support and secure the State of the Union,\" Nielsen wrote in a tweet.")
+
+
+def test_wire_dates_case_and_medium_are_not_facts() -> None:
+    # A weekday that dates the statement, beside another weekday of the story.
+    assert run([[AIDE], [AIDE.replace("aide said", "aide said Wednesday")]]).dup_of[1] == 0
+    dated = AIDE.replace("aide said", "aide said Tuesday")
+    assert run([[dated], [dated.replace("Tuesday", "Wednesday")]]).dup_of[1] == -1
+    assert speakers("he said Wednesday in a taped statement") == set()
+    # "Last month" named: "May" after a preposition is a month; another month is a fact.
+    assert run([[CDC], [CDC.replace("Last month", "In May")]]).dup_of[1] == 0
+    named = CDC.replace("Last month", "In March")
+    assert run([[named], [named.replace("March", "May")]]).dup_of[1] == -1
+    assert "may" in names("Prime Minister Theresa May said the talks would go on.")
+    # An abbreviation without its dots is the same name; another abbreviation is not.
+    assert acronyms(HK) == {"us"}
+    assert run([[HK], [HK.replace("U.S.", "US")]]).dup_of[1] == 0
+    assert run([[HK], [HK.replace("U.S.", "U.K.")]]).dup_of[1] == -1
+    # The medium of a statement is its frame ("wrote on Twitter" for "wrote in a tweet").
+    tw = DHS.replace("Nielsen wrote in a tweet", "she wrote on Twitter")
+    assert run([[DHS], [tw]]).dup_of[1] == 0
+    # "tweeted" is an attribution verb: the embedded tweet and the quote with "Trump tweeted".
+    embed = ("When a country is losing many billions of dollars on trade with virtually every "
+             "country it does business with, trade wars are good, and easy to win. It's easy! "
+             "\u2014 Donald J. Trump (@realDonaldTrump) March 2, 2018")
+    quoted = ("\u201cWhen a country is losing many billions of dollars on trade with virtually "
+              "every country it does business with, trade wars are good, and easy to win. It's "
+              "easy!\u201d Trump tweeted.")
+    assert run([[embed], [quoted]]).dup_of[1] == 0
+    assert run([[embed], [quoted.replace("Trump", "Pence")]]).dup_of[1] == -1
+    # A title before a name the cover has is a description; another name is still a fact.
+    assert run([[DHS], [DHS.replace("Nielsen", "Secretary Nielsen")]]).dup_of[1] == 0
+    assert run([[DHS], [DHS.replace("Nielsen", "Secretary Johnson")]]).dup_of[1] == -1
+
+
+def test_the_same_sentence_with_another_subject_stays() -> None:
+    # Entries of a list article: the same words, the names in other roles.
+    nj = ("New Jersey has joined a coalition with the Northeastern states of New York, "
+          "Connecticut, Pennsylvania, Delaware, Rhode Island and Massachusetts to coordinate the "
+          "reopening of the economy, according to a news release from the governor's office.")
+    ct = nj.replace("New Jersey has", "Connecticut has").replace("York, Connecticut,",
+                                                                  "York, New Jersey,")
+    assert run([[nj, ct]], within=True).dup_of[1] == -1
+    # The speaker moved from the front to the end of the quote is the same statement.
+    front = ("Trump quickly shot back: \"Sorry Chief Justice John Roberts, but you do indeed "
+             "have Obama judges, and they have a much different point of view than the people "
+             "who are charged with the safety of our country.\"")
+    end = front.split(": ", 1)[1].rstrip('."') + ',\" Trump tweeted.'
+    assert run([[front], [end]]).dup_of[1] == 0
+
+
+def test_a_cover_whose_sentences_disagree_gives_way_to_the_next() -> None:
+    quote = ("Rather than putting pressure on the businesspeople of the Manufacturing Council & "
+             "Strategy & Policy Forum, I am ending both.")
+    inside = ("Trump claimed in a tweet that this was his decision, writing: \u201c" + quote[:-1]
+              + ". Thank you all!\u201d")
+    reprint = "\u201c" + quote[:-1] + ",\u201d he wrote."
+    # Against the long sentence alone the quote is a fragment of it: kept.
+    assert run([[inside], [reprint]]).dup_of[1] == -1
+    # With the quote printed alone by another outlet too, that copy covers it.
+    r = run([[inside], [quote + " Thank you all!"], [reprint]])
+    assert r.dup_of[2] == 1
 
 
 def test_split_inside_a_sentence_and_swapped_clauses() -> None:

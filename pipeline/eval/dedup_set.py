@@ -172,7 +172,8 @@ def _halves(t: str, rng: random.Random) -> list[str] | None:
 
 LIGHT = {"spelling": _spelling, "style": _style, "numbers": _numbers, "word": _word,
          "attribution": _attribution, "typo": _typo, "trim": _trim,
-         "wire_time": wire.wire_time, "wire_attribution": wire.wire_attribution}
+         "wire_time": wire.wire_time, "wire_attribution": wire.wire_attribution,
+         "wire_dated": wire.wire_dated, "undotted": wire.undotted, "titled": wire.titled}
 
 
 def _update_figure(t: str, rng: random.Random) -> str | None:
@@ -282,9 +283,13 @@ def build(n_originals: int = 300, seed: int = 20260301) -> list[EvalDoc]:
             # Issue 15's hard negatives where the paragraph allows them (it names a weekday, a
             # speaker, a person with a title), else one of the original three.
             for kind, edit in rng.sample([("weekday_changed", wire.weekday_changed),
+                                          ("month_changed", wire.month_changed),
+                                          ("abbreviation_changed", wire.abbreviation_changed),
                                           ("other_speaker", wire.other_speaker),
-                                          ("other_person", wire.other_person)], 3):
-                q = (edit(p, rng) if kind == "weekday_changed" else edit(p, rng, people))
+                                          ("other_person", wire.other_person)], 5):
+                q = (edit(p, rng) if kind in ("weekday_changed", "month_changed",
+                                              "abbreviation_changed")
+                     else edit(p, rng, people))
                 if q is not None and rng.random() < 0.6:
                     break
             else:

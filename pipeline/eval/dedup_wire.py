@@ -6,6 +6,12 @@ Reprints (must go): a time adverbial or an attribution frame added, dropped or s
 edits); a paragraph split inside a sentence (two pieces); a sentence whose two clauses swapped.
 Hard negatives (must stay): a weekday changed, a quote given another speaker or one where it had
 none, a sentence about another person (the same words, another name).
+
+Found by reading kept pairs on allsides part-00 (the recall probe): reprints that date the
+statement ("said Wednesday", beside another weekday of the story), name the month of "last
+month", drop the dots of an abbreviation ("U.S." / "US"), name the medium ("wrote on
+Twitter") or title a speaker ("Senator Graham said"); hard negatives that change a month or
+an abbreviation ("U.S." / "U.K.").
 """
 
 from __future__ import annotations
@@ -19,7 +25,8 @@ _NOT_NAMES = {"House", "Department", "Office", "Officials", "Police", "Authoriti
               "Committee", "Agency", "Ministry", "Service", "Administration", "Campaign",
               "January", "February", "March", "April", "May", "June", "July", "August",
               "September", "October", "November", "December", "Street", "Journal", "Times",
-              "Post", "News", "Press", "Reuters", "Statement", "Spokesman", "Spokeswoman"}
+              "Post", "News", "Press", "Reuters", "Statement", "Spokesman", "Spokeswoman",
+              "States"}
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
 WEEKDAY = re.compile(r"\b(" + "|".join(WEEKDAYS) + r")\b")
 _SAID = re.compile(r"\b(said|says)\b")
@@ -57,7 +64,8 @@ def wire_attribution(t: str, rng: random.Random) -> str | None:
     m = _SAID.search(t)
     if m and rng.random() < 0.7:
         frame = rng.choice(["told reporters", "said in a statement", "wrote", "stated",
-                            "said in an interview"])
+                            "said in an interview", "wrote on Twitter", "said on Facebook",
+                            "tweeted"])
         return t[:m.start()] + frame + t[m.end():]
     ss = sentences(t)
     cands = [k for k, s in enumerate(ss) if s.endswith(".") and not re.search("[\"“”]", s)]
@@ -67,6 +75,65 @@ def wire_attribution(t: str, rng: random.Random) -> str | None:
     ss[k] = ss[k][:-1] + rng.choice([", according to officials.", ", officials said.",
                                      ", according to a statement."])
     return " ".join(ss)
+
+
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
+          "September", "October", "November", "December"]
+# A month after a preposition ("in May"; "Mrs May" is a name).
+_MONTH = re.compile(r"\b(?:in|on|of|since|until|by|from|through|during|early|late|last|next) ("
+                    + "|".join(MONTHS) + r")\b")
+_DOTTED = re.compile(r"\b(?:[A-Z]\.){2,}")
+
+
+def wire_dated(t: str, rng: random.Random) -> str | None:
+    """The wire's date of a statement: "said" -> "said Wednesday", in a paragraph that already
+    names another weekday (of the events it reports); or "last month" named ("in May")."""
+    m = _SAID.search(t)
+    w = WEEKDAY.search(t)
+    if m and w:
+        day = rng.choice([d for d in WEEKDAYS if d != w.group()])
+        return t[:m.end()] + " " + day + t[m.end():]
+    m = re.search(r"\blast month\b", t)
+    if m and not _MONTH.search(t):
+        return t[:m.start()] + "in " + rng.choice(MONTHS) + t[m.end():]
+    return None
+
+
+def undotted(t: str, rng: random.Random) -> str | None:
+    """A dotted abbreviation written without its dots ("U.S." -> "US")."""
+    m = _DOTTED.search(t)
+    if not m:
+        return None
+    return t[:m.start()] + m.group().replace(".", "") + t[m.end():]
+
+
+def titled(t: str, rng: random.Random) -> str | None:
+    """A title put before a named speaker ("Graham said" -> "Senator Graham said")."""
+    m = _NAMED.search(t)
+    if not m:
+        return None
+    title = rng.choice(["President", "Senator", "Secretary", "Governor", "Speaker", "Sen."])
+    return t[:m.start(1)] + title + " " + t[m.start(1):]
+
+
+def month_changed(t: str, rng: random.Random) -> str | None:
+    """Another month: a different date (a hard negative)."""
+    m = _MONTH.search(t)
+    if not m:
+        return None
+    return t[:m.start(1)] + rng.choice([x for x in MONTHS if x != m.group(1)]) + t[m.end(1):]
+
+
+def abbreviation_changed(t: str, rng: random.Random) -> str | None:
+    """Another dotted abbreviation: "U.S." -> "U.K." (another country, a hard negative)."""
+    m = _DOTTED.search(t)
+    if not m:
+        return None
+    pool = [x for x in ("U.S.", "U.K.", "U.N.", "E.U.") if x not in t]
+    if not pool:
+        return None
+    other = rng.choice(pool)
+    return t[:m.start()] + other + t[m.end():]
 
 
 def split_inside(t: str, rng: random.Random) -> list[str] | None:

@@ -33,6 +33,10 @@ class NearDupConfig:
     candidate_min_estimate: float = 0.4
     # At most this many candidates (most shared fingerprints first) are verified exactly.
     max_candidates: int = 4
+    # Covers tried in turn (most contained first) when a cover's facts or sentences disagree:
+    # a quote printed inside a longer sentence by one outlet and alone by another is covered
+    # by the second.
+    cover_attempts: int = 3
     # Paragraphs shorter than this (folded characters) are never removed: a heading such as
     # "Ceasefire talks" repeated by two outlets is not reprinted content, and a line that short
     # cannot tell a reprint from a coincidence; boilerplate lines are the clean stage's job.
@@ -87,6 +91,8 @@ class NearDupConfig:
             raise ValueError("candidate_min_estimate: must be in [0, 1]")
         if self.max_candidates < 1:
             raise ValueError("max_candidates: must be at least 1")
+        if self.cover_attempts < 1:
+            raise ValueError("cover_attempts: must be at least 1")
         if self.min_chars < self.fingerprint_chars:
             raise ValueError("min_chars: must be at least fingerprint_chars")
         if not 2 <= self.verify_chars <= 8:

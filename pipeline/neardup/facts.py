@@ -9,7 +9,10 @@
 * Wire edits are not new content. Outlets add, drop or swap time adverbials ("last week",
   "earlier this week", "late Tuesday") and attribution frames ("according to officials", "in a
   statement", "told reporters" for "said"): `WIRE` words are free. A weekday or month is free
-  only when the cover names none: "on Thursday" against "on Tuesday" contradicts it, a fact.
+  only when the cover names none: "on Thursday" against "on Tuesday" contradicts it, a fact;
+  a weekday that dates the statement ("said Wednesday") is free unless the cover dates its own.
+* Not names: "May"/"March" as months ("in May"), the medium of a statement ("wrote on
+  Twitter"), a title before a name ("President Trump"); "US" is "U.S." without its dots.
 """
 
 from __future__ import annotations
@@ -17,14 +20,17 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .textnorm import STOPWORDS, fold_word, tokens
+import numpy as np
+
+from .fingerprint import shingle_sets
+from .textnorm import STOPWORDS, fold_word, sentences, token_set, tokens
 
 # Time adverbials and attribution frames (their content words; function words are already free).
 WIRE = frozenset("""
 last week weeks earlier later late early month months year today yesterday tonight tomorrow
 morning afternoon evening night overnight recently previously currently weekend
 according statement statements reporters reporter told said says say stated states wrote writes
-added adds noted notes interview reportedly reports reported
+added adds noted notes interview reportedly reports reported tweeted tweets tweet posted
 """.split())
 
 # Discourse markers and prepositions that open sentences: capitalised there, never names.
@@ -54,6 +60,14 @@ WIRE_WORD = re.compile(r"\b(?:" + "|".join(sorted(WIRE | set(_DAYS) | set(_MONTH
                                                   reverse=True)) + r")\b", re.IGNORECASE)
 
 
+# "May" and "March" capitalised after a lower-case word that is not an attribution verb or a
+# preposition ("in May", "Since March"), or before a day number ("May 1"), are months; at a
+# sentence start they are a verb, after a first name a surname ("Theresa May").
+_VERB_MONTH = re.compile(r"(?:\b(?!said\b|says\b|told\b)[a-z]+[,;]? |\d[,;]? |\b(?:In|Since|By|"
+                         r"Until|Through|From|During|Before|After|Early|Late|Last|Next) )"
+                         r"(May|March)\b|\b(May|March)(?= \d)")
+
+
 def dates(text: str) -> Counter:
     """How often a text names each weekday ("d", n) and month ("m", n)."""
     out: Counter = Counter()
@@ -61,7 +75,38 @@ def dates(text: str) -> Counter:
         kind = "d" if t in _DAYS else "m" if t in _MONTHS else None
         if kind and (t not in _AMBIGUOUS or t.capitalize() in text):
             out[kind, (_DAYS if kind == "d" else _MONTHS)[t]] += 1
+    if "Ma" in text:
+        for a, b in _VERB_MONTH.findall(text):
+            out["m", 5 if (a or b) == "May" else 3] += 1
     return out
+
+
+# A weekday that dates the statement itself ("said Wednesday", "told reporters on Monday",
+# "Thursday said"): the wire's time of attribution, free unless the cover dates its statement.
+_ATTRIBUTED = re.compile(
+    r"\b(?:said|says|told|wrote|stated|added|announced|tweeted|posted)"
+    r"(?: (?:reporters|[a-z]+ [A-Z][a-z]+|[A-Z][a-z]+))?,? (?:on |late |early )?"
+    r"(?P<a>[A-Z][a-z]+day)\b"
+    r"|\b(?P<b>[A-Z][a-z]+day),? (?:that )?(?:said|says|told|wrote|stated|announced)\b")
+
+
+def attributed_dates(text: str) -> Counter:
+    """How often a text dates a statement with each weekday (the `dates` keys)."""
+    out: Counter = Counter()
+    for m in _ATTRIBUTED.finditer(text):
+        d = _DAYS.get((m.group("a") or m.group("b")).lower())
+        if d:
+            out["d", d] += 1
+    return out
+
+
+_ACRONYM = re.compile(r"\b(?:[A-Z]\.){2,}")
+
+
+def acronyms(text: str) -> set[str]:
+    """Dotted abbreviations as one word ("U.S." -> "us"): "US" in a reprint is the same name."""
+    return {fold_word(a.replace(".", "").lower()) for a in _ACRONYM.findall(text)} \
+        if "." in text else set()
 
 
 def contradicts(pd: Counter, cd: Counter) -> bool:
@@ -129,10 +174,36 @@ def names(text: str) -> set[str]:
         if f in STOPWORDS or f in WIRE or calendar_word(f):
             continue
         out.add(f)
+    return out - framed(text)
+
+
+# The medium of a statement ("wrote on Twitter", "said on CNN"): its attribution frame, as "in
+# a statement" is, not a name the paragraph adds.
+_MEDIUM = re.compile(r"\b(?:said|says|wrote|writes|posted|posts|tweeted) on ([A-Z][a-z]+)\b")
+
+
+# A title before a name ("President Trump", "Secretary Pompeo"): the name is the fact, the
+# title a description a reprint may add (as a content word it still counts as one).
+_TITLE = re.compile(r"\b(President|Senator|Governor|Representative|Secretary|Speaker|Chairman|"
+                    r"Chairwoman|Judge|Justice|Mayor|General|Minister|Leader|Director|"
+                    r"(?:Sen|Rep|Gov|Gen)(?=\.))\.? (?=[A-Z][a-z])")
+
+
+def framed(text: str) -> set[str]:
+    """Folded capitalised words that only date or frame a statement: "May" and "March" as months
+    ("in May"), the medium of a statement ("wrote on Twitter"), a title before a name
+    ("President Trump" for "Trump"). Not names."""
+    out = set()
+    if "Ma" in text:
+        for a, b in _VERB_MONTH.findall(text):
+            out.add((a or b).lower())
+    if " on " in text:
+        out.update(fold_word(w.lower()) for w in _MEDIUM.findall(text))
+    out.update(fold_word(w.lower()) for w in _TITLE.findall(text))
     return out
 
 
-_VERBS = r"(?:said|says|stated|states|added|adds|wrote|writes|told|noted|notes)"
+_VERBS = r"(?:said|says|stated|states|added|adds|wrote|writes|told|noted|notes|tweeted|tweets)"
 _SPEAKER = re.compile(r"\b([A-Z][^\W\d_]+)\s+" + _VERBS + r"\b|\b" + _VERBS
                       + r"\s+(?:Mr\.|Mrs\.|Ms\.|Dr\.)?\s*([A-Z][^\W\d_]+)")
 _PRONOUN = re.compile(r"\b(?:he|she|they)\s+" + _VERBS + r"\b|\b" + _VERBS
@@ -142,7 +213,9 @@ _PRONOUN = re.compile(r"\b(?:he|she|they)\s+" + _VERBS + r"\b|\b" + _VERBS
 def speakers(text: str) -> set[str]:
     """Folded names next to an attribution verb ("Graham said", "said Mr. Hull")."""
     out = {fold_word((a or b).lower()) for a, b in _SPEAKER.findall(text)}
-    return {w for w in out if w not in STOPWORDS and w not in WIRE}
+    # "said Wednesday", "said May 1" date the statement; they do not name a speaker.
+    return {w for w in out if w not in STOPWORDS and w not in WIRE and not calendar_word(w)
+            and w not in ("may", "march")}
 
 
 def pronoun_speaker(text: str) -> bool:
@@ -188,3 +261,94 @@ def typo_of(word: str, words: set[str], changed: bool = True) -> bool:
             if short[i:] == long_[i + 1:]:
                 return True
     return False
+
+
+class Para:
+    """Words, figures and sentences of one paragraph, for the fact checks (computed on demand)."""
+
+    __slots__ = ("text", "_words", "_content", "_figures", "_sentences", "parts", "_names",
+                 "_dates", "_caps")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._words: set[str] | None = None
+        self._content: list[str] | None = None
+        self._figures: Counter | None = None
+        self._sentences: tuple | None = None
+        self._names: set[str] | None = None
+        self._dates: Counter | None = None
+        self._caps: set[str] | None = None
+        self.parts: list[str] = []
+
+    @property
+    def words(self) -> set[str]:
+        """Folded words (a cover read only for its sentences never needs them)."""
+        if self._words is None:
+            self._words = token_set(self.text) | acronyms(self.text)
+        return self._words
+
+    @property
+    def dates(self) -> Counter:
+        if self._dates is None:
+            self._dates = dates(self.text)
+        return self._dates
+
+    @property
+    def caps(self) -> set[str]:
+        if self._caps is None:
+            self._caps = capitalised(self.text)
+        return self._caps
+
+    @property
+    def initials(self) -> set[str]:
+        # All-caps words at a sentence start are labels and datelines ("FILE PHOTO:"), not
+        # taken as names there (mid-sentence, `names` takes acronyms).
+        return {w for w in capitalised(self.text, title_only=True) - STOPWORDS - WIRE - OPENERS
+                - framed(self.text) if len(w) > 1 and not calendar_word(w)}
+
+    @property
+    def names(self) -> set[str]:
+        if self._names is None:
+            # Speakers count even at the start of a sentence ("Toobin said the ...").
+            self._names = names(self.text) | speakers(self.text)
+        return self._names
+
+    @property
+    def figures(self) -> Counter:
+        if self._figures is None:
+            # How often each figure occurs: "45 miles ... 20 killed" does not cover "45 miles
+            # ... 45 killed".
+            self._figures = (Counter(t for t in tokens(self.text) if t[0].isdigit())
+                             if any(t[0].isdigit() for t in self.words) else Counter())
+        return self._figures
+
+    @property
+    def content(self) -> list[str]:
+        """Content words: not function words, not figures (checked apart), not single letters,
+        not wire words (time adverbials, attribution frames) nor weekdays and months (checked
+        apart: a date that contradicts the cover is a fact)."""
+        if self._content is None:
+            self._content = [t for t in self.words if len(t) > 1 and not t[0].isdigit()
+                             and t not in STOPWORDS and t not in WIRE and not calendar_word(t)]
+        return self._content
+
+    def sentences(self, k: int) -> tuple[np.ndarray, np.ndarray] | None:
+        """Shingle sets of the sentences (CSR), or None for a one-sentence paragraph."""
+        if self._sentences is None:
+            parts = self.parts = sentences(self.text)
+            self._sentences = shingle_sets(parts, k) if len(parts) > 1 else ()
+        return self._sentences or None
+
+
+_LEAD = re.compile(r"[^\w\"'\u201c\u2018(\[]*([A-Z][^\W\d_]+)")
+
+
+def lead(text: str) -> str | None:
+    """The folded first word of a text when it is capitalised and not a function word, opener or
+    wire word: the subject a sentence opens with ("New Jersey has joined ..."). None for a text
+    that opens with a quote (its first word is the speaker's, not the subject of the text)."""
+    m = _LEAD.match(text)
+    if not m:
+        return None
+    w = fold_word(m.group(1).lower())
+    return None if w in STOPWORDS or w in OPENERS or w in WIRE or calendar_word(w) else w

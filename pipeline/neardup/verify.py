@@ -24,10 +24,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .facts import (OPENERS, WIRE, WIRE_WORD, calendar_word, capitalised, contradicts, dates,
-                    exceeds, names, pronoun_speaker, speakers, typo_of)
+from .facts import (WIRE, WIRE_WORD, Para, acronyms, attributed_dates, calendar_word, contradicts,
+                    exceeds, lead, pronoun_speaker, speakers, typo_of)
 from .fingerprint import shingle_seq, shingle_sets
-from .textnorm import STOPWORDS, fold_small_bytes, sentences, token_set, tokens
+from .textnorm import STOPWORDS, fold_small_bytes, sentences, token_set
 
 if TYPE_CHECKING:
     from .config import NearDupConfig
@@ -58,76 +58,6 @@ _FULL_STOP = re.compile(r"[.!?][\"'\u201d\u2019]*$")
 _OPEN = "\"'\u201c\u2018( "
 
 
-class _Para:
-    """Words, figures and sentences of one paragraph, for the fact checks (computed on demand)."""
-
-    __slots__ = ("text", "words", "_content", "_figures", "_sentences", "parts", "_names",
-                 "_dates", "_caps")
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.words = token_set(text)
-        self._content: list[str] | None = None
-        self._figures: Counter | None = None
-        self._sentences: tuple | None = None
-        self._names: set[str] | None = None
-        self._dates: Counter | None = None
-        self._caps: set[str] | None = None
-        self.parts: list[str] = []
-
-    @property
-    def dates(self) -> Counter:
-        if self._dates is None:
-            self._dates = dates(self.text)
-        return self._dates
-
-    @property
-    def caps(self) -> set[str]:
-        if self._caps is None:
-            self._caps = capitalised(self.text)
-        return self._caps
-
-    @property
-    def initials(self) -> set[str]:
-        # All-caps words at a sentence start are labels and datelines ("FILE PHOTO:"), not
-        # taken as names there (mid-sentence, `names` takes acronyms).
-        return {w for w in capitalised(self.text, title_only=True) - STOPWORDS - WIRE - OPENERS
-                if len(w) > 1 and not calendar_word(w)}
-
-    @property
-    def names(self) -> set[str]:
-        if self._names is None:
-            # Speakers count even at the start of a sentence ("Toobin said the ...").
-            self._names = names(self.text) | speakers(self.text)
-        return self._names
-
-    @property
-    def figures(self) -> Counter:
-        if self._figures is None:
-            # How often each figure occurs: "45 miles ... 20 killed" does not cover "45 miles
-            # ... 45 killed".
-            self._figures = (Counter(t for t in tokens(self.text) if t[0].isdigit())
-                             if any(t[0].isdigit() for t in self.words) else Counter())
-        return self._figures
-
-    @property
-    def content(self) -> list[str]:
-        """Content words: not function words, not figures (checked apart), not single letters,
-        not wire words (time adverbials, attribution frames) nor weekdays and months (checked
-        apart: a date that contradicts the cover is a fact)."""
-        if self._content is None:
-            self._content = [t for t in self.words if len(t) > 1 and not t[0].isdigit()
-                             and t not in STOPWORDS and t not in WIRE and not calendar_word(t)]
-        return self._content
-
-    def sentences(self, k: int) -> tuple[np.ndarray, np.ndarray] | None:
-        """Shingle sets of the sentences (CSR), or None for a one-sentence paragraph."""
-        if self._sentences is None:
-            parts = self.parts = sentences(self.text)
-            self._sentences = shingle_sets(parts, k) if len(parts) > 1 else ()
-        return self._sentences or None
-
-
 class Verifier:
     """Covers p with kept candidates. The shingle sets of the paragraphs that will be compared
     are built in one vectorised batch (`prepare`); words and sentences only for the few that
@@ -141,7 +71,8 @@ class Verifier:
         self._offsets = np.zeros(1, np.int64)
         self._values = np.empty(0, np.uint64)
         self._extra: dict[int, np.ndarray] = {}
-        self._paras: dict[int, _Para] = {}
+        self._paras: dict[int, Para] = {}
+        self._alias: Sequence[int] = ()
 
     def prepare(self, indices: np.ndarray) -> None:
         idx = np.unique(indices).tolist()
@@ -172,10 +103,10 @@ class Verifier:
             s = self._extra[i] = shingle_sets([self.texts[i]], self.cfg.verify_chars)[1]
         return s
 
-    def para(self, i: int) -> _Para:
+    def para(self, i: int) -> Para:
         p = self._paras.get(i)
         if p is None:
-            p = self._paras[i] = _Para(self.texts[i])
+            p = self._paras[i] = Para(self.texts[i])
         return p
 
     def covered_by(self, i: int, cands: list[int], alias: Sequence[int] = ()) -> \
@@ -184,6 +115,7 @@ class Verifier:
         union) or None when p stays.
         alias[c], when given, is a paragraph with the same folded text as c (same shingles)."""
         cfg = self.cfg
+        self._alias = alias
         ps = self.shingles(alias[i] if len(alias) else i)
         total = len(ps)
         if total == 0:
@@ -201,6 +133,30 @@ class Verifier:
                 inter[c] = cat[at:at + len(cs)][hit[at:at + len(cs)]]
                 at += len(cs)
         ranked = sorted(cands, key=lambda c: (-len(inter[c]), cands.index(c)))
+        # The most contained candidate first; when that cover falls short or holds p inside a
+        # longer sentence of its own (a quote in "X wrote: ..."), the next one is tried: another
+        # kept copy may print the paragraph as it is.
+        for _ in range(cfg.cover_attempts):
+            if not ranked:
+                return None
+            found = self._cover(i, ps, ranked, inter)
+            if found is None:
+                return None
+            chosen, covered, score = found
+            agrees = self._agrees(i, ps, chosen, covered, inter, score)
+            if agrees:
+                return chosen, score
+            if agrees is not None:  # p's own facts or words: no other copy will hold them
+                return None
+            ranked = [c for c in ranked if c != chosen[0]]
+        return None
+
+    def _cover(self, i: int, ps: np.ndarray, ranked: list[int],
+               inter: dict[int, np.ndarray]) -> tuple[list[int], np.ndarray, float] | None:
+        """(the covering paragraphs, main one first; p's shingles they hold; the containment
+        in their union), from the ranked candidates, or None when they cannot cover p."""
+        cfg = self.cfg
+        total = len(ps)
         best = ranked[0]  # most contained; ties: earliest in candidate order
         if len(inter[best]) < cfg.min_part * total:
             return None
@@ -223,6 +179,16 @@ class Verifier:
         score = len(covered) / total
         if score < cfg.containment - 0.1:
             return None
+        return chosen, covered, score
+
+    def _agrees(self, i: int, ps: np.ndarray, chosen: list[int], covered: np.ndarray,
+                inter: dict[int, np.ndarray], score: float) -> bool | None:
+        """True when the cover's sentences and facts agree with p (see the module doc); None
+        when the cover falls short or uses a sentence of its only in part (how this outlet
+        printed it: another cover may not); False when p's facts or words are not in it."""
+        cfg = self.cfg
+        alias = self._alias
+        total = len(ps)
         new_run = -1
         if score < cfg.containment:
             # Below the threshold, unless it is reached once the shingles that only a wire edit
@@ -277,8 +243,14 @@ class Verifier:
         cover = [self.para(c) for c in chosen]
         words = set().union(*(c.words for c in cover))
         if cfg.check_figures and exceeds(p.figures, sum((c.figures for c in cover), Counter())):
-            return None
+            return False
         if cfg.check_names:
+            # Names in other roles: "New Jersey has joined a coalition with ... Connecticut"
+            # against "Connecticut has joined a coalition with ... New Jersey" (the same words,
+            # another subject: a list of entries, not a reprint).
+            a, b = lead(p.text), lead(cover[0].text)
+            if a and b and a != b and a in cover[0].names and b in p.names:
+                return False
             # Names are facts: one the cover lacks (a typo of a long one aside) keeps p; so does
             # a weekday or month that contradicts the cover's.
             # Sentence-initial capitals are names too when the cover lacks the word in any case
@@ -296,24 +268,34 @@ class Verifier:
                         and new_names <= speakers(p.text)
                         and pronoun_speaker(text) and not pronoun_speaker(p.text)
                         and not speakers(text) - p.names):
-                    return None
-            if contradicts(p.dates, sum((c.dates for c in cover), Counter())):
-                return None
+                    return False
+            # A dotted abbreviation is a name where the cover has others: "U.K." against "U.S."
+            # (single letters are never names); one added or dropped ("U.S. President") is not.
+            pa = acronyms(p.text)
+            if pa and pa - words and any(acronyms(c.text) for c in cover):
+                return False
+            # A weekday that dates the statement ("said Wednesday") is a wire edit, unless the
+            # cover dates its own statement: "said Tuesday" / "said Thursday" contradict.
+            pd = p.dates
+            if pd and not any(attributed_dates(c.text) for c in cover):
+                pd = pd - attributed_dates(p.text)
+            if contradicts(pd, sum((c.dates for c in cover), Counter())):
+                return False
         new = [w for w in p.content if w not in words and not typo_of(w, words)]
         if len(new) > cfg.max_new_words + len(p.content) // cfg.new_words_per:
-            return None
+            return False
         # A stretch of text the cover lacks, longer than a changed word: an added clause
         # ("... at which time the tariffs will be removed"). Fewer missing shingles than the
         # run bound cannot make one (most removals: no need to look).
         if new_run < 0 and total - len(covered) >= cfg.max_new_run:
             new_run = self._uncovered(i, covered, wire_too=False)[1]
         if new_run >= cfg.max_new_run:
-            return None
+            return False
         if new and self._added_sentence(p, covered, set(new)):
-            return None
-        return chosen, score
+            return False
+        return True
 
-    def _added_sentence(self, p: _Para, covered: np.ndarray, new: set[str]) -> bool:
+    def _added_sentence(self, p: Para, covered: np.ndarray, new: set[str]) -> bool:
         """True when a sentence of p is mostly (over half its shingles) missing from the cover
         and holds one of p's new content words: a sentence the cover lacks ("Trump said.
         'It's very unfair.'"), however short."""
