@@ -22,7 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .base import Annotator, Batch, columns
-from .lines import SPACE, Pieces
+from .lines import SPACE, WHITESPACE, Pieces
 from .text import _PUNCT_WORD, SENTENCE_END
 
 CITATION = re.compile(r"\[\d*]|\[edit]|\[citation needed]")
@@ -113,7 +113,7 @@ def verdicts(lines: Pieces) -> np.ndarray:
     return out
 
 
-_WHITESPACE = "".join(c for c in map(chr, range(0x110000)) if c.isspace())
+_WHITESPACE = WHITESPACE
 
 
 def compute(batch: Batch) -> dict[str, list]:

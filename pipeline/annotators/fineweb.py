@@ -10,6 +10,8 @@ lines (split on newlines):
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -27,7 +29,11 @@ COLUMNS = columns(
 )
 
 
-_END = pa.array(sorted(SENTENCE_END), type=pa.string())
+@functools.cache
+def _end() -> pa.Array:
+    # Built on first use: pa.array of a list loads pyarrow's pandas shim, and so pandas (1.6 s),
+    # which every command would pay at start-up.
+    return pa.array(sorted(SENTENCE_END), type=pa.string())
 
 
 def compute(batch: Batch) -> dict[str, list]:
@@ -35,7 +41,7 @@ def compute(batch: Batch) -> dict[str, list]:
     lines = batch.lines
     kept = ~lines.matches(f"^{SPACE}*$")
     last = pc.utf8_slice_codeunits(lines.values, start=-1)
-    punct = pc.is_in(last, value_set=_END).to_numpy(zero_copy_only=False) & kept
+    punct = pc.is_in(last, value_set=_end()).to_numpy(zero_copy_only=False) & kept
     length = lines.lengths()
     n_lines = lines.per_doc_sum(kept)
     newlines = lines.per_doc - 1
