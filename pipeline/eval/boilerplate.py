@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import gzip
 import json
-import os
 import random
 import sys
 import time
@@ -27,6 +26,7 @@ from typing import Any
 
 from ..stages.clean import CleanConfig, clean_documents as clean_run
 from ..core.model import Document, RunContext
+from .common import corpora_dir, publish
 from . import boilerplate_web2026 as web2026
 from .boilerplate_score import c4_lines, clean_pages, host, page_score, prf, shingles, with_halves  # noqa: F401
 
@@ -44,13 +44,6 @@ KNOWN_ALLSIDES = (
     "Follow @politico",
     "Support Vox's explanatory journalism",
 )
-
-
-def corpora_dir() -> Path:
-    env = os.environ.get("NEWSPREP_CORPORA")
-    if env:
-        return Path(env)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "corpora"
 
 
 def eval_benchmark(root: Path, cfg: CleanConfig) -> dict[str, Any]:
@@ -212,10 +205,7 @@ def main(argv: list[str] | None = None) -> int:
                     help="only the first N allsides documents (default: all of part-00)")
     args = ap.parse_args(argv)
     res = evaluate(limit=args.allsides_limit)
-    print(render(res))
-    if args.json:
-        Path(args.json).write_text(json.dumps(res, indent=2, ensure_ascii=False), encoding="utf-8")
-    return 0
+    return publish(res, render(res), args.json)
 
 
 if __name__ == "__main__":

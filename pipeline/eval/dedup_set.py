@@ -18,20 +18,14 @@ import functools
 import gzip
 import json
 import math
-import os
 import random
 import re
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from ..neardup.textnorm import sentences
 from . import dedup_wire as wire
+from .common import corpora_dir
 
-CORPORA = Path(__file__).resolve().parents[2] / ".." / "shared" / "corpora"
-
-
-def corpora_dir() -> Path:
-    return Path(os.environ.get("NEWSPREP_CORPORA", CORPORA))
 
 
 @dataclass

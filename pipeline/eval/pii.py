@@ -20,7 +20,7 @@ from collections import Counter
 from pathlib import Path
 
 from ..annotators import pii
-from .boilerplate import corpora_dir
+from .common import corpora_dir, publish
 
 PLAIN_EMAIL = re.compile(r"[\w.+-]+@[\w-]+\.[\w.-]+")
 SAMPLE = 50
@@ -78,10 +78,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"skipped: corpus not found at {path}")
         return 0
     res = evaluate(path)
-    print(render(res))
-    if args.json:
-        Path(args.json).write_text(json.dumps(res, indent=2, ensure_ascii=False), encoding="utf-8")
-    return 0
+    return publish(res, render(res), args.json)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ this evaluation says so and is skipped.
 from __future__ import annotations
 
 import argparse
-import json
 import math
 import os
 import resource
@@ -28,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from ..annotators.filters import failing, parse
-from .boilerplate import corpora_dir
+from .common import corpora_dir, publish
 
 RULES: dict[str, dict[str, Any]] = {
     "gopher_quality": {
@@ -200,10 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="newsprep-quality-") as tmp:
         out = args.out or run_pipeline(Path(tmp))
         res = evaluate(out, args.sample, args.workers)
-    print(render(res))
-    if args.json:
-        Path(args.json).write_text(json.dumps(res, indent=2, ensure_ascii=False), encoding="utf-8")
-    return 0
+    return publish(res, render(res), args.json)
 
 
 if __name__ == "__main__":
