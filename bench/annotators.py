@@ -20,7 +20,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .pipeline import PARTS, ROOT
+from .pipeline import PARTS, ROOT, raw_folder
 
 
 def timed_run(raw: Path, out: Path, workers: int, *sets: str) -> tuple[float, float]:
@@ -66,9 +66,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="newsprep-annot-") as tmp:
         work = Path(tmp)
-        raw = work / "raw"
-        raw.mkdir()
-        shutil.copy(PARTS[0], raw / PARTS[0].name)
+        raw = raw_folder(work, PARTS[:1])
         pairs = []
         chosen = [f"annotate.annotators=[{args.annotators}]"] if args.annotators else []
         for _ in range(args.repeat):

@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import statistics
 import subprocess
 import sys
 from pathlib import Path
 
-from .pipeline import PARTS, ROOT
+from .pipeline import PARTS, ROOT, raw_folder
 
 BASE = """
 import json, resource
@@ -60,10 +59,7 @@ def _run(raw: Path, out: Path, extra: list[str], workers: int) -> None:
 def two_runs(parts: list[Path], work: Path, workers: int) -> tuple[Path, Path]:
     raw = work / "raw"
     if sorted(p.name for p in raw.glob("*")) != sorted(p.name for p in parts):
-        shutil.rmtree(raw, ignore_errors=True)
-        raw.mkdir(parents=True)
-        for p in parts:
-            shutil.copy(p, raw / p.name)
+        raw_folder(work, parts)
     a, b = work / "default", work / "learn_repeated_false"
     _run(raw, a, [], workers)
     _run(raw, b, ["--set", "clean.learn_repeated=false"], workers)

@@ -14,7 +14,6 @@ import argparse
 import gzip
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -22,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.pipeline import PARTS, ROOT, _text_bytes
+from bench.pipeline import PARTS, ROOT, _text_bytes, raw_folder
 
 # Runs the command line with os.fsync timed; the figures go to the file named by argv[1].
 WRAPPER = """
@@ -84,9 +83,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     with tempfile.TemporaryDirectory(prefix="newsprep-bench-faults-") as tmp:
         work = Path(tmp)
-        raw = work / "raw"
-        raw.mkdir()
-        shutil.copy(part, raw / part.name)
+        raw = raw_folder(work, [part])
         out, figures_file = work / "processed", work / "figures.json"
         peak, done = [0], threading.Event()
 

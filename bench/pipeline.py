@@ -51,12 +51,18 @@ def measure(cmd: list[str]) -> tuple[float, float, int]:
     return wall, usage.ru_maxrss / 1024, rc
 
 
-def run_pipeline(parts: list[Path], workers: int, work: Path) -> dict:
+def raw_folder(work: Path, parts: list[Path]) -> Path:
+    """work/raw holding a copy of each part (a real file: the pipeline reads raw/ as a user's)."""
     raw = work / "raw"
     shutil.rmtree(raw, ignore_errors=True)
     raw.mkdir(parents=True)
     for p in parts:
         shutil.copy(p, raw / p.name)
+    return raw
+
+
+def run_pipeline(parts: list[Path], workers: int, work: Path) -> dict:
+    raw = raw_folder(work, parts)
     out = work / "processed"
     shutil.rmtree(out, ignore_errors=True)  # a cold run: no up-to-date output, no cache to reuse
     wall, peak, rc = measure([sys.executable, "-m", "pipeline", "run", "--raw", str(raw), "--out",
