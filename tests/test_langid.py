@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 
+import numpy as np
 import pytest
 from conftest import corpus
 
@@ -210,9 +211,10 @@ def test_langdetect_backend_gives_the_same_answers_as_the_replay():
 
 
 def test_language_backend_in_a_run(seed_raw, tmp_path):
+    import pyarrow.parquet as pq
+
     from pipeline.core.config import load_config
     from pipeline.runner import run
-    import pyarrow.parquet as pq
 
     for backend in ("fast", "langdetect"):
         run(load_config(None, [f"annotate.language_backend={backend}"]), seed_raw,
@@ -221,3 +223,33 @@ def test_language_backend_in_a_run(seed_raw, tmp_path):
                    for b in ("fast", "langdetect"))
     assert fast["language"] == plain["language"] == ["en", "en"]
     assert fast["language_score"] == pytest.approx(plain["language_score"], abs=1e-9)
+
+
+def test_tables_come_whole_from_the_cache_and_a_damaged_entry_is_derived_again(tmp_path, monkeypatch):
+    """The mapped tables equal the ones derived from the profiles, and an entry cut short (a
+    full disk, a killed copy) is derived again and repaired, not trusted."""
+    from dataclasses import fields
+
+    from pipeline.langid import tables as T
+
+    def same(a, b):
+        return all(np.array_equal(getattr(a, f.name), getattr(b, f.name))
+                   if isinstance(getattr(b, f.name), np.ndarray) else getattr(a, f.name) == getattr(b, f.name)
+                   for f in fields(b))
+
+    monkeypatch.setenv("NEWSPREP_CACHE_DIR", str(tmp_path))
+    T.tables.cache_clear()
+    try:
+        built = T.build_tables()
+        first = T.tables()
+        [entry] = tmp_path.glob("langid-*")
+        assert same(first, built) and not first.member3.flags.writeable
+        member = entry / "member3.npy"
+        member.write_bytes(member.read_bytes()[:4096])
+        T.tables.cache_clear()
+        assert same(T.tables(), built)
+        assert member.stat().st_size == built.member3.nbytes + 128  # the .npy header
+        monkeypatch.setenv("NEWSPREP_CACHE_DIR", "off")
+        assert T.cache_root() is None
+    finally:
+        T.tables.cache_clear()

@@ -22,7 +22,7 @@ above 0.1, so `detect_langs(text)[0]` raises IndexError; not seen on real text).
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 

@@ -25,8 +25,8 @@ are only looked up for the few hundred n-grams per text that are actually sample
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Sequence
 
 import numpy as np
 
