@@ -5,53 +5,85 @@ point, in each stage and between the steps of the swap."""
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import random
 import time
+import traceback
+from dataclasses import dataclass
 from pathlib import Path
 
+from conftest import output_digest
+
+from pipeline.cli import main
 from pipeline.core.config import load_config
 from pipeline.runner import run
 from pipeline.runtime import outdir
 from pipeline.runtime.killpoint import ENV
 
-from conftest import output_digest, run_cli
-
 ARGS = ("--set", "annotate.annotators=[]", "--set", "write.paragraphs_per_shard=5000", "--quiet")
 STAGE_POINTS = ("ingest", "clean", "dedup", "annotate", "filter", "write")
-# Run with renameat2(RENAME_EXCHANGE) disabled: the two-rename swap of kernels without it.
-NO_EXCHANGE = ("import sys; from pipeline.runtime import outdir; outdir.exchange = lambda a, b: False; "
-               "from pipeline.cli import main; sys.exit(main(sys.argv[1:]))")
 
 
 def _corpus(raw: Path, n: int, seed: int) -> None:
     raw.mkdir()
     rng = random.Random(seed)
-    words = "river bridge council budget storm school election court police museum harbour".split()
+    words = ["river", "bridge", "council", "budget", "storm", "school", "election", "court", "police", "museum", "harbour"]
     with (raw / "feed.jsonl").open("w") as fh:
         for i in range(n):
             paragraphs = [" ".join(rng.choice(words) for _ in range(25)) + f" {i}-{k}." for k in range(6)]
             fh.write(json.dumps({"id": f"d{i}", "source": f"s{i % 7}", "text": "\n".join(paragraphs)}) + "\n")
 
 
-def _run(raw: Path, out: Path, *extra: str, kill_at: str | None = None, exchange: bool = True):
-    args = ("run", "--raw", str(raw), "--out", str(out), *ARGS, *extra)
-    env = {ENV: kill_at} if kill_at else None
-    prefix = ("-m", "pipeline") if exchange else ("-c", NO_EXCHANGE)
-    return run_cli(*args, env=env, prefix=prefix, timeout=600)
+@dataclass
+class Ended:
+    returncode: int  # -9: killed by SIGKILL
+    group: int  # the run's process group: its pool's workers are in it
+    stderr: str
 
 
-def _survivors(out: Path) -> list[int]:
-    """Processes of a run on `out` still alive 15 s after it was killed (its pool's workers)."""
-    needle = str(out).encode()
+def _run(raw: Path, out: Path, *extra: str, kill_at: str | None = None, exchange: bool = True) -> Ended:
+    """`python -m pipeline run` in a forked copy of this process (the imports already done: each
+    of the many runs costs its work, not an interpreter's start), a process of its own that can
+    be SIGKILLed, leading a process group of its own so that its workers can be found after.
+    exchange=False: with renameat2(RENAME_EXCHANGE) disabled, the two-rename swap of kernels
+    without it."""
+    log = out.parent / "logs" / f"{kill_at}-{len(list(out.parent.glob('logs/*')))}.txt"
+    log.parent.mkdir(exist_ok=True)
+    pid = os.fork()
+    if pid == 0:  # the run
+        code = 70
+        try:
+            os.setpgid(0, 0)
+            if kill_at:
+                os.environ[ENV] = kill_at
+            if not exchange:
+                outdir.exchange = lambda a, b: False
+            with log.open("w") as fh, contextlib.redirect_stderr(fh), contextlib.redirect_stdout(fh):
+                code = main(["run", "--raw", str(raw), "--out", str(out), *ARGS, *extra])
+        except BaseException:  # noqa: BLE001 - reported through the log
+            with log.open("a") as fh:
+                traceback.print_exc(file=fh)
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
+    return Ended(code, pid, log.read_text())
+
+
+def _survivors(group: int) -> list[int]:
+    """Processes of the killed run's group still alive 15 s after it was killed (its pool's
+    workers, which end when they see their parent gone)."""
     for _ in range(150):
         alive = []
-        for proc in Path("/proc").glob("[0-9]*"):
+        for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
-                if needle in (proc / "cmdline").read_bytes():
-                    alive.append(int(proc.name))
+                fields = stat.read_text().rsplit(")", 1)[1].split()
             except OSError:
-                pass
+                continue
+            if int(fields[2]) == group and fields[0] != "Z":  # pgrp; a zombie has ended
+                alive.append(int(stat.parent.name))
         if not alive:
             return []
         time.sleep(0.1)
@@ -79,7 +111,7 @@ def test_sigkill_at_every_point_never_damages_the_previous_output(tmp_path: Path
         assert r.returncode == -9, f"not killed at {point}: exit {r.returncode} {r.stderr[-500:]}"
         assert output_digest(out) == previous, f"a kill at {point} changed the previous output"
         assert _siblings(out), f"killed at {point}, yet no staging folder was left to clean up"
-        assert _survivors(out) == [], f"the workers of the run killed at {point} live on"
+        assert _survivors(r.group) == [], f"the workers of the run killed at {point} live on"
 
     # Killed just after the exchange: the new output is in place, whole.
     r = _run(raw_new, out, kill_at="commit:exchanged")
