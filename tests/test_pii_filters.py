@@ -104,6 +104,15 @@ def raw(tmp_path_factory) -> Path:
 SECRETS = ("jane.doe@example.org", "555-0143", "192.168.10.1", "reporter@example.com")
 
 
+@pytest.fixture(scope="module")
+def default_out(raw: Path, tmp_path_factory) -> Path:
+    """One run with the default settings, which three tests compare against (read only)."""
+    out = tmp_path_factory.mktemp("pii-default") / "processed"
+    r = _run(raw, out)
+    assert r.returncode == 0, r.stderr
+    return out
+
+
 def _arrow(path: Path) -> pa.Table:
     import pyarrow.ipc as ipc
 
@@ -127,9 +136,8 @@ def _all_text(out: Path) -> str:
     return "\n".join(parts)
 
 
-def test_masked_data_is_in_no_file(raw: Path, tmp_path: Path):
-    counted = tmp_path / "counted"
-    assert _run(raw, counted).returncode == 0
+def test_masked_data_is_in_no_file(raw: Path, default_out: Path, tmp_path: Path):
+    counted = default_out
     assert all(s in _all_text(counted) for s in SECRETS)  # the check can fail
     assert all(s in _all_text(counted / ".cache") for s in SECRETS)  # ... in the cache too
     doc = pq.read_table(counted / "parquet" / "documents").to_pylist()[0]
@@ -148,9 +156,8 @@ def test_masked_data_is_in_no_file(raw: Path, tmp_path: Path):
     assert "52-48 in 2019" in doc["text"]
 
 
-def test_filters_drop_documents_and_explain_them(raw: Path, tmp_path: Path):
-    plain = tmp_path / "plain"
-    assert _run(raw, plain).returncode == 0
+def test_filters_drop_documents_and_explain_them(raw: Path, default_out: Path, tmp_path: Path):
+    plain = default_out
     out = tmp_path / "filtered"
     r = _run(raw, out, "annotate.annotators=[language, gopher, repetition, pii]",
              "filter.gopher.word_count=[20, 100000]",
@@ -175,10 +182,9 @@ def test_filters_drop_documents_and_explain_them(raw: Path, tmp_path: Path):
     assert 'aria-label="repetition.dup_line_char_share"' in report and "filter max 0.2" in report
 
 
-def test_filters_off_change_nothing_but_add_columns(raw: Path, tmp_path: Path):
-    base, full = tmp_path / "base", tmp_path / "full"
+def test_filters_off_change_nothing_but_add_columns(raw: Path, default_out: Path, tmp_path: Path):
+    base, full = tmp_path / "base", default_out
     assert _run(raw, base, "annotate.annotators=[language]").returncode == 0
-    assert _run(raw, full).returncode == 0
     a = pq.read_table(base / "parquet" / "documents")
     b = pq.read_table(full / "parquet" / "documents")
     assert b.column_names[:len(a.column_names)] == a.column_names
