@@ -40,10 +40,12 @@ venv: $(VENV)/.installed ## create .venv from pyproject.toml (done by every targ
 dataset: $(VENV)/.installed ## run the pipeline on raw/ into processed/
 	$(PY) -m pipeline run --config $(CONFIG) --raw $(RAW) --out $(OUT) $(ARGS)
 
-# -n auto: one pytest worker per core (pytest-xdist); most tests wait on their own subprocesses
-# or pools part of the time, so two workers on two cores keep both busy.
+# pytest-xdist: TEST_WORKERS pytest workers (default: one per core); --dist loadfile keeps each
+# test file on one worker, so a module's shared run (its module-scoped fixture) is made once,
+# not once per worker; tests/conftest.py collects the slowest files first.
+TEST_WORKERS ?= auto
 test: $(VENV)/.test-installed ## run the test suite
-	$(PY) -m pytest -q -n auto $(ARGS)
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile $(ARGS)
 
 $(VENV)/.eval-installed: $(VENV)/.bench-installed
 	$(INSTALL) -e '.[eval]' || $(PIPINST) -e '.[eval]'
