@@ -23,7 +23,7 @@ from collections import Counter
 import numpy as np
 
 from .fingerprint import shingle_sets
-from .textnorm import STOPWORDS, fold_word, sentences, token_set, tokens
+from .textnorm import NUMBER_WORDS, STOPWORDS, fold_word, raw_tokens, sentences, tokens
 
 # Time adverbials and attribution frames (their content words; function words are already free).
 WIRE = frozenset("""
@@ -41,6 +41,7 @@ likewise thus hence therefore accordingly consequently earlier later asked speak
 following including amid amidst among unlike like since although though whether unless
 until upon within without toward towards across along around behind beyond beside inside
 outside throughout underneath per via plus minus except
+well yes oh okay ok sure look listen anyway actually frankly honestly
 """.split())
 
 # Weekdays and months, with their wire abbreviations ("Tues.", "Sept."). "May" and "March" are
@@ -263,14 +264,19 @@ def typo_of(word: str, words: set[str], changed: bool = True) -> bool:
     return False
 
 
+_DIGIT = re.compile(r"\d")
+_NUMBERS = frozenset(fold_word(w) for w in NUMBER_WORDS)  # "five" is the figure "5"
+
+
 class Para:
     """Words, figures and sentences of one paragraph, for the fact checks (computed on demand)."""
 
     __slots__ = ("text", "_words", "_content", "_figures", "_sentences", "parts", "_names",
-                 "_dates", "_caps")
+                 "_dates", "_caps", "_raw")
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self._raw: list[str] = []
         self._words: set[str] | None = None
         self._content: list[str] | None = None
         self._figures: Counter | None = None
@@ -284,7 +290,9 @@ class Para:
     def words(self) -> set[str]:
         """Folded words (a cover read only for its sentences never needs them)."""
         if self._words is None:
-            self._words = token_set(self.text) | acronyms(self.text)
+            # The raw tokens are kept for the figures: one tokenisation for both.
+            raw = self._raw = raw_tokens(self.text)
+            self._words = {fold_word(t) for t in set(raw)} | acronyms(self.text)
         return self._words
 
     @property
@@ -318,8 +326,11 @@ class Para:
         if self._figures is None:
             # How often each figure occurs: "45 miles ... 20 killed" does not cover "45 miles
             # ... 45 killed".
-            self._figures = (Counter(t for t in tokens(self.text) if t[0].isdigit())
-                             if any(t[0].isdigit() for t in self.words) else Counter())
+            # (A quick test first: no digit in the text and no number word, no figure.)
+            words = self.words
+            self._figures = (Counter(f for f in map(fold_word, self._raw) if f[0].isdigit())
+                             if _DIGIT.search(self.text) or not words.isdisjoint(_NUMBERS)
+                             or not self.text.isascii() else Counter())
         return self._figures
 
     @property

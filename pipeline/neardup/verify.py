@@ -3,9 +3,9 @@
 A paragraph p is covered by kept paragraphs C when
   containment = |S(p) & (S(c1) | ... | S(ck))| / |S(p)| >= cfg.containment,
 with S the set of byte n-grams of the folded text (`textnorm.fold_bytes`: case, punctuation,
-quote and dash style, thousands separators), k <=
-max_sources and each source adding >= min_part of S(p) (a joined paragraph needs both halves,
-a join of a kept paragraph and three stray words does not); and the facts agree:
+quote and dash style, thousands separators), k <= max_sources and each source adding >=
+min_part of S(p) (a joined paragraph needs both halves, a join of a kept paragraph and three
+stray words does not); and the facts agree (words in other forms aside: `forms`):
   * no sentence of C is used only in part (cfg.sentence_partial): outlets keep, trim, split or
     join whole sentences; a clause dropped from the middle of one is a paraphrase;
   * every figure of p (numbers after folding 1,000/1000, five/5, 5 percent/5%) is in C;
@@ -27,6 +27,7 @@ import numpy as np
 from .facts import (WIRE, WIRE_WORD, Para, acronyms, attributed_dates, calendar_word, contradicts,
                     exceeds, lead, pronoun_speaker, speakers, typo_of)
 from .fingerprint import shingle_seq, shingle_sets
+from .forms import free_words, rank_contradicts
 from .textnorm import STOPWORDS, fold_small_bytes, sentences, token_set
 
 if TYPE_CHECKING:
@@ -242,8 +243,20 @@ class Verifier:
                     return None
         cover = [self.para(c) for c in chosen]
         words = set().union(*(c.words for c in cover))
-        if cfg.check_figures and exceeds(p.figures, sum((c.figures for c in cover), Counter())):
-            return False
+        free: set[str] | None = None
+
+        def other_forms() -> set[str]:  # the cover's words in another form (`forms`)
+            nonlocal free
+            if free is None:
+                free = free_words(p.text, p.words, p.caps, [c.text for c in cover], words,
+                                  set().union(*(c.caps for c in cover)))
+            return free
+
+        if cfg.check_figures:
+            cf = sum((c.figures for c in cover), Counter())
+            if exceeds(p.figures, cf) and exceeds(
+                    Counter({k: n for k, n in p.figures.items() if k not in other_forms()}), cf):
+                return False
         if cfg.check_names:
             # Names in other roles: "New Jersey has joined a coalition with ... Connecticut"
             # against "Connecticut has joined a coalition with ... New Jersey" (the same words,
@@ -254,13 +267,15 @@ class Verifier:
             # Names are facts: one the cover lacks (a typo of a long one aside) keeps p; so does
             # a weekday or month that contradicts the cover's.
             # Sentence-initial capitals are names too when the cover lacks the word in any case
-            # ("Trump sat down" / "The president met"): case alone tells nothing there.
-            new_names = (p.names | p.initials) - words
+            # ("Trump sat down" / "The president met"). (Names are capitalised words: when the
+            # cover has all of p's, none is new.)
+            new_names = (p.names | p.initials) - words if p.caps - words else set()
             if new_names:  # a typo of a name the cover has (capitalised there) is that name
                 caps = set().union(*(c.caps for c in cover))
                 new_names = {w for w in new_names
                              if not typo_of(w, caps, changed=len(w) >= 8)}
-            if new_names:
+            if new_names and new_names - other_forms():
+                new_names -= other_forms()
                 # One exception: the speaker the cover calls "he" or "she" ("he said" /
                 # "Trump stated"); a quote whose cover names another speaker or none stays.
                 text = " ".join(c.text for c in cover)
@@ -269,6 +284,8 @@ class Verifier:
                         and pronoun_speaker(text) and not pronoun_speaker(p.text)
                         and not speakers(text) - p.names):
                     return False
+            if rank_contradicts(p.text, [c.text for c in cover]):  # "Gov." for "Sen. Abbott"
+                return False
             # A dotted abbreviation is a name where the cover has others: "U.K." against "U.S."
             # (single letters are never names); one added or dropped ("U.S. President") is not.
             pa = acronyms(p.text)
@@ -282,6 +299,8 @@ class Verifier:
             if contradicts(pd, sum((c.dates for c in cover), Counter())):
                 return False
         new = [w for w in p.content if w not in words and not typo_of(w, words)]
+        if new:
+            new = [w for w in new if w not in other_forms()]
         if len(new) > cfg.max_new_words + len(p.content) // cfg.new_words_per:
             return False
         # A stretch of text the cover lacks, longer than a changed word: an added clause

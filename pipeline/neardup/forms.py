@@ -1,0 +1,182 @@
+"""Other forms of the same words: what a reprint may write differently without adding a fact
+(pure text functions; issue 15, found by reading kept pairs on allsides part-00).
+
+* Abbreviations. "Prop 8" / "Proposition 8", "Brig. Gen." / "Brigadier General": a short form
+  printed with its dot before a capital or a figure ("Gen. Amir", "Sept. 11"), or without a dot
+  right before a figure ("Prop 8"), is the long word of the other text that starts with it
+  (3+ letters) or that it contracts with the same first and last letters ("Lt." /
+  "Lieutenant", "Dept." / "Department"). A capitalised word that is merely a longer or shorter
+  name ("Mann" / "Manning") is neither, so it stays a name.
+* Titles before a name. "said Army Lt. Gen. H.R. McMaster" for "Mr. McMaster said": ranks,
+  offices and services standing before a name the cover holds (with the name's initials) are a
+  description of that person, not a new name, as long as they do not change the cover's own
+  title ("Maj. Gen. Smith" against "Lt. Gen. Smith" stays).
+* Datelines. "WASHINGTON (Reuters) -" before the story's first sentence is the wire's frame, as
+  "according to" is, unless the cover prints a dateline of its own (then another dateline is
+  another place).
+* Compounds. "onetime" / "one-time": the parts of a hyphenated word are the joined word.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .textnorm import fold_word
+
+_WORD = re.compile(r"[^\W\d_]+")
+
+# A short form: a capitalised word of up to 5 letters with its dot before a capital or a figure,
+# or without a dot right before a figure.
+_SHORT = re.compile(r"\b([A-Z][a-z]{0,4})\.(?= [A-Z0-9])|\b([A-Z][a-z]{1,4}) (?=\d)")
+
+
+def short_forms(text: str) -> set[str]:
+    """Folded words of `text` printed as abbreviations ("Brig.", "Gen.", "Prop 8")."""
+    return {(a or b).lower() for a, b in _SHORT.findall(text)}
+
+
+def expands(short: str, long_: str) -> bool:
+    """True when `long_` is the word `short` abbreviates: it starts with it (3+ letters), or
+    has its letters in order with the same first and last letter ("sgt" / "sergeant"; two
+    letters only for a title, "lt" / "lieutenant": "Mr." is not "Miler")."""
+    if len(long_) <= len(short) or len(short) < 2 or short[0] != long_[0]:
+        return False
+    if len(short) >= 3 and long_.startswith(short):
+        return True
+    if short[-1] != long_[-1] or len(short) == 2 and long_ not in TITLES:
+        return False
+    it = iter(long_)
+    return all(ch in it for ch in short)
+
+
+# Ranks, offices and services that stand before a name ("Army Lt. Gen.", "Deputy Secretary").
+TITLES = frozenset("""
+general gen lieutenant lt brigadier brig colonel col major maj sergeant sgt captain capt admiral
+adm commander cmdr corporal cpl private pvt marshal ensign chief officer
+president pres vice senator sen representative rep congressman congresswoman governor gov
+secretary sec attorney atty minister ambassador judge justice mayor chairman chairwoman
+director deputy assistant acting former spokesman spokeswoman superintendent supt inspector
+army navy marine marines air force coast guard national
+""".split())
+# At least one of these makes a run of TITLES a title (not "National Guard" alone).
+_RANKS = TITLES - frozenset("army navy marine marines air force coast guard national former "
+                            "acting deputy assistant vice".split())
+_INITIALS = re.compile(r"(?:[A-Z]\.){1,3} ?")
+_CAP = re.compile(r"[A-Z][a-z]")
+
+
+def titles(text: str) -> tuple[set[str], set[str]]:
+    """(folded words of the title runs of `text` that stand before a name, with that name's
+    initials ("H.R." -> "hr"); the runs' rank and office words). A run is one or more TITLES
+    words, each capitalised (a dot after an abbreviation allowed), at least one a rank or
+    office, followed by a capitalised name."""
+    words: set[str] = set()
+    ranks: set[str] = set()
+    run: list[str] = []
+    pos = 0
+    for m in _WORD.finditer(text):
+        w = m.group()
+        gap = text[pos:m.start()]
+        pos = m.end()
+        f = w.lower()
+        if run and gap.strip(". ") == "" and f in TITLES and w[0].isupper():
+            run.append(f)
+            continue
+        if run and gap.strip(". ") == "" and any(r in _RANKS for r in run):
+            # The run ends here: does a name (after optional initials) follow?
+            rest = text[m.start() - len(gap.lstrip(". ")):]
+            init = _INITIALS.match(rest)
+            after = rest[init.end():] if init else rest
+            if _CAP.match(after):
+                words.update(run)
+                ranks.update(r for r in run if r in _RANKS)
+                if init:
+                    words.add(init.group().replace(".", "").strip().lower())
+        run = [f] if f in TITLES and w[0].isupper() else []
+    return words, ranks
+
+
+_TITLE_WORD = re.compile(r"\b(?:" + "|".join(sorted((t.capitalize() for t in _RANKS), key=len,
+                                                    reverse=True)) + r")\b")
+
+
+def _same_rank(r: str, q: str) -> bool:
+    return r == q or expands(r, q) or expands(q, r)
+
+
+def rank_contradicts(text: str, cover_texts: list[str]) -> bool:
+    """True when the paragraph gives a rank or office the cover does not, where the cover gives
+    its own ("Gov. Greg Abbott" against "Sen. Greg Abbott", "Attorney Senator" against
+    "Attorney General"): another fact, like another weekday."""
+    if not _TITLE_WORD.search(text):
+        return False
+    cover = " ".join(cover_texts)
+    if not _TITLE_WORD.search(cover):
+        return False
+    ranks, cranks = titles(text)[1], titles(cover)[1]
+    return bool(cranks) and any(not any(_same_rank(r, q) for q in cranks) for r in ranks)
+
+
+# A wire dateline opening the paragraph: "WASHINGTON (Reuters) -", "NEW YORK, May 3 (AP) --",
+# "BEIRUT (AFP) \u2014".
+_DATELINE = re.compile(r"\s*((?:[A-Z][A-Z.'-]+ ?){1,4}(?:, [A-Z][A-Za-z.]+(?: \d{1,2})?)?"
+                       r" ?\([A-Za-z .&-]{2,30}\) ?(?:-{1,2}|\u2013|\u2014) ?)")
+
+
+def dateline(text: str) -> str | None:
+    """The dateline that opens `text`, or None."""
+    m = _DATELINE.match(text)
+    return m.group(1) if m else None
+
+
+def dateline_words(text: str) -> set[str]:
+    d = dateline(text)
+    return {fold_word(w.lower()) for w in _WORD.findall(d)} if d else set()
+
+
+_COMPOUND = re.compile(r"\b([^\W\d_]+)-([^\W\d_]+)\b")
+
+
+def compounds(text: str) -> dict[str, tuple[str, ...]]:
+    """Joined form of each hyphenated word of `text` -> its folded parts ("one-time" ->
+    "onetime": ("1", "time"), "five" being the figure 5 as in `tokens`)."""
+    if "-" not in text:
+        return {}
+    out = {}
+    for a, b in _COMPOUND.findall(text):
+        out[fold_word((a + b).lower())] = (fold_word(a.lower()), fold_word(b.lower()))
+    return out
+
+
+def free_words(text: str, words: set[str], caps: set[str], cover_texts: list[str],
+               cover_words: set[str], cover_caps: set[str]) -> set[str]:
+    """Folded words of a paragraph (`words`, its capitalised ones `caps`) that are other forms
+    of its cover's words, or a frame the cover may lack (see the module doc): not new names,
+    content words or figures."""
+    free: set[str] = set()
+    cover = " ".join(cover_texts)
+    # Abbreviations either way round (capitalised words only: "Gen." is a title, "gen" is not).
+    mine = short_forms(text)
+    theirs = short_forms(cover)
+    for w in caps - cover_words:
+        if (w in mine and any(expands(w, c) for c in cover_caps)
+                or any(expands(s, w) for s in theirs)):
+            free.add(w)
+    # A word the cover hyphenates ("onetime" / "one-time").
+    free |= (words - cover_words) & set(compounds(cover))
+    # Titles before a name the cover holds: free unless the cover's own ranks are not all in
+    # the paragraph's (in either form).
+    words, ranks = titles(text)
+    if words:
+        _, cranks = titles(cover)
+        if all(any(_same_rank(r, q) for q in ranks) for r in cranks):
+            free |= words
+    # A dateline, when the cover prints none.
+    if not any(dateline(c) for c in cover_texts):
+        free |= dateline_words(text)
+    # The parts of a compound the cover writes as one word.
+    for joined, parts in compounds(text).items():
+        if joined in cover_words:
+            free.update(parts)
+    return free
+
