@@ -169,7 +169,7 @@ LIGHT = {"spelling": _spelling, "style": _style, "numbers": _numbers, "word": _w
          "wire_time": wire.wire_time, "wire_attribution": wire.wire_attribution,
          "wire_dated": wire.wire_dated, "undotted": wire.undotted, "titled": wire.titled,
          "abbreviated": wire.abbreviated, "ranked": wire.ranked, "datelined": wire.datelined,
-         "interjection": wire.interjection, "joined": wire.joined}
+         "interjection": wire.interjection, "joined": wire.joined, "described": wire.described}
 
 
 def _update_figure(t: str, rng: random.Random) -> str | None:
@@ -284,7 +284,8 @@ def build(n_originals: int = 300, seed: int = 20260301) -> list[EvalDoc]:
                                           ("other_speaker", wire.other_speaker),
                                           ("other_person", wire.other_person),
                                           ("rank_changed", wire.rank_changed),
-                                          ("name_extended", wire.name_extended)], 7):
+                                          ("name_extended", wire.name_extended),
+                                          ("count_changed", wire.count_changed)], 8):
                 q = (edit(p, rng, people) if kind in ("other_speaker", "other_person")
                      else edit(p, rng))
                 if q is not None and rng.random() < 0.6:

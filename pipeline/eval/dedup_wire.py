@@ -300,3 +300,26 @@ def name_extended(t: str, rng: random.Random) -> str | None:
         return None
     name = m.group(1) + rng.choice(["son", "ley", "ton", "ing"])
     return re.sub(r"\b" + m.group(1) + r"\b", name, t)
+
+
+def described(t: str, rng: random.Random) -> str | None:
+    """A named speaker given as a description ("Holder said" -> "the attorney general said"),
+    as a pronoun would be."""
+    m = _NAMED.search(t)
+    if not m or re.search(r"[A-Z][\w.]* $", t[:m.start(1)]):
+        return None
+    who = rng.choice(["the attorney general", "the senator", "the president", "the official",
+                      "the spokesman", "the governor"])
+    return t[:m.start(1)] + who + t[m.end(1):]
+
+
+_COUNT = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten) of the\b", re.IGNORECASE)
+
+
+def count_changed(t: str, rng: random.Random) -> str | None:
+    """"two of the" -> "one of the": another count (a hard negative; "one of" is otherwise read
+    as a pronoun)."""
+    m = _COUNT.search(t)
+    if not m:
+        return None
+    return t[:m.start(1)] + ("One" if m.group(1)[0].isupper() else "one") + t[m.end(1):]

@@ -23,6 +23,7 @@ from collections import Counter
 import numpy as np
 
 from .fingerprint import shingle_sets
+from .forms import _DESCRIBED
 from .textnorm import NUMBER_WORDS, STOPWORDS, fold_word, raw_tokens, sentences, tokens
 
 # Time adverbials and attribution frames (their content words; function words are already free).
@@ -52,6 +53,7 @@ _DAYS = {"monday": 1, "mon": 1, "tuesday": 2, "tue": 2, "tues": 2, "wednesday": 
 _MONTHS = {"january": 1, "jan": 1, "february": 2, "feb": 2, "april": 4, "apr": 4, "june": 6,
            "july": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
            "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12}
+_CALENDAR = frozenset(_DAYS) | frozenset(_MONTHS)
 # Abbreviations that only count as dates when capitalised in the text ("sat", "sun", "dec").
 _AMBIGUOUS = frozenset({"sat", "sun", "mon", "wed", "fri", "dec", "aug", "jan"})
 
@@ -204,10 +206,11 @@ def framed(text: str) -> set[str]:
     return out
 
 
-_VERBS = r"(?:said|says|stated|states|added|adds|wrote|writes|told|noted|notes|tweeted|tweets)"
+_VERBS = (r"(?:said|says|stated|states|added|adds|wrote|writes|told|noted|notes|tweeted|tweets|"
+          r"continued|concluded)")
 _SPEAKER = re.compile(r"\b([A-Z][^\W\d_]+)\s+" + _VERBS + r"\b|\b" + _VERBS
                       + r"\s+(?:Mr\.|Mrs\.|Ms\.|Dr\.)?\s*([A-Z][^\W\d_]+)")
-_PRONOUN = re.compile(r"\b(?:he|she|they)\s+" + _VERBS + r"\b|\b" + _VERBS
+_PRONOUN = re.compile(r"\b(?:he|she|they|" + _DESCRIBED + r")\s+" + _VERBS + r"\b|\b" + _VERBS
                       + r"\s+(?:he|she|they)\b", re.IGNORECASE)
 
 
@@ -297,8 +300,9 @@ class Para:
 
     @property
     def dates(self) -> Counter:
-        if self._dates is None:
-            self._dates = dates(self.text)
+        if self._dates is None:  # (no weekday or month word, no date: most paragraphs)
+            self._dates = (dates(self.text) if not self.words.isdisjoint(_CALENDAR)
+                           or "Ma" in self.text else Counter())
         return self._dates
 
     @property

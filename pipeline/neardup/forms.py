@@ -14,14 +14,16 @@
 * Datelines. "WASHINGTON (Reuters) -" before the story's first sentence is the wire's frame, as
   "according to" is, unless the cover prints a dateline of its own (then another dateline is
   another place).
-* Compounds. "onetime" / "one-time": the parts of a hyphenated word are the joined word.
+* Compounds. "onetime" / "one-time", "health care" / "healthcare": the parts are the joined word.
+* Descriptions for a speaker. "The attorney general said" where the cover says "Holder said":
+  like "he said", the description stands for the speaker the cover names.
 """
 
 from __future__ import annotations
 
 import re
 
-from .textnorm import fold_word
+from .textnorm import fold_word, tokens
 
 _WORD = re.compile(r"[^\W\d_]+")
 
@@ -61,8 +63,11 @@ army navy marine marines air force coast guard national
 # At least one of these makes a run of TITLES a title (not "National Guard" alone).
 _RANKS = TITLES - frozenset("army navy marine marines air force coast guard national former "
                             "acting deputy assistant vice".split())
-_INITIALS = re.compile(r"(?:[A-Z]\.){1,3} ?")
-_CAP = re.compile(r"[A-Z][a-z]")
+# A run of capitalised TITLES words (an abbreviation may keep its dot), then the initials of a
+# name ("H.R."), before a capitalised name.
+_RUN = re.compile(r"\b((?:(?:" + "|".join(sorted((t.capitalize() for t in TITLES), key=len,
+                                                  reverse=True))
+                  + r")\.? +)+)((?:[A-Z]\.){1,3} ?)?(?=[A-Z][a-z])")
 
 
 def titles(text: str) -> tuple[set[str], set[str]]:
@@ -72,27 +77,13 @@ def titles(text: str) -> tuple[set[str], set[str]]:
     office, followed by a capitalised name."""
     words: set[str] = set()
     ranks: set[str] = set()
-    run: list[str] = []
-    pos = 0
-    for m in _WORD.finditer(text):
-        w = m.group()
-        gap = text[pos:m.start()]
-        pos = m.end()
-        f = w.lower()
-        if run and gap.strip(". ") == "" and f in TITLES and w[0].isupper():
-            run.append(f)
-            continue
-        if run and gap.strip(". ") == "" and any(r in _RANKS for r in run):
-            # The run ends here: does a name (after optional initials) follow?
-            rest = text[m.start() - len(gap.lstrip(". ")):]
-            init = _INITIALS.match(rest)
-            after = rest[init.end():] if init else rest
-            if _CAP.match(after):
-                words.update(run)
-                ranks.update(r for r in run if r in _RANKS)
-                if init:
-                    words.add(init.group().replace(".", "").strip().lower())
-        run = [f] if f in TITLES and w[0].isupper() else []
+    for run, init in _RUN.findall(text):
+        run_words = [w.lower() for w in _WORD.findall(run)]
+        if any(w in _RANKS for w in run_words):
+            words.update(run_words)
+            ranks.update(w for w in run_words if w in _RANKS)
+            if init:
+                words.add(init.replace(".", "").strip().lower())
     return words, ranks
 
 
@@ -134,6 +125,21 @@ def dateline_words(text: str) -> set[str]:
     return {fold_word(w.lower()) for w in _WORD.findall(d)} if d else set()
 
 
+# A description standing for a speaker, as a pronoun does ("the attorney general said", "the
+# president tweeted"): the cover may name the person instead ("Holder said").
+_DESCRIBED = (r"the (?:(?:" + "|".join(sorted(TITLES | {"official", "aide", "spokesperson"},
+                                               key=len, reverse=True)) + r") ){0,3}"
+              r"(?:" + "|".join(sorted(TITLES | {"official", "aide", "spokesperson"}, key=len,
+                                       reverse=True)) + r")")
+DESCRIBED = re.compile(r"\b(" + _DESCRIBED + r")\s+(?:said|says|stated|added|wrote|told|noted|"
+                       r"tweeted|continued|concluded)\b", re.IGNORECASE)
+
+
+def described(text: str) -> set[str]:
+    """The words of the descriptions that stand for a speaker ("the attorney general said")."""
+    return {fold_word(w.lower()) for d in DESCRIBED.findall(text) for w in _WORD.findall(d)}
+
+
 _COMPOUND = re.compile(r"\b([^\W\d_]+)-([^\W\d_]+)\b")
 
 
@@ -148,12 +154,22 @@ def compounds(text: str) -> dict[str, tuple[str, ...]]:
     return out
 
 
+_DIGIT_ONE = re.compile(r"(?<![\d.,])1(?!\d|[.,]\d)")  # the figure 1 itself
+_ONE = re.compile(r"\b(?:one of|no one|the one|one another|each one|this one|that one)\b|"
+                  r"\bone(?= of\b)", re.IGNORECASE)
+_ANY_ONE = re.compile(r"\bone\b", re.IGNORECASE)
+_FIGURE_WORDS = frozenset(str(i) for i in range(21))  # the spelled numbers' figures
+
+
 def free_words(text: str, words: set[str], caps: set[str], cover_texts: list[str],
-               cover_words: set[str], cover_caps: set[str]) -> set[str]:
+               cover_words: set[str], cover_caps: set[str], named: bool = False) -> set[str]:
     """Folded words of a paragraph (`words`, its capitalised ones `caps`) that are other forms
     of its cover's words, or a frame the cover may lack (see the module doc): not new names,
-    content words or figures."""
+    content words or figures. named: the cover names its speaker and the paragraph does not,
+    so a description that stands for the speaker ("the attorney general said") is free."""
     free: set[str] = set()
+    if named:
+        free |= described(text) - {"the"}
     cover = " ".join(cover_texts)
     # Abbreviations either way round (capitalised words only: "Gen." is a title, "gen" is not).
     mine = short_forms(text)
@@ -162,15 +178,27 @@ def free_words(text: str, words: set[str], caps: set[str], cover_texts: list[str
         if (w in mine and any(expands(w, c) for c in cover_caps)
                 or any(expands(s, w) for s in theirs)):
             free.add(w)
-    # A word the cover hyphenates ("onetime" / "one-time").
+    # A word the cover hyphenates or writes as two ("onetime" / "one-time", "healthcare" /
+    # "health care"), and two words the cover writes as one.
     free |= (words - cover_words) & set(compounds(cover))
+    if words - cover_words:
+        ct = tokens(cover)
+        free |= (words - cover_words) & {a + b for a, b in zip(ct, ct[1:])}
+        pt = tokens(text)
+        free.update(x for a, b in zip(pt, pt[1:]) if a + b in cover_words for x in (a, b))
     # Titles before a name the cover holds: free unless the cover's own ranks are not all in
     # the paragraph's (in either form).
-    words, ranks = titles(text)
-    if words:
+    described_by, ranks = titles(text)
+    if described_by:
         _, cranks = titles(cover)
         if all(any(_same_rank(r, q) for q in ranks) for r in cranks):
-            free |= words
+            free |= described_by
+    # "one" as a pronoun ("one of the tweets", "no one") is no count where the cover has no
+    # small count ("two of the victims" against "one of the victims" stays).
+    if "1" in words and not _DIGIT_ONE.search(text) \
+            and len(_ONE.findall(text)) == len(_ANY_ONE.findall(text)) \
+            and not cover_words & _FIGURE_WORDS:
+        free.add("1")
     # A dateline, when the cover prints none.
     if not any(dateline(c) for c in cover_texts):
         free |= dateline_words(text)

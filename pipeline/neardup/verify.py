@@ -26,7 +26,7 @@ import numpy as np
 
 from .facts import (WIRE, WIRE_WORD, Para, acronyms, attributed_dates, calendar_word, contradicts,
                     exceeds, lead, pronoun_speaker, speakers, typo_of)
-from .fingerprint import shingle_seq, shingle_sets
+from .fingerprint import shingle_seq, shingle_sets, sorted_unique
 from .forms import free_words, rank_contradicts
 from .textnorm import STOPWORDS, fold_small_bytes, sentences, token_set
 
@@ -76,7 +76,7 @@ class Verifier:
         self._alias: Sequence[int] = ()
 
     def prepare(self, indices: np.ndarray) -> None:
-        idx = np.unique(indices).tolist()
+        idx = sorted_unique(indices).tolist()
         self._local = {i: j for j, i in enumerate(idx)}
         texts = [self.texts[i] for i in idx]
         k = self.cfg.verify_chars
@@ -176,7 +176,7 @@ class Verifier:
             if pick < 0 or gain < cfg.min_part * total:
                 break
             chosen.append(pick)
-            covered = np.union1d(covered, inter[pick])
+            covered = sorted_unique(np.concatenate([covered, inter[pick]]))
         score = len(covered) / total
         if score < cfg.containment - 0.1:
             return None
@@ -239,7 +239,7 @@ class Verifier:
                     return None
                 if lo <= r < hi and not self._split_piece(
                         i, cp.parts[j], ps, score,
-                        np.unique(np.r_[values[:offsets[j]], values[offsets[j + 1]:]])):
+                        sorted_unique(np.r_[values[:offsets[j]], values[offsets[j + 1]:]])):
                     return None
         cover = [self.para(c) for c in chosen]
         words = set().union(*(c.words for c in cover))
@@ -248,11 +248,13 @@ class Verifier:
         def other_forms() -> set[str]:  # the cover's words in another form (`forms`)
             nonlocal free
             if free is None:
+                text = " ".join(c.text for c in cover)
                 free = free_words(p.text, p.words, p.caps, [c.text for c in cover], words,
-                                  set().union(*(c.caps for c in cover)))
+                                  set().union(*(c.caps for c in cover)),
+                                  bool(speakers(text)) and not speakers(p.text))
             return free
 
-        if cfg.check_figures:
+        if cfg.check_figures and p.figures:
             cf = sum((c.figures for c in cover), Counter())
             if exceeds(p.figures, cf) and exceeds(
                     Counter({k: n for k, n in p.figures.items() if k not in other_forms()}), cf):
@@ -296,16 +298,15 @@ class Verifier:
             pd = p.dates
             if pd and not any(attributed_dates(c.text) for c in cover):
                 pd = pd - attributed_dates(p.text)
-            if contradicts(pd, sum((c.dates for c in cover), Counter())):
+            if pd and contradicts(pd, sum((c.dates for c in cover), Counter())):
                 return False
         new = [w for w in p.content if w not in words and not typo_of(w, words)]
         if new:
             new = [w for w in new if w not in other_forms()]
         if len(new) > cfg.max_new_words + len(p.content) // cfg.new_words_per:
             return False
-        # A stretch of text the cover lacks, longer than a changed word: an added clause
-        # ("... at which time the tariffs will be removed"). Fewer missing shingles than the
-        # run bound cannot make one (most removals: no need to look).
+        # A stretch of text the cover lacks, longer than a changed word: an added clause ("...
+        # at which time the tariffs will be removed"). (Fewer missing shingles cannot make one.)
         if new_run < 0 and total - len(covered) >= cfg.max_new_run:
             new_run = self._uncovered(i, covered, wire_too=False)[1]
         if new_run >= cfg.max_new_run:
@@ -359,8 +360,8 @@ class Verifier:
         on_wire = np.r_[0, np.cumsum(wire)]
         excused = (((bad[k:k + len(seq)] - bad[:len(seq)]) == 0)
                    & ((on_wire[k:k + len(seq)] - on_wire[:len(seq)]) > 0))
-        only = np.unique(seq[missing & excused])
-        other = np.unique(seq[missing & ~excused])
+        only = sorted_unique(seq[missing & excused])
+        other = sorted_unique(seq[missing & ~excused])
         return (int(len(only) - (_found(only, other).sum() if len(other) else 0)),
                 _longest(missing & ~excused))
 
@@ -392,8 +393,8 @@ class Verifier:
             if not len(ok) or ok[-1] + 1 < 2 * k:
                 continue
             x = int(ok[-1]) + 1
-            head = np.unique(s[:x]) if others is None else np.union1d(s[:x], others)
-            rest = np.unique(s[x:][used[x:]])
+            head = sorted_unique(s[:x] if others is None else np.r_[s[:x], others])
+            rest = sorted_unique(s[x:][used[x:]])
             if len(rest) - int(_found(rest, head).sum()) <= 2 * k:
                 return True
         return False
