@@ -77,3 +77,21 @@ def test_an_interjection_and_a_joined_compound_add_nothing() -> None:
     assert removed(one, herring) and removed(herring, one)
     # The speaker named where the cover names another one stays.
     assert not removed(one.replace("he said", "Adams said"), herring)
+
+
+def test_a_description_stands_for_the_speaker_the_cover_names() -> None:
+    holder = ("Holder said Tuesday he is \"not satisfied\" with some of the guidelines on how "
+              "prosecutors conduct leak investigations involving reporters.")
+    assert removed(holder, holder.replace("Holder said", "The attorney general said"))
+    # Not the other way round: a description elsewhere in a montage of quotes ("the mayor
+    # says") is not the speaker the reprint names.
+    montage = ("\"I'd like to talk about who we're running against: a billionaire who calls "
+               "women names.\" \"The mayor says that he has a great record.\"")
+    assert not removed(montage, "\"I'd like to talk about who we're running against: a "
+                       "billionaire who calls women names,\" Warren said.")
+    # "one of" is a pronoun, not the figure 1, unless the cover counts ("two of").
+    tweet = ("\"Such poor leadership ability by the Mayor of San Juan, and others who are not "
+             "able to get their workers to help,\" Trump said in a series of tweets.")
+    assert removed(tweet, tweet.replace("said in a series of", "responded in one of the"))
+    two = tweet.replace("and others", "and two of the others")
+    assert not removed(two, two.replace("two of the", "one of the"))

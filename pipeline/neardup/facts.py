@@ -23,7 +23,6 @@ from collections import Counter
 import numpy as np
 
 from .fingerprint import shingle_sets
-from .forms import _DESCRIBED
 from .textnorm import NUMBER_WORDS, STOPWORDS, fold_word, raw_tokens, sentences, tokens
 
 # Time adverbials and attribution frames (their content words; function words are already free).
@@ -210,7 +209,7 @@ _VERBS = (r"(?:said|says|stated|states|added|adds|wrote|writes|told|noted|notes|
           r"continued|concluded)")
 _SPEAKER = re.compile(r"\b([A-Z][^\W\d_]+)\s+" + _VERBS + r"\b|\b" + _VERBS
                       + r"\s+(?:Mr\.|Mrs\.|Ms\.|Dr\.)?\s*([A-Z][^\W\d_]+)")
-_PRONOUN = re.compile(r"\b(?:he|she|they|" + _DESCRIBED + r")\s+" + _VERBS + r"\b|\b" + _VERBS
+_PRONOUN = re.compile(r"\b(?:he|she|they)\s+" + _VERBS + r"\b|\b" + _VERBS
                       + r"\s+(?:he|she|they)\b", re.IGNORECASE)
 
 

@@ -16,7 +16,8 @@
   another place).
 * Compounds. "onetime" / "one-time", "health care" / "healthcare": the parts are the joined word.
 * Descriptions for a speaker. "The attorney general said" where the cover says "Holder said":
-  like "he said", the description stands for the speaker the cover names.
+  like "he said", the description stands for the speaker the cover names (only this way round:
+  a reprint that names the speaker where the cover says "the mayor says" stays).
 """
 
 from __future__ import annotations
@@ -126,11 +127,10 @@ def dateline_words(text: str) -> set[str]:
 
 
 # A description standing for a speaker, as a pronoun does ("the attorney general said", "the
-# president tweeted"): the cover may name the person instead ("Holder said").
-_DESCRIBED = (r"the (?:(?:" + "|".join(sorted(TITLES | {"official", "aide", "spokesperson"},
-                                               key=len, reverse=True)) + r") ){0,3}"
-              r"(?:" + "|".join(sorted(TITLES | {"official", "aide", "spokesperson"}, key=len,
-                                       reverse=True)) + r")")
+# president tweeted"): the cover may name the person instead ("Holder said"). (Not the other
+# way round: a description elsewhere in a cover, "the mayor says", need not be this speaker.)
+_PEOPLE = "|".join(sorted(TITLES | {"official", "aide", "spokesperson"}, key=len, reverse=True))
+_DESCRIBED = r"the (?:(?:" + _PEOPLE + r") ){0,3}(?:" + _PEOPLE + r")"
 DESCRIBED = re.compile(r"\b(" + _DESCRIBED + r")\s+(?:said|says|stated|added|wrote|told|noted|"
                        r"tweeted|continued|concluded)\b", re.IGNORECASE)
 
