@@ -95,3 +95,16 @@ def test_a_description_stands_for_the_speaker_the_cover_names() -> None:
     assert removed(tweet, tweet.replace("said in a series of", "responded in one of the"))
     two = tweet.replace("and others", "and two of the others")
     assert not removed(two, two.replace("two of the", "one of the"))
+
+
+def test_a_description_or_transcript_label_for_a_pronoun_or_a_name() -> None:
+    quote = ("\"The real scandal here is that classified information is illegally given out by "
+             "'intelligence' like candy. Very un-American!\"")
+    assert removed("He added: " + quote, quote[:-1] + ",\" the president tweeted.")
+    said = ("\"What I just find interesting is the degree to which this issue keeps on coming up, "
+            "as if this was my decision,\" Obama said.")
+    assert removed(said, "THE PRESIDENT: What I just find interesting is the degree to which "
+                   "this issue keeps on coming up, as if this was my decision.")
+    # The description is free only where the cover attributes the words: against an
+    # unattributed quote, "the president tweeted" adds who said it.
+    assert not removed(quote, quote[:-1] + ",\" the president tweeted.")

@@ -135,9 +135,20 @@ DESCRIBED = re.compile(r"\b(" + _DESCRIBED + r")\s+(?:said|says|stated|added|wro
                        r"tweeted|continued|concluded)\b", re.IGNORECASE)
 
 
+# A transcript's speaker label that is a description ("THE PRESIDENT: What I find ...").
+_LABEL = re.compile(r"\s*((?:THE )?[A-Z]+(?: [A-Z]+){0,2}):")
+
+
 def described(text: str) -> set[str]:
-    """The words of the descriptions that stand for a speaker ("the attorney general said")."""
-    return {fold_word(w.lower()) for d in DESCRIBED.findall(text) for w in _WORD.findall(d)}
+    """The words of the descriptions that stand for a speaker ("the attorney general said",
+    a transcript's "THE PRESIDENT:")."""
+    out = {fold_word(w.lower()) for d in DESCRIBED.findall(text) for w in _WORD.findall(d)}
+    m = _LABEL.match(text)
+    if m:
+        label = m.group(1).lower().split()
+        if all(w in TITLES for w in label if w != "the"):
+            out.update(label)
+    return out
 
 
 _COMPOUND = re.compile(r"\b([^\W\d_]+)-([^\W\d_]+)\b")
@@ -165,8 +176,9 @@ def free_words(text: str, words: set[str], caps: set[str], cover_texts: list[str
                cover_words: set[str], cover_caps: set[str], named: bool = False) -> set[str]:
     """Folded words of a paragraph (`words`, its capitalised ones `caps`) that are other forms
     of its cover's words, or a frame the cover may lack (see the module doc): not new names,
-    content words or figures. named: the cover names its speaker and the paragraph does not,
-    so a description that stands for the speaker ("the attorney general said") is free."""
+    content words or figures. named: the cover names its speaker (or calls them "he") and
+    the paragraph does not, so a description that stands for the speaker ("the attorney
+    general said") is free."""
     free: set[str] = set()
     if named:
         free |= described(text) - {"the"}

@@ -251,7 +251,8 @@ class Verifier:
                 text = " ".join(c.text for c in cover)
                 free = free_words(p.text, p.words, p.caps, [c.text for c in cover], words,
                                   set().union(*(c.caps for c in cover)),
-                                  bool(speakers(text)) and not speakers(p.text))
+                                  bool(speakers(text) or pronoun_speaker(text))
+                                  and not speakers(p.text))
             return free
 
         if cfg.check_figures and p.figures:
@@ -267,10 +268,9 @@ class Verifier:
             if a and b and a != b and a in cover[0].names and b in p.names:
                 return False
             # Names are facts: one the cover lacks (a typo of a long one aside) keeps p; so does
-            # a weekday or month that contradicts the cover's.
-            # Sentence-initial capitals are names too when the cover lacks the word in any case
-            # ("Trump sat down" / "The president met"). (Names are capitalised words: when the
-            # cover has all of p's, none is new.)
+            # a weekday or month that contradicts the cover's. Sentence-initial capitals are
+            # names where the cover lacks the word in any case ("Trump sat down" / "The president
+            # met"). (Names are capitalised words: if the cover has all of p's, none is new.)
             new_names = (p.names | p.initials) - words if p.caps - words else set()
             if new_names:  # a typo of a name the cover has (capitalised there) is that name
                 caps = set().union(*(c.caps for c in cover))
@@ -288,8 +288,8 @@ class Verifier:
                     return False
             if rank_contradicts(p.text, [c.text for c in cover]):  # "Gov." for "Sen. Abbott"
                 return False
-            # A dotted abbreviation is a name where the cover has others: "U.K." against "U.S."
-            # (single letters are never names); one added or dropped ("U.S. President") is not.
+            # A dotted abbreviation is a name where the cover has others ("U.K." / "U.S."; single
+            # letters are never names); one added or dropped ("U.S. President") is not.
             pa = acronyms(p.text)
             if pa and pa - words and any(acronyms(c.text) for c in cover):
                 return False
