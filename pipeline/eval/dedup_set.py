@@ -167,7 +167,9 @@ def _halves(t: str, rng: random.Random) -> list[str] | None:
 LIGHT = {"spelling": _spelling, "style": _style, "numbers": _numbers, "word": _word,
          "attribution": _attribution, "typo": _typo, "trim": _trim,
          "wire_time": wire.wire_time, "wire_attribution": wire.wire_attribution,
-         "wire_dated": wire.wire_dated, "undotted": wire.undotted, "titled": wire.titled}
+         "wire_dated": wire.wire_dated, "undotted": wire.undotted, "titled": wire.titled,
+         "abbreviated": wire.abbreviated, "ranked": wire.ranked, "datelined": wire.datelined,
+         "interjection": wire.interjection, "joined": wire.joined, "described": wire.described}
 
 
 def _update_figure(t: str, rng: random.Random) -> str | None:
@@ -280,10 +282,12 @@ def build(n_originals: int = 300, seed: int = 20260301) -> list[EvalDoc]:
                                           ("month_changed", wire.month_changed),
                                           ("abbreviation_changed", wire.abbreviation_changed),
                                           ("other_speaker", wire.other_speaker),
-                                          ("other_person", wire.other_person)], 5):
-                q = (edit(p, rng) if kind in ("weekday_changed", "month_changed",
-                                              "abbreviation_changed")
-                     else edit(p, rng, people))
+                                          ("other_person", wire.other_person),
+                                          ("rank_changed", wire.rank_changed),
+                                          ("name_extended", wire.name_extended),
+                                          ("count_changed", wire.count_changed)], 8):
+                q = (edit(p, rng, people) if kind in ("other_speaker", "other_person")
+                     else edit(p, rng))
                 if q is not None and rng.random() < 0.6:
                     break
             else:

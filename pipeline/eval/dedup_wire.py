@@ -204,3 +204,122 @@ def speaker_names(paragraphs: list[str]) -> list[str]:
     """Surnames that stand before "said" in some paragraphs (a pool of real names)."""
     out = {m.group(1) for p in paragraphs for m in _NAMED.finditer(p)}
     return sorted(n for n in out if n not in WEEKDAYS and n not in _NOT_NAMES)
+
+
+# Other forms of the same words (`neardup.forms`), found by reading kept pairs on part-00:
+# abbreviations and their long forms, a rank put before a named speaker, a wire dateline, an
+# interjection opening a quote, a hyphenated word joined.
+_SHORT_LONG = [("Gen.", "General"), ("Lt.", "Lieutenant"), ("Brig.", "Brigadier"),
+               ("Sen.", "Senator"), ("Rep.", "Representative"), ("Gov.", "Governor"),
+               ("Prop", "Proposition"), ("Dept.", "Department"), ("Col.", "Colonel"),
+               ("Sgt.", "Sergeant"), ("Capt.", "Captain"), ("Corp.", "Corporation"),
+               ("Prof.", "Professor"), ("Atty.", "Attorney"), ("Adm.", "Admiral")]
+
+
+def abbreviated(t: str, rng: random.Random) -> str | None:
+    """A word abbreviated or written out ("Sen. Graham" / "Senator Graham", "Prop 8")."""
+    opts = []
+    for short, long_ in _SHORT_LONG:
+        after = r"(?= \d)" if short == "Prop" else r"(?= [A-Z])"  # before a number or a name
+        for a, b in ((short, long_), (long_, short)):
+            m = re.search(r"\b" + re.escape(a) + after, t)
+            if m:
+                opts.append((m, b))
+    if not opts:
+        return None
+    m, b = rng.choice(opts)
+    return t[:m.start()] + b + t[m.end():]
+
+
+_RANKS = ["Army Lt. Gen.", "Navy Adm.", "Air Force Gen.", "Maj. Gen.", "Brig. Gen.",
+          "Deputy Secretary", "Marine Corps Gen.", "Col."]
+
+
+def ranked(t: str, rng: random.Random) -> str | None:
+    """A rank and service put before a named speaker ("said Army Lt. Gen. H.R. McMaster" for
+    "McMaster said"), with initials half the time."""
+    m = _NAMED.search(t)
+    if not m or re.search(r"[A-Z][\w.]* $", t[:m.start(1)]):  # not inside "Gov. Andrew Cuomo"
+        return None
+    rank = rng.choice(_RANKS)
+    if rng.random() < 0.5:
+        rank += " " + rng.choice("ABCDEHJKMR") + "." + rng.choice("ABCDEHJKMR") + "."
+    return t[:m.start(1)] + rank + " " + t[m.start(1):]
+
+
+def datelined(t: str, rng: random.Random) -> str | None:
+    """A wire dateline before the paragraph ("WASHINGTON (Reuters) - ")."""
+    if not t[:1].isupper() or t[:2].isupper():
+        return None
+    city = rng.choice(["WASHINGTON", "NEW YORK", "LONDON", "BEIRUT", "MOSCOW", "LOS ANGELES"])
+    agency = rng.choice(["Reuters", "AP", "AFP"])
+    return f"{city} ({agency}) {rng.choice(['-', '--', chr(0x2014)])} {t}"
+
+
+def interjection(t: str, rng: random.Random) -> str | None:
+    """An interjection opening a quote ("Well, our response ...")."""
+    m = re.match(r"([\"\u201c])([A-Z][a-z]*)\b", t)
+    if not m:
+        return None
+    first = m.group(2) if m.group(2) == "I" else m.group(2).lower()
+    word = rng.choice(["Well", "Look", "Yes", "Oh"])
+    return f"{m.group(1)}{word}, {first}{t[m.end():]}"
+
+
+def joined(t: str, rng: random.Random) -> str | None:
+    """A hyphenated word written as one ("one-time" / "onetime")."""
+    ms = list(re.finditer(r"\b([a-z]{3,})-([a-z]{3,})\b", t))
+    if not ms:
+        return None
+    m = rng.choice(ms)
+    return t[:m.start()] + m.group(1) + m.group(2) + t[m.end():]
+
+
+_OFFICES = ["Sen.", "Rep.", "Gov.", "Gen.", "Lt. Gen.", "Maj. Gen.", "Adm.", "Col.",
+            "Secretary", "Senator", "Governor", "General"]
+_OFFICE = re.compile(r"\b(?:Lt\. Gen\.|Maj\. Gen\.|Sen\.|Rep\.|Gov\.|Gen\.|Adm\.|Col\.|"
+                     r"Secretary|Senator|Governor|General)(?= [A-Z])")
+
+
+def rank_changed(t: str, rng: random.Random) -> str | None:
+    """Another office or rank before a name ("Sen. Graham" -> "Gov. Graham"): another fact (a
+    hard negative)."""
+    m = _OFFICE.search(t)
+    if not m:
+        return None
+    other = rng.choice([o for o in _OFFICES if o != m.group()
+                        and o.rstrip(".")[:3] != m.group().rstrip(".")[:3]])
+    return t[:m.start()] + other + t[m.end():]
+
+
+def name_extended(t: str, rng: random.Random) -> str | None:
+    """A named speaker replaced by a longer name that starts with theirs ("Mann" -> "Manning"):
+    another person, not an abbreviation (a hard negative)."""
+    m = _NAMED.search(t)
+    if not m:
+        return None
+    name = m.group(1) + rng.choice(["son", "ley", "ton", "ing"])
+    return re.sub(r"\b" + m.group(1) + r"\b", name, t)
+
+
+def described(t: str, rng: random.Random) -> str | None:
+    """A named speaker given as a description ("Holder said" -> "the attorney general said"),
+    as a pronoun would be."""
+    m = _NAMED.search(t)
+    if not m or re.search(r"[A-Z][\w.]* $", t[:m.start(1)]):
+        return None
+    who = rng.choice(["the attorney general", "the senator", "the president", "the official",
+                      "the spokesman", "the governor"])
+    return t[:m.start(1)] + who + t[m.end(1):]
+
+
+_COUNT = re.compile(r"\b(two|three|four|five|six|seven|eight|nine|ten) of the\b", re.IGNORECASE)
+
+
+def count_changed(t: str, rng: random.Random) -> str | None:
+    """"two of the" -> "one of the": another count (a hard negative; "one of" is otherwise read
+    as a pronoun)."""
+    m = _COUNT.search(t)
+    if not m:
+        return None
+    return t[:m.start(1)] + ("One" if m.group(1)[0].isupper() else "one") + t[m.end(1):]

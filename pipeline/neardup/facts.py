@@ -23,7 +23,7 @@ from collections import Counter
 import numpy as np
 
 from .fingerprint import shingle_sets
-from .textnorm import STOPWORDS, fold_word, sentences, token_set, tokens
+from .textnorm import NUMBER_WORDS, STOPWORDS, fold_word, raw_tokens, sentences, tokens
 
 # Time adverbials and attribution frames (their content words; function words are already free).
 WIRE = frozenset("""
@@ -41,6 +41,7 @@ likewise thus hence therefore accordingly consequently earlier later asked speak
 following including amid amidst among unlike like since although though whether unless
 until upon within without toward towards across along around behind beyond beside inside
 outside throughout underneath per via plus minus except
+well yes oh okay ok sure look listen anyway actually frankly honestly
 """.split())
 
 # Weekdays and months, with their wire abbreviations ("Tues.", "Sept."). "May" and "March" are
@@ -51,6 +52,7 @@ _DAYS = {"monday": 1, "mon": 1, "tuesday": 2, "tue": 2, "tues": 2, "wednesday": 
 _MONTHS = {"january": 1, "jan": 1, "february": 2, "feb": 2, "april": 4, "apr": 4, "june": 6,
            "july": 7, "august": 8, "aug": 8, "september": 9, "sept": 9, "sep": 9,
            "october": 10, "oct": 10, "november": 11, "nov": 11, "december": 12, "dec": 12}
+_CALENDAR = frozenset(_DAYS) | frozenset(_MONTHS)
 # Abbreviations that only count as dates when capitalised in the text ("sat", "sun", "dec").
 _AMBIGUOUS = frozenset({"sat", "sun", "mon", "wed", "fri", "dec", "aug", "jan"})
 
@@ -203,7 +205,8 @@ def framed(text: str) -> set[str]:
     return out
 
 
-_VERBS = r"(?:said|says|stated|states|added|adds|wrote|writes|told|noted|notes|tweeted|tweets)"
+_VERBS = (r"(?:said|says|stated|states|added|adds|wrote|writes|told|noted|notes|tweeted|tweets|"
+          r"continued|concluded)")
 _SPEAKER = re.compile(r"\b([A-Z][^\W\d_]+)\s+" + _VERBS + r"\b|\b" + _VERBS
                       + r"\s+(?:Mr\.|Mrs\.|Ms\.|Dr\.)?\s*([A-Z][^\W\d_]+)")
 _PRONOUN = re.compile(r"\b(?:he|she|they)\s+" + _VERBS + r"\b|\b" + _VERBS
@@ -263,14 +266,19 @@ def typo_of(word: str, words: set[str], changed: bool = True) -> bool:
     return False
 
 
+_DIGIT = re.compile(r"\d")
+_NUMBERS = frozenset(fold_word(w) for w in NUMBER_WORDS)  # "five" is the figure "5"
+
+
 class Para:
     """Words, figures and sentences of one paragraph, for the fact checks (computed on demand)."""
 
     __slots__ = ("text", "_words", "_content", "_figures", "_sentences", "parts", "_names",
-                 "_dates", "_caps")
+                 "_dates", "_caps", "_raw")
 
     def __init__(self, text: str) -> None:
         self.text = text
+        self._raw: list[str] = []
         self._words: set[str] | None = None
         self._content: list[str] | None = None
         self._figures: Counter | None = None
@@ -284,13 +292,16 @@ class Para:
     def words(self) -> set[str]:
         """Folded words (a cover read only for its sentences never needs them)."""
         if self._words is None:
-            self._words = token_set(self.text) | acronyms(self.text)
+            # The raw tokens are kept for the figures: one tokenisation for both.
+            raw = self._raw = raw_tokens(self.text)
+            self._words = {fold_word(t) for t in set(raw)} | acronyms(self.text)
         return self._words
 
     @property
     def dates(self) -> Counter:
-        if self._dates is None:
-            self._dates = dates(self.text)
+        if self._dates is None:  # (no weekday or month word, no date: most paragraphs)
+            self._dates = (dates(self.text) if not self.words.isdisjoint(_CALENDAR)
+                           or "Ma" in self.text else Counter())
         return self._dates
 
     @property
@@ -318,8 +329,11 @@ class Para:
         if self._figures is None:
             # How often each figure occurs: "45 miles ... 20 killed" does not cover "45 miles
             # ... 45 killed".
-            self._figures = (Counter(t for t in tokens(self.text) if t[0].isdigit())
-                             if any(t[0].isdigit() for t in self.words) else Counter())
+            # (A quick test first: no digit in the text and no number word, no figure.)
+            words = self.words
+            self._figures = (Counter(f for f in map(fold_word, self._raw) if f[0].isdigit())
+                             if _DIGIT.search(self.text) or not words.isdisjoint(_NUMBERS)
+                             or not self.text.isascii() else Counter())
         return self._figures
 
     @property

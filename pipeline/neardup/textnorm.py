@@ -140,17 +140,17 @@ _WORD_MAP = {
     "percent": "%", "pct": "%",
 }
 # Small number words are figures too ("five were killed" reports the same fact as "5 were").
-_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen "
     "fifteen sixteen seventeen eighteen nineteen twenty".split())}
-_NUMBER_WORDS.update({w: str(10 * i) for i, w in enumerate(
+NUMBER_WORDS.update({w: str(10 * i) for i, w in enumerate(
     "thirty forty fifty sixty seventy eighty ninety".split(), start=3)})
 
 
 @lru_cache(maxsize=1 << 16)
 def fold_word(word: str) -> str:
     """One lower-case word to its canonical spelling (pure; cached, words repeat a lot)."""
-    w = _WORD_MAP.get(word) or _NUMBER_WORDS.get(word)
+    w = _WORD_MAP.get(word) or NUMBER_WORDS.get(word)
     if w is not None:
         return w
     for pattern, repl in _SUFFIX_RULES:
@@ -159,7 +159,7 @@ def fold_word(word: str) -> str:
     return word
 
 
-def _raw_tokens(text: str) -> list[str]:
+def raw_tokens(text: str) -> list[str]:
     """The words and figures of `text`, lower-cased, thousands separators and "per cent" folded."""
     s = text.lower()
     if "," in s:
@@ -171,12 +171,12 @@ def _raw_tokens(text: str) -> list[str]:
 
 def tokens(text: str) -> list[str]:
     """Words and figures of `text`, folded: the units the exact verification compares."""
-    return [fold_word(t) for t in _raw_tokens(text)]
+    return [fold_word(t) for t in raw_tokens(text)]
 
 
 def token_set(text: str) -> set[str]:
     """set(tokens(text)), folding each distinct word once."""
-    return {fold_word(t) for t in set(_raw_tokens(text))}
+    return {fold_word(t) for t in set(raw_tokens(text))}
 
 
 # Function words: a reprint may add or drop these freely ("requested to President Putin").

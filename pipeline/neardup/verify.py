@@ -3,9 +3,9 @@
 A paragraph p is covered by kept paragraphs C when
   containment = |S(p) & (S(c1) | ... | S(ck))| / |S(p)| >= cfg.containment,
 with S the set of byte n-grams of the folded text (`textnorm.fold_bytes`: case, punctuation,
-quote and dash style, thousands separators), k <=
-max_sources and each source adding >= min_part of S(p) (a joined paragraph needs both halves,
-a join of a kept paragraph and three stray words does not); and the facts agree:
+quote and dash style, thousands separators), k <= max_sources and each source adding >=
+min_part of S(p) (a joined paragraph needs both halves, a join of a kept paragraph and three
+stray words does not); and the facts agree (words in other forms aside: `forms`):
   * no sentence of C is used only in part (cfg.sentence_partial): outlets keep, trim, split or
     join whole sentences; a clause dropped from the middle of one is a paraphrase;
   * every figure of p (numbers after folding 1,000/1000, five/5, 5 percent/5%) is in C;
@@ -26,7 +26,8 @@ import numpy as np
 
 from .facts import (WIRE, WIRE_WORD, Para, acronyms, attributed_dates, calendar_word, contradicts,
                     exceeds, lead, pronoun_speaker, speakers, typo_of)
-from .fingerprint import shingle_seq, shingle_sets
+from .fingerprint import shingle_seq, shingle_sets, sorted_unique
+from .forms import free_words, rank_contradicts
 from .textnorm import STOPWORDS, fold_small_bytes, sentences, token_set
 
 if TYPE_CHECKING:
@@ -75,7 +76,7 @@ class Verifier:
         self._alias: Sequence[int] = ()
 
     def prepare(self, indices: np.ndarray) -> None:
-        idx = np.unique(indices).tolist()
+        idx = sorted_unique(indices).tolist()
         self._local = {i: j for j, i in enumerate(idx)}
         texts = [self.texts[i] for i in idx]
         k = self.cfg.verify_chars
@@ -175,7 +176,7 @@ class Verifier:
             if pick < 0 or gain < cfg.min_part * total:
                 break
             chosen.append(pick)
-            covered = np.union1d(covered, inter[pick])
+            covered = sorted_unique(np.concatenate([covered, inter[pick]]))
         score = len(covered) / total
         if score < cfg.containment - 0.1:
             return None
@@ -238,12 +239,27 @@ class Verifier:
                     return None
                 if lo <= r < hi and not self._split_piece(
                         i, cp.parts[j], ps, score,
-                        np.unique(np.r_[values[:offsets[j]], values[offsets[j + 1]:]])):
+                        sorted_unique(np.r_[values[:offsets[j]], values[offsets[j + 1]:]])):
                     return None
         cover = [self.para(c) for c in chosen]
         words = set().union(*(c.words for c in cover))
-        if cfg.check_figures and exceeds(p.figures, sum((c.figures for c in cover), Counter())):
-            return False
+        free: set[str] | None = None
+
+        def other_forms() -> set[str]:  # the cover's words in another form (`forms`)
+            nonlocal free
+            if free is None:
+                text = " ".join(c.text for c in cover)
+                free = free_words(p.text, p.words, p.caps, [c.text for c in cover], words,
+                                  set().union(*(c.caps for c in cover)),
+                                  bool(speakers(text) or pronoun_speaker(text))
+                                  and not speakers(p.text))
+            return free
+
+        if cfg.check_figures and p.figures:
+            cf = sum((c.figures for c in cover), Counter())
+            if exceeds(p.figures, cf) and exceeds(
+                    Counter({k: n for k, n in p.figures.items() if k not in other_forms()}), cf):
+                return False
         if cfg.check_names:
             # Names in other roles: "New Jersey has joined a coalition with ... Connecticut"
             # against "Connecticut has joined a coalition with ... New Jersey" (the same words,
@@ -252,15 +268,16 @@ class Verifier:
             if a and b and a != b and a in cover[0].names and b in p.names:
                 return False
             # Names are facts: one the cover lacks (a typo of a long one aside) keeps p; so does
-            # a weekday or month that contradicts the cover's.
-            # Sentence-initial capitals are names too when the cover lacks the word in any case
-            # ("Trump sat down" / "The president met"): case alone tells nothing there.
-            new_names = (p.names | p.initials) - words
+            # a weekday or month that contradicts the cover's. Sentence-initial capitals are
+            # names where the cover lacks the word in any case ("Trump sat down" / "The president
+            # met"). (Names are capitalised words: if the cover has all of p's, none is new.)
+            new_names = (p.names | p.initials) - words if p.caps - words else set()
             if new_names:  # a typo of a name the cover has (capitalised there) is that name
                 caps = set().union(*(c.caps for c in cover))
                 new_names = {w for w in new_names
                              if not typo_of(w, caps, changed=len(w) >= 8)}
-            if new_names:
+            if new_names and new_names - other_forms():
+                new_names -= other_forms()
                 # One exception: the speaker the cover calls "he" or "she" ("he said" /
                 # "Trump stated"); a quote whose cover names another speaker or none stays.
                 text = " ".join(c.text for c in cover)
@@ -269,8 +286,10 @@ class Verifier:
                         and pronoun_speaker(text) and not pronoun_speaker(p.text)
                         and not speakers(text) - p.names):
                     return False
-            # A dotted abbreviation is a name where the cover has others: "U.K." against "U.S."
-            # (single letters are never names); one added or dropped ("U.S. President") is not.
+            if rank_contradicts(p.text, [c.text for c in cover]):  # "Gov." for "Sen. Abbott"
+                return False
+            # A dotted abbreviation is a name where the cover has others ("U.K." / "U.S."; single
+            # letters are never names); one added or dropped ("U.S. President") is not.
             pa = acronyms(p.text)
             if pa and pa - words and any(acronyms(c.text) for c in cover):
                 return False
@@ -279,14 +298,15 @@ class Verifier:
             pd = p.dates
             if pd and not any(attributed_dates(c.text) for c in cover):
                 pd = pd - attributed_dates(p.text)
-            if contradicts(pd, sum((c.dates for c in cover), Counter())):
+            if pd and contradicts(pd, sum((c.dates for c in cover), Counter())):
                 return False
         new = [w for w in p.content if w not in words and not typo_of(w, words)]
+        if new:
+            new = [w for w in new if w not in other_forms()]
         if len(new) > cfg.max_new_words + len(p.content) // cfg.new_words_per:
             return False
-        # A stretch of text the cover lacks, longer than a changed word: an added clause
-        # ("... at which time the tariffs will be removed"). Fewer missing shingles than the
-        # run bound cannot make one (most removals: no need to look).
+        # A stretch of text the cover lacks, longer than a changed word: an added clause ("...
+        # at which time the tariffs will be removed"). (Fewer missing shingles cannot make one.)
         if new_run < 0 and total - len(covered) >= cfg.max_new_run:
             new_run = self._uncovered(i, covered, wire_too=False)[1]
         if new_run >= cfg.max_new_run:
@@ -340,8 +360,8 @@ class Verifier:
         on_wire = np.r_[0, np.cumsum(wire)]
         excused = (((bad[k:k + len(seq)] - bad[:len(seq)]) == 0)
                    & ((on_wire[k:k + len(seq)] - on_wire[:len(seq)]) > 0))
-        only = np.unique(seq[missing & excused])
-        other = np.unique(seq[missing & ~excused])
+        only = sorted_unique(seq[missing & excused])
+        other = sorted_unique(seq[missing & ~excused])
         return (int(len(only) - (_found(only, other).sum() if len(other) else 0)),
                 _longest(missing & ~excused))
 
@@ -373,8 +393,8 @@ class Verifier:
             if not len(ok) or ok[-1] + 1 < 2 * k:
                 continue
             x = int(ok[-1]) + 1
-            head = np.unique(s[:x]) if others is None else np.union1d(s[:x], others)
-            rest = np.unique(s[x:][used[x:]])
+            head = sorted_unique(s[:x] if others is None else np.r_[s[:x], others])
+            rest = sorted_unique(s[x:][used[x:]])
             if len(rest) - int(_found(rest, head).sum()) <= 2 * k:
                 return True
         return False
