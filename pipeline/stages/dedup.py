@@ -18,6 +18,7 @@ The result is a `Decisions` per job, applied where the documents are next read (
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -118,10 +119,15 @@ def _prepare_job(job: PrepareJob) -> Prepared:
 class TextsJob:
     parts: tuple[store.Part, ...]
     wanted: np.ndarray  # job-local kept-paragraph numbers, sorted
+    # With `dest`: the texts go to files by decision part (`part_of`), with their j's.
+    js: np.ndarray | None = None
+    part_of: np.ndarray | None = None
+    dest: str | None = None
 
 
-def _texts_job(job: TextsJob) -> list[str]:
-    """The kept texts at some job-local kept-paragraph numbers."""
+def _texts_job(job: TextsJob) -> list[str] | list[tuple[int, str]]:
+    """The kept texts at some job-local kept-paragraph numbers; with `dest`, written to one
+    file per decision part instead, and the (part, file) pairs returned."""
     out, q, i = [], 0, 0
     want = job.wanted.tolist()
     for doc in store.read_parts(job.parts):
@@ -134,7 +140,38 @@ def _texts_job(job: TextsJob) -> list[str]:
             q += 1
         if i == len(want):
             break
-    return out
+    if job.dest is None:
+        return out
+    written = []
+    for part in np.unique(job.part_of).tolist():
+        sel = np.flatnonzero(job.part_of == part)
+        path = f"{job.dest}.{part}.pkl"
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as fh:
+            pickle.dump((job.js[sel], [out[k] for k in sel.tolist()]), fh, protocol=5)
+        written.append((part, path))
+    return written
+
+
+@dataclass(frozen=True)
+class SpilledTexts:
+    """The texts of one decision part's paragraphs, in files the texts jobs wrote: loaded by
+    the job that decides the part (`neardup.decide`), so they never pass through the driver."""
+
+    files: tuple[str, ...]
+    n: int
+
+    def __call__(self) -> list[str]:
+        js, texts = [], []
+        for path in self.files:
+            with open(path, "rb") as fh:
+                j, t = pickle.load(fh)
+            js.append(j)
+            texts += t
+        if len(texts) != self.n:
+            raise RuntimeError(f"a decision part has {len(texts)} texts of {self.n}")
+        # The part's paragraphs are ascending in j: its texts in that order.
+        return [texts[k] for k in np.argsort(np.concatenate(js), kind="stable").tolist()]
 
 
 def keeper_order(ids: list[str], dates: list[str | None], sources: list[str | None],
@@ -194,6 +231,8 @@ def run(handoff: Handoff, cfg: DedupConfig, ctx: RunContext) -> Handoff:
     index = Index.of(prep)
     order = keeper_order(index.ids, [x for p in prep for x in p.dates],
                          [x for p in prep for x in p.sources], cfg.source_priority)
+    for p in prep:  # the ids are in the index
+        p.ids = p.dates = p.sources = None
     if cfg.exact_documents:
         gone, exact, exact_cq, exact_cid = exact_documents(
             order, index, np.concatenate([p.doc_digest for p in prep]).view("V16"))
@@ -233,6 +272,24 @@ def run(handoff: Handoff, cfg: DedupConfig, ctx: RunContext) -> Handoff:
             texts[pos] = t
         return Texts(n, nodes, texts)
 
+    def fetch_parts(parts: list[np.ndarray]) -> list[SpilledTexts]:
+        """`fetch` for decisions shipped to workers: the texts go to files by part."""
+        nodes = np.concatenate(parts)
+        part = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
+        qs = num.at(nodes)
+        by_q = np.argsort(qs, kind="stable")
+        sq, sj, sp = qs[by_q], nodes[by_q], part[by_q]
+        del nodes, part, qs, by_q
+        cuts = np.searchsorted(sq, index.job_q0)
+        asks = [TextsJob(jobs[k], sq[cuts[k]:cuts[k + 1]] - index.job_q0[k], sj[cuts[k]:cuts[k + 1]],
+                         sp[cuts[k]:cuts[k + 1]], str(spill / "texts" / f"{k:06d}"))
+                for k in range(len(jobs)) if cuts[k + 1] > cuts[k]]
+        files: list[list[str]] = [[] for _ in parts]
+        for written in ctx.map(_texts_job, asks):
+            for p, path in written:
+                files[p].append(path)
+        return [SpilledTexts(tuple(f), len(p)) for f, p in zip(files, parts)]
+
     result = decide_duplicates(
         lengths, rep, [load(i) for i in range(ranges)], Ranks(num), cfg.near, fetch,
         within_group=cfg.within_document, workers=ctx.workers,
@@ -241,7 +298,7 @@ def run(handoff: Handoff, cfg: DedupConfig, ctx: RunContext) -> Handoff:
         mapper=ctx.map if ctx.distributed else None, spill=spill / "pairs", buckets=ranges,
         # The decisions' jobs carry their texts: a pool's workers, not children forked from
         # this process (which would count its memory as theirs).
-        decide_map=ctx.map if ctx.workers > 1 else None,
+        decide_map=ctx.map if ctx.workers > 1 else None, fetch_parts=fetch_parts,
     )
     js = np.flatnonzero(result.dup_of >= 0)
     q, kq = num.at(js), num.at(result.dup_of[js])
@@ -271,7 +328,7 @@ def run(handoff: Handoff, cfg: DedupConfig, ctx: RunContext) -> Handoff:
         after.removed[f"{DUPLICATE}:{REASONS[c]}"] += int((near.reason == c).sum())
     lost = np.bincount(index.doc_of(removed.q), minlength=len(index.ids))
     after.documents -= int(((index.n_kept > 0) & (lost == index.n_kept)).sum())
-    for scratch in ("fingerprints", "pairs"):  # read for the last time
+    for scratch in ("fingerprints", "pairs", "texts"):  # read for the last time
         shutil.rmtree(spill / scratch, ignore_errors=True)
     part_docs = [p.n_docs for p in handoff.parts]
     patches = index.decisions(removed, cluster_q, cluster, part_docs)
