@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -177,3 +178,32 @@ def test_a_forked_worker_that_dies_fails_the_stage_instead_of_hanging():
     assert fork_map(lambda shared, part: shared + part, 10, 3, 2) == [10, 11, 12]
     with pytest.raises(BrokenProcessPool):
         fork_map(_die_in_part_one, None, 3, 2)
+
+
+def test_learning_counted_by_hash_range_equals_one_count(tmp_path):
+    """The run counts the learning digests by hash range in tasks (`learn.spill`, `count_range`),
+    so no process holds them all: the merged ranges learn exactly the lines, counts and order of
+    one count over everything, the lines across sources included."""
+    from pipeline.boilerplate import learn
+    from pipeline.stages.clean_learn import learn_texts
+
+    cfg = CleanConfig()
+    docs = _mixed_outlets() + [Document.from_texts(f"x{i}", [
+        f"Residents of ward {i} asked the council about the harbour plan on day {i}.",
+        "Sign up for Daily Newsletters Manage Newsletters",  # also printed by Wire: across
+        "Story Continued Below"], source="Other Gazette") for i in range(6)]
+    jobs = [docs[:20], docs[20:45], docs[45:]]  # three jobs, the outlets split between them
+    found = [learn_texts(((d.source, [p.text for p in d.paragraphs]) for d in job), cfg)
+             for job in jobs]
+    args = (cfg.repeated_min_docs, cfg.repeated_min_share, 2)
+    n_docs, whole = learn.count(found, *args)
+    found = [learn_texts(((d.source, [p.text for p in d.paragraphs]) for d in job), cfg)
+             for job in jobs]  # count() used them up
+    spilled = [learn.spill(f, 5, str(tmp_path / f"{i:06d}")) for i, f in enumerate(found)]
+    assert sum((s[0] for s in spilled), Counter()) == n_docs
+    ranges = [learn.count_range([(s[2][r], s[1]) for s in spilled], n_docs, *args) for r in range(5)]
+    merged = learn.merge(ranges)
+    assert sum(bool(r) for r in ranges) >= 2, "the learned lines fall in several ranges"
+    assert merged == whole and list(merged) == list(whole)
+    assert [list(v) for v in merged.values()] == [list(v) for v in whole.values()]
+    assert learn.CROSS in merged and set(merged) >= {"Example Times", "Wire"}

@@ -10,7 +10,8 @@ from pipeline.core.digest import DIGEST128
 from pipeline.stages import dedup
 from pipeline.runtime import store
 from pipeline.stages.base import Handoff
-from pipeline.stages.dedup import DedupConfig, first_copies
+from pipeline.stages.dedup import DedupConfig
+from pipeline.stages.dedup_index import first_copies
 from pipeline.runtime.executors import LocalExecutor
 from pipeline.core.model import BOILERPLATE, DUPLICATE, KEPT, Document, RunContext, Tally
 from pipeline.neardup.detect import find_duplicates
@@ -135,3 +136,43 @@ def test_streaming_dedup_equals_the_in_memory_detector(tmp_path, monkeypatch):
                 if p.status == DUPLICATE:
                     keeper = by_ref[(p.duplicate_of_doc_id, p.duplicate_of_index)]
                     assert keeper.status == KEPT and keeper.cluster_id == p.cluster_id
+
+
+def test_keeper_numbering_per_document_equals_the_arrays_per_paragraph():
+    """`Numbering` keeps per-document starts, not an array per paragraph: its answers are the
+    explicit arrays' (q of each j, j of each q or -1 when its document is gone, the rank of
+    j's document), with documents that are empty, gone, or split across jobs."""
+    from pipeline.stages.dedup_index import Index, Numbering
+
+    n_kept = np.array([3, 0, 2, 4, 0, 1, 5, 2], dtype=np.int64)
+    per_job = [3, 2, 3]  # documents per job
+    index = Index([f"d{g}" for g in range(8)], n_kept,
+                  np.concatenate([np.arange(k) + 1 for k in n_kept]),  # a paragraph before each
+                  np.r_[0, np.cumsum(n_kept)], np.r_[0, np.cumsum(n_kept)[np.cumsum(per_job) - 1]],
+                  np.r_[0, np.cumsum(per_job)])
+    order = [6, 2, 0, 7, 1, 5, 3, 4]
+    gone = np.zeros(8, dtype=bool)
+    gone[[3, 7]] = True
+    # The arrays the stage held before: at[j] = q, perm[q] = j, groups[j] = rank.
+    counts = np.where(gone, 0, n_kept)[order]
+    at = np.repeat(index.q_start[order] - np.r_[0, np.cumsum(counts)[:-1]], counts) + np.arange(counts.sum())
+    perm = np.full(int(n_kept.sum()), -1)
+    perm[at] = np.arange(len(at))
+    groups = np.repeat(np.arange(8), counts)
+    num = Numbering.of(order, gone, index)
+    j = np.arange(num.n)
+    assert num.n == len(at) == 11
+    assert num.at(j).tolist() == at.tolist() and num.rank(j).tolist() == groups.tolist()
+    assert np.concatenate([num.perm(k) for k in range(3)]).tolist() == perm.tolist()
+    assert index.doc_of(np.arange(len(perm))).tolist() == np.repeat(np.arange(8), n_kept).tolist()
+    values = [np.arange(q0, q1) * 10 for q0, q1 in zip(index.job_q0[:-1], index.job_q0[1:])]
+    assert num.gather(values, np.int32).tolist() == (at * 10).tolist()
+    # Exact repeats found one hash range of the digests at a time: those of all digests at once.
+    from pipeline.stages.dedup_index import first_copies as first_of_all
+
+    rng = np.random.default_rng(5)
+    digests = np.zeros(len(perm), dtype=DIGEST128)
+    digests["hi"] = rng.choice(np.array([1, 7, 2**63 + 5, 2**64 - 3], dtype=np.uint64), len(perm))
+    digests["lo"] = rng.integers(0, 2, len(perm)).astype(np.uint64)
+    jobs = [digests[q0:q1] for q0, q1 in zip(index.job_q0[:-1], index.job_q0[1:])]
+    assert num.first_copies(jobs, 3).tolist() == first_of_all(digests[at]).tolist()

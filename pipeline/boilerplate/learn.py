@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 import numpy as np
 import xxhash
 
-from ..core.digest import as_digests
+from ..core.digest import DIGEST128, as_digests
 
 CROSS = ""  # the digests of lines printed across sources are keyed by the empty source
 ACROSS = "(across sources)"  # ... and reported under this name
@@ -60,6 +61,13 @@ def count(found: Iterable[Found], min_docs: int, min_share: float,
         n_docs.update(job_docs)
         for source, d in job_digests.items():
             digests[source].append(d)
+    return n_docs, count_digests(digests, n_docs, min_docs, min_share, cross_min_sources)
+
+
+def count_digests(digests: dict[str, list[np.ndarray]], n_docs: Counter[str], min_docs: int,
+                  min_share: float, cross_min_sources: int) -> dict[str, dict[bytes, int]]:
+    """The body of `count` over some digests per source (emptied here), all of them or all of
+    one hash range (`count_range`): a line's count depends only on the digests equal to its."""
     learned: dict[str, dict[bytes, int]] = {}
     uniques, all_counts = [], []
     for source in sorted(digests):
@@ -77,7 +85,65 @@ def count(found: Iterable[Found], min_docs: int, min_share: float,
         hits = _hits(lines[wide], docs[wide], 0)
         if hits:
             learned[CROSS] = hits
-    return n_docs, learned
+    return learned
+
+
+# Out of core (the run's path): each job writes its digests by hash range of the digest (its
+# top byte), tagged with the job's number of their source; a task per range counts them. Every
+# copy of a line lands in one range, so the ranges' learned lines together are `count`'s, and
+# no process holds more than one range of digests.
+RECORD = np.dtype([("hi", "<u8"), ("lo", "<u8"), ("source", "<u4")])
+
+
+def spill(found: Found, ranges: int, dest: str) -> tuple[Counter[str], list[str], list[str]]:
+    """Write one job's digests by range to `dest`.<range>.bin; returns its documents per
+    source, its sources (the numbering of the records) and the files, by range."""
+    n_docs, digests = found
+    sources = sorted(digests)
+    records = np.empty(sum(len(digests[s]) for s in sources), RECORD)
+    start = 0
+    for k, source in enumerate(sources):
+        d = digests.pop(source)
+        end = start + len(d)
+        records["hi"][start:end], records["lo"][start:end] = d["hi"], d["lo"]
+        records["source"][start:end] = k
+        start = end
+    bucket = (records["hi"] >> np.uint64(56)).astype(np.int64) * ranges >> 8
+    order = np.argsort(bucket, kind="stable")
+    cuts = np.searchsorted(bucket[order], np.arange(ranges + 1))
+    records = records[order]
+    Path(dest).parent.mkdir(parents=True, exist_ok=True)
+    paths = [f"{dest}.{r}.bin" for r in range(ranges)]
+    for r, path in enumerate(paths):
+        records[cuts[r]:cuts[r + 1]].tofile(path)
+    return n_docs, sources, paths
+
+
+def count_range(files: list[tuple[str, list[str]]], n_docs: Counter[str], min_docs: int,
+                min_share: float, cross_min_sources: int) -> dict[str, dict[bytes, int]]:
+    """`count_digests` over one range: its file of every job, each with the job's sources."""
+    digests: dict[str, list[np.ndarray]] = defaultdict(list)
+    for path, sources in files:
+        records = np.fromfile(path, RECORD)
+        for k in np.unique(records["source"]).tolist():
+            mine = records[records["source"] == k]
+            d = np.empty(len(mine), DIGEST128)
+            d["hi"], d["lo"] = mine["hi"], mine["lo"]
+            digests[sources[k]].append(d)
+    return count_digests(digests, n_docs, min_docs, min_share, cross_min_sources)
+
+
+def merge(parts: list[dict[str, dict[bytes, int]]]) -> dict[str, dict[bytes, int]]:
+    """The ranges' learned lines (in range order) as one `count` result: sources in sorted
+    order, `CROSS` last, each source's digests ascending (the ranges split them in order)."""
+    learned: dict[str, dict[bytes, int]] = {}
+    for source in [*sorted({s for p in parts for s in p} - {CROSS}), CROSS]:
+        lines: dict[bytes, int] = {}
+        for p in parts:
+            lines.update(p.get(source, {}))
+        if lines:
+            learned[source] = lines
+    return learned
 
 
 class Learned:

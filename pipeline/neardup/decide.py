@@ -48,7 +48,7 @@ class Job:
     cand_a/cand_start: CSR of each local paragraph's candidates, best first."""
 
     nodes: np.ndarray
-    texts: list[str]
+    texts: list[str]  # or a function giving them, called where the job runs
     groups: np.ndarray
     rep: np.ndarray
     cand_a: np.ndarray
@@ -161,15 +161,18 @@ class Plan:
         return [involved[order[cuts[p]:cuts[p + 1]]] for p in range(len(load))
                 if cuts[p + 1] > cuts[p]]
 
-    def job(self, nodes: np.ndarray) -> Job:
-        """The self-contained job of one part (nodes sorted, closed under the links)."""
+    def job(self, nodes: np.ndarray, texts=None) -> Job:
+        """The self-contained job of one part (nodes sorted, closed under the links). `texts`:
+        its texts, or a function the job calls for them (where it runs); else from `self.texts`."""
         local = lambda g: np.searchsorted(nodes, g)  # noqa: E731 - monotone renumbering
         keep = np.isin(self.cand_b, nodes)
         a, b = local(self.cand_a[keep]), local(self.cand_b[keep])
         start = np.searchsorted(b, np.arange(len(nodes) + 1))
         events = self.events[np.isin(self.events, nodes)]
         roots = self.member_roots[np.isin(self.member_roots, nodes)]
-        return Job(nodes, [self.texts[i] for i in nodes.tolist()], self.groups[nodes],
+        if texts is None:
+            texts = [self.texts[i] for i in nodes.tolist()]
+        return Job(nodes, texts, self.groups[nodes],
                    local(self.rep[nodes]), a, start, local(events), local(roots), self.cfg,
                    self.within_group)
 
@@ -185,6 +188,8 @@ class Plan:
 
 
 def _decide_job(job: Job):
+    if callable(job.texts):  # loaded here, where the job runs (`Plan.job`)
+        job.texts = job.texts()
     return decide(job)
 
 
@@ -193,12 +198,13 @@ def _decide_inherited(shared: tuple[Plan, list[np.ndarray]], part: int):
     return decide(plan.job(parts[part]))
 
 
-def decide_all(plan: Plan, workers: int = 1, mapper=None,
-               parts: list[np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def decide_all(plan: Plan, workers: int = 1, mapper=None, parts: list[np.ndarray] | None = None,
+               loaders: list | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(dup_of, second cover of a join, similarity) over all paragraphs: -1 / -1 / nan where kept
     (and -1 as second cover when one paragraph covers). With a mapper (Ray), each
     part is a task; with workers > 1, forked workers decide the parts; else one job. `parts`:
-    `plan.node_sets(workers, mapper)`, when the caller already has them."""
+    `plan.node_sets(workers, mapper)`, when the caller already has them; `loaders`: with a
+    mapper, a function per part that gives its texts where its job runs."""
     from ..runtime.forkmap import fork_map
 
     n = len(plan.texts)
@@ -210,7 +216,8 @@ def decide_all(plan: Plan, workers: int = 1, mapper=None,
     if parts is None:
         parts = plan.node_sets(workers, mapper)
     if mapper is not None:
-        results = mapper(_decide_job, [plan.job(p) for p in parts])
+        results = mapper(_decide_job, [plan.job(p, loaders[k] if loaders else None)
+                                       for k, p in enumerate(parts)])
     elif workers > 1:
         results = fork_map(_decide_inherited, (plan, parts), len(parts), workers)
     else:

@@ -126,14 +126,18 @@ def decide_duplicates(lengths: np.ndarray, rep: np.ndarray, keys: list, groups: 
                       cfg: NearDupConfig, fetch: Callable[[np.ndarray], Sequence[str]],
                       within_group: bool = True, workers: int = 1,
                       mapper: Callable | None = None, spill: Path | None = None,
-                      decide_map: Callable | None = None, buckets: int = 8) -> NearDupResult:
+                      decide_map: Callable | None = None, buckets: int = 8,
+                      fetch_parts: Callable[[list[np.ndarray]], list] | None = None) -> NearDupResult:
     """`find_duplicates` from the paragraphs' folded lengths, exact-repeat representatives and
     fingerprint slices (arrays, or functions that load one: each is freed once paired).
     fetch(nodes) gives the texts of the paragraphs the decisions read (sorted global indices),
     as a sequence indexed by global index: only those are in memory. With `spill` (a folder),
     the candidate pairs go to disk and are filtered in `buckets` buckets of later paragraphs.
     `decide_map` (an ordered map, e.g. a process pool) runs the decisions' jobs, each shipped
-    with its texts; without it (and without `mapper`) forked workers inherit them."""
+    with its texts; without it (and without `mapper`) forked workers inherit them. With
+    `fetch_parts` too, the jobs are shipped without texts: fetch_parts(parts) gives one loader
+    per part that its job calls for its texts (in the order of its paragraphs), so the texts
+    never come to this process."""
     n = len(lengths)
     if n == 0:
         empty = np.empty(0, dtype=np.int64)
@@ -166,7 +170,7 @@ def decide_duplicates(lengths: np.ndarray, rep: np.ndarray, keys: list, groups: 
     found = [_verifiable(load(), nfp, n, cfg) for load in buckets]
     a = np.concatenate([f[0] for f in found])
     b = np.concatenate([f[1] for f in found])
-    del found, buckets
+    del found, buckets, nfp  # n_texts integers, not read again
 
     # Decisions in keeper order, by connected component of the candidate and exact-repeat
     # links (`neardup_decide`): forked workers or Ray tasks decide independent parts.
@@ -178,10 +182,13 @@ def decide_duplicates(lengths: np.ndarray, rep: np.ndarray, keys: list, groups: 
                 np.unique(rep[multi]), cfg, within_group)
     decide_map = mapper or decide_map
     parts = plan.node_sets(workers, decide_map)
-    if parts:
+    loaders = None
+    if parts and decide_map is not None and fetch_parts is not None:
+        loaders = fetch_parts(parts)
+    elif parts:
         nodes = np.unique(np.concatenate(parts))
         plan.texts = fetch(nodes)
-    dup_of, also, sim = decide_all(plan, workers, decide_map, parts)
+    dup_of, also, sim = decide_all(plan, workers, decide_map, parts, loaders)
 
     cluster = np.full(n, -1, dtype=np.int64)
     dups = np.flatnonzero(dup_of >= 0)

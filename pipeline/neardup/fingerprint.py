@@ -13,6 +13,7 @@ rate 2^-sample_bits). Only the sampled shingles are then finalised (murmur3 fmix
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -163,27 +164,29 @@ def _pair_slices(slices: list, n_texts: int, max_df: int, fanin: int, workers: i
     """Pair each slice of records on its own (`_pair_keys`), in threads when `workers` > 1
     (numpy releases the GIL in the sorts and passes), handing slice i's pair keys to
     keep(i, keys). A slice is taken out of `slices` (and loaded, if it is a function) only when
-    its turn comes, and freed once paired. Returns nfp, the slices' fingerprint counts summed
-    as each finishes (n_texts integers per slice: holding them all would grow as the square of
-    the corpus when the slice count follows it)."""
-    def pair(i: int) -> np.ndarray:
+    its turn comes, and freed once paired. Returns nfp, the slices' fingerprint counts, added
+    into one array as each slice is counted (an array per slice or per thread would be n_texts
+    integers more each: with as many slices as the corpus needs, that grows as its square)."""
+    # One count for all slices, added to in place (under a lock when threads pair): a count
+    # per thread, or per slice, would be n_texts integers more each.
+    nfp = np.zeros(n_texts, dtype=np.int64)
+    lock = threading.Lock()
+
+    def pair(i: int) -> None:
         k, slices[i] = slices[i], None
         if callable(k):  # a slice loaded only now (from disk, or filtered)
             k = k()
-        keys, counts = _pair_keys(k, n_texts, max_df, fanin)
+        keys, _ = _pair_keys(k, n_texts, max_df, fanin, (nfp, lock))
         del k
         keep(i, keys)
-        return counts
 
-    nfp = np.zeros(n_texts, dtype=np.int64)
     if workers > 1 and len(slices) > 1:
         from concurrent.futures import ThreadPoolExecutor
         with ThreadPoolExecutor(workers) as pool:
-            for counts in pool.map(pair, range(len(slices))):
-                nfp += counts
+            list(pool.map(pair, range(len(slices))))
     else:
         for i in range(len(slices)):
-            nfp += pair(i)
+            pair(i)
     return nfp
 
 
@@ -254,20 +257,23 @@ LOW32 = np.uint64(0xFFFFFFFF)  # the paragraph half of a record
 _BLOCK = 1 << 22  # records per step of the per-paragraph count: bounds its temporaries
 
 
-def _pair_keys(key: np.ndarray, n_texts: int, max_df: int, fanin: int):
+def _pair_keys(key: np.ndarray, n_texts: int, max_df: int, fanin: int,
+               into: tuple[np.ndarray, threading.Lock] | None = None):
     """The body of `candidate_pairs` for one array of records, which it sorts in place: (list
-    of pair-key arrays a * n_texts + b, one entry per pairing, and nfp)."""
+    of pair-key arrays a * n_texts + b, one entry per pairing, and nfp). `into`: an nfp to add
+    this slice's counts to (and the lock that guards it), returned as nfp."""
     key.sort()
     n = len(key)
+    nfp, lock = into or (np.zeros(n_texts, dtype=np.int64), threading.Lock())
     if n == 0:
-        return [], np.zeros(n_texts, dtype=np.int64)
+        return [], nfp
     fresh = np.empty(n, dtype=bool)  # first record of a (fingerprint, paragraph) pair
     fresh[:1] = True
     np.not_equal(key[1:], key[:-1], out=fresh[1:])
-    nfp = np.zeros(n_texts, dtype=np.int64)
     for s in range(0, n, _BLOCK):
         low = key[s:s + _BLOCK][fresh[s:s + _BLOCK]] & LOW32
-        nfp += np.bincount(low.view(np.int64), minlength=n_texts)
+        with lock:
+            np.add.at(nfp, low.view(np.int64), 1)
     # Only records of a fingerprint held more than once can pair, and they are a small part of
     # all records (most fingerprints are held once), so everything after this works on them:
     # a record is in such a run when its neighbour in sorted order has the same fingerprint.

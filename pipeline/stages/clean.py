@@ -22,6 +22,7 @@ from ..boilerplate import classify as bp, learn
 from ..runtime import store
 from ..core.model import BOILERPLATE, Document, RunContext, Tally
 from .base import Handoff, PartsJob
+from .clean_learn import learn_out_of_core, learn_texts
 
 NAME = "clean"
 RULES_FILE = Path(__file__).resolve().parents[2] / "configs" / "boilerplate.yaml"
@@ -204,34 +205,6 @@ def _eligible(line: str, cfg: CleanConfig) -> bool:
     return bp.learnable(line) and not any(a.fullmatch(line) for a in cfg.allow)
 
 
-def _learn_texts(docs: Iterable[tuple[str | None, list[str]]], cfg: CleanConfig) -> learn.Found:
-    """Per source: its documents and the digests of its (document, distinct short line) pairs
-    (`learn.learn_texts`). Which lines may be learned at all is asked only of the few that reach
-    the count: `learn.Learned`."""
-    return learn.learn_texts(docs, bp.LineTable((), cfg.repeated_max_words).key)
-
-
-@dataclass(frozen=True)
-class LearnJob:
-    source: PartsJob
-    cfg: CleanConfig
-
-
-def _learn_job(job: LearnJob) -> learn.Found:
-    """`_learn_texts` over ingested parts, read as columns (no document objects): the
-    ingest patches' skips and inherited sources applied by hand."""
-
-    def pairs():
-        for part, fix in zip(job.source.parts, job.source.patches):
-            batch = store.read_batch(part)
-            texts = batch.column("texts").to_pylist()
-            for i, source in enumerate(batch.column("source").to_pylist()):
-                if i not in fix.skip:
-                    yield fix.source(source), texts[i]
-
-    return _learn_texts(pairs(), job.cfg)
-
-
 def _count(found: Iterable[learn.Found],
            cfg: CleanConfig) -> tuple[Counter[str], dict[str, dict[bytes, int]]]:
     """Documents per source and the learned lines' digests (`learn.count`)."""
@@ -327,8 +300,7 @@ def run(handoff: Handoff, cfg: CleanConfig, ctx: RunContext) -> Handoff:
     of digests), then classify every document (a map over jobs of ingested parts, each writing
     a part file). Hands on the cleaned parts, in input order, and their tally."""
     jobs = handoff.jobs()
-    n_source, learned = (_count(ctx.map(_learn_job, [LearnJob(job, cfg) for job in jobs]), cfg)
-                         if cfg.learn_repeated else (Counter(), {}))
+    n_source, learned = learn_out_of_core(jobs, cfg, ctx) if cfg.learn_repeated else (Counter(), {})
     parts: list[store.Part] = []
     found = _Found()
     spill = ctx.spill / NAME
@@ -343,7 +315,7 @@ def run(handoff: Handoff, cfg: CleanConfig, ctx: RunContext) -> Handoff:
 
 def clean_documents(docs: list[Document], cfg: CleanConfig, ctx: RunContext) -> list[Document]:
     """`run` on documents in memory, in this process (evaluations, tests): the same decisions."""
-    n_source, learned = (_count([_learn_texts(((d.source, [p.text for p in d.paragraphs])
+    n_source, learned = (_count([learn_texts(((d.source, [p.text for p in d.paragraphs])
                                                 for d in docs), cfg)], cfg)
                          if cfg.learn_repeated else (Counter(), {}))
     found = _Found()

@@ -18,6 +18,7 @@ The result is a `Decisions` per job, applied where the documents are next read (
 
 from __future__ import annotations
 
+import pickle
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,7 +30,8 @@ from ..runtime import store
 from ..core.digest import as_digests
 from ..core.model import DUPLICATE, KEPT, RunContext, Tally
 from .base import Handoff
-from .dedup_patch import REASONS, Decisions, Removals, cluster_id
+from .dedup_index import DIGEST_RANGE, Index, Numbering, Ranks
+from .dedup_patch import REASONS, Removals, cluster_id
 from ..neardup.config import NearDupConfig
 from ..neardup.detect import Texts, decide_duplicates, slice_count
 from ..neardup.fingerprint import LOW32, fingerprint_all
@@ -117,10 +119,15 @@ def _prepare_job(job: PrepareJob) -> Prepared:
 class TextsJob:
     parts: tuple[store.Part, ...]
     wanted: np.ndarray  # job-local kept-paragraph numbers, sorted
+    # With `dest`: the texts go to files by decision part (`part_of`), with their j's.
+    js: np.ndarray | None = None
+    part_of: np.ndarray | None = None
+    dest: str | None = None
 
 
-def _texts_job(job: TextsJob) -> list[str]:
-    """The kept texts at some job-local kept-paragraph numbers."""
+def _texts_job(job: TextsJob) -> list[str] | list[tuple[int, str]]:
+    """The kept texts at some job-local kept-paragraph numbers; with `dest`, written to one
+    file per decision part instead, and the (part, file) pairs returned."""
     out, q, i = [], 0, 0
     want = job.wanted.tolist()
     for doc in store.read_parts(job.parts):
@@ -133,72 +140,38 @@ def _texts_job(job: TextsJob) -> list[str]:
             q += 1
         if i == len(want):
             break
-    return out
-
-
-def first_copies(digests: np.ndarray) -> np.ndarray:
-    """rep[j] = the first index whose digest equals digests[j] (itself for a first copy)."""
-    order = np.lexsort((digests["lo"], digests["hi"]))  # stable: equal digests by index
-    s = digests[order]
-    new = np.ones(len(s), dtype=bool)
-    new[1:] = (s["hi"][1:] != s["hi"][:-1]) | (s["lo"][1:] != s["lo"][:-1])
-    del s
-    first = order[np.flatnonzero(new)]
-    rep = np.empty(len(order), dtype=np.int64)
-    rep[order] = first[np.cumsum(new) - 1]
-    return rep
-
-
-@dataclass
-class _Index:
-    """The driver's view of the corpus, without text: documents in store order (job by job),
-    and their kept paragraphs likewise, numbered q."""
-
-    ids: list[str]
-    n_kept: np.ndarray  # kept paragraphs per document
-    kept_pos: np.ndarray  # position of paragraph q in its document
-    q_start: np.ndarray  # first q of each document
-    job_q0: np.ndarray  # first q of each job
-    doc_of_q: np.ndarray
-
-    @classmethod
-    def of(cls, prep: list[Prepared]) -> _Index:
-        n_kept = np.concatenate([p.n_kept for p in prep])
-        return cls([x for p in prep for x in p.ids], n_kept,
-                   np.concatenate([p.kept_pos for p in prep]), np.r_[0, np.cumsum(n_kept)],
-                   np.r_[0, np.cumsum([len(p.lengths) for p in prep])],
-                   np.repeat(np.arange(len(n_kept), dtype=np.int64), n_kept))
-
-    def ref(self, q: int) -> tuple[int, int]:
-        """(document, position) of paragraph q."""
-        return int(self.doc_of_q[q]), int(self.kept_pos[q])
-
-    def part_bounds(self, qs: np.ndarray, part_docs: list[int]) -> tuple[np.ndarray, np.ndarray]:
-        """For ascending q's: where each part's run of them starts in `qs` (one more than the
-        parts), and each part's first q."""
-        q0 = self.q_start[np.r_[0, np.cumsum(part_docs, dtype=np.int64)]]
-        # The last part starting at or before q: parts that hold no kept paragraph share their
-        # start with the next one, which is the one holding q.
-        k = np.searchsorted(q0, qs, side="right") - 1
-        return np.searchsorted(k, np.arange(len(part_docs) + 1)), q0
-
-    def decisions(self, removed: Removals, cluster_q: np.ndarray, cluster: np.ndarray,
-                  part_docs: list[int]) -> list[Decisions]:
-        """The removals and cluster ids (each ascending in q) split by part (of `part_docs`
-        documents each, in store order), keyed by part-local q."""
-        cut, q0 = self.part_bounds(removed.q, part_docs)
-        ccut, _ = self.part_bounds(cluster_q, part_docs)
-        out = []
-        for k in range(len(part_docs)):
-            r = removed.take(slice(cut[k], cut[k + 1]))
-            named, inverse = np.unique(np.r_[r.doc, r.also_doc[r.also_doc >= 0]], return_inverse=True)
-            r.q = r.q - q0[k]
-            r.doc = inverse[:len(r.doc)]
-            r.also_doc = r.also_doc.copy()
-            r.also_doc[r.also_doc >= 0] = inverse[len(r.doc):]
-            out.append(Decisions(r, [self.ids[g] for g in named.tolist()],
-                                 cluster_q[ccut[k]:ccut[k + 1]] - q0[k], cluster[ccut[k]:ccut[k + 1]]))
+    if job.dest is None:
         return out
+    written = []
+    for part in np.unique(job.part_of).tolist():
+        sel = np.flatnonzero(job.part_of == part)
+        path = f"{job.dest}.{part}.pkl"
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        with open(path, "wb") as fh:
+            pickle.dump((job.js[sel], [out[k] for k in sel.tolist()]), fh, protocol=5)
+        written.append((part, path))
+    return written
+
+
+@dataclass(frozen=True)
+class SpilledTexts:
+    """The texts of one decision part's paragraphs, in files the texts jobs wrote: loaded by
+    the job that decides the part (`neardup.decide`), so they never pass through the driver."""
+
+    files: tuple[str, ...]
+    n: int
+
+    def __call__(self) -> list[str]:
+        js, texts = [], []
+        for path in self.files:
+            with open(path, "rb") as fh:
+                j, t = pickle.load(fh)
+            js.append(j)
+            texts += t
+        if len(texts) != self.n:
+            raise RuntimeError(f"a decision part has {len(texts)} texts of {self.n}")
+        # The part's paragraphs are ascending in j: its texts in that order.
+        return [texts[k] for k in np.argsort(np.concatenate(js), kind="stable").tolist()]
 
 
 def keeper_order(ids: list[str], dates: list[str | None], sources: list[str | None],
@@ -209,7 +182,7 @@ def keeper_order(ids: list[str], dates: list[str | None], sources: list[str | No
                                                   rank.get(sources[g] or "", len(rank)), ids[g]))
 
 
-def exact_documents(order: list[int], index: _Index,
+def exact_documents(order: list[int], index: Index,
                     digests: np.ndarray) -> tuple[np.ndarray, Removals, np.ndarray, np.ndarray]:
     """Mark the kept paragraphs of every document whose kept texts repeat an earlier one's
     (same 128-bit digest), each against the keeper's paragraph at its rank; both get the
@@ -241,20 +214,6 @@ def exact_documents(order: list[int], index: _Index,
             np.repeat(cid, 2))
 
 
-def keeper_numbering(order: list[int], gone: np.ndarray,
-                     index: _Index) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The paragraphs left, in keeper order (j): at[j] = q, perm[q] = j (or -1 when gone), and
-    groups[j] = the rank of j's document."""
-    counts = np.where(gone, 0, index.n_kept)[order]
-    starts = index.q_start[order]
-    at = (np.repeat(starts - np.r_[0, np.cumsum(counts)[:-1]], counts)
-          + np.arange(int(counts.sum()))).astype(np.int64)
-    perm = np.full(len(index.kept_pos), -1, dtype=np.int64)
-    perm[at] = np.arange(len(at))
-    groups = np.repeat(np.arange(len(order), dtype=np.int64), counts)
-    return at, perm, groups
-
-
 def run(handoff: Handoff, cfg: DedupConfig, ctx: RunContext) -> Handoff:
     """Each part's decisions, as its pending patch, and the tally after them."""
     if not cfg.enabled:
@@ -269,33 +228,39 @@ def run(handoff: Handoff, cfg: DedupConfig, ctx: RunContext) -> Handoff:
         PrepareJob(job, cfg.near, ranges, str(spill / "fingerprints" / f"{i:06d}"))
         for i, job in enumerate(jobs)])
     ctx.tick(sum(len(p.ids) for p in prep))
-    index = _Index.of(prep)
+    index = Index.of(prep)
     order = keeper_order(index.ids, [x for p in prep for x in p.dates],
                          [x for p in prep for x in p.sources], cfg.source_priority)
+    for p in prep:  # the ids are in the index
+        p.ids = p.dates = p.sources = None
     if cfg.exact_documents:
         gone, exact, exact_cq, exact_cid = exact_documents(
             order, index, np.concatenate([p.doc_digest for p in prep]).view("V16"))
     else:
         gone, exact = np.zeros(len(index.ids), dtype=bool), Removals.empty()
         exact_cq = exact_cid = np.empty(0, np.int64)
-    at, perm, groups = keeper_numbering(order, gone, index)
-    n = len(at)
-    lengths = np.concatenate([p.lengths for p in prep])[at]
-    rep = first_copies(np.concatenate([p.par_digest for p in prep])[at])
+    for p in prep:  # in the index now
+        p.doc_digest = p.kept_pos = None
+    num = Numbering.of(order, gone, index)
+    n = num.n
+    lengths = num.gather([p.lengths for p in prep], np.int32)
+    rep = num.first_copies([p.par_digest for p in prep], max(8, -(-n // DIGEST_RANGE)))
+    for p in prep:  # read: only the slices' file names are left
+        p.lengths = p.par_digest = None
 
     def load(i: int):
         def slice_i() -> np.ndarray:
             out = []
-            for p, q0 in zip(prep, index.job_q0[:-1].tolist()):
+            for k, p in enumerate(prep):
                 key = np.fromfile(p.slices[i], dtype=np.uint64)
-                j = perm[(key & LOW32).view(np.int64) + q0]
+                j = num.perm(k)[(key & LOW32).view(np.int64)]
                 ok = j >= 0
                 out.append((key[ok] & ~LOW32) | j[ok].astype(np.uint64))
             return np.concatenate(out) if out else np.empty(0, np.uint64)
         return slice_i
 
     def fetch(nodes: np.ndarray) -> Texts:
-        qs = at[nodes]  # ascending in j, not in q: fetched by job in q order
+        qs = num.at(nodes)  # ascending in j, not in q: fetched by job in q order
         by_q = np.argsort(qs, kind="stable")
         sq = qs[by_q]
         cuts = np.searchsorted(sq, index.job_q0)
@@ -307,33 +272,51 @@ def run(handoff: Handoff, cfg: DedupConfig, ctx: RunContext) -> Handoff:
             texts[pos] = t
         return Texts(n, nodes, texts)
 
+    def fetch_parts(parts: list[np.ndarray]) -> list[SpilledTexts]:
+        """`fetch` for decisions shipped to workers: the texts go to files by part."""
+        nodes = np.concatenate(parts)
+        part = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
+        qs = num.at(nodes)
+        by_q = np.argsort(qs, kind="stable")
+        sq, sj, sp = qs[by_q], nodes[by_q], part[by_q]
+        del nodes, part, qs, by_q
+        cuts = np.searchsorted(sq, index.job_q0)
+        asks = [TextsJob(jobs[k], sq[cuts[k]:cuts[k + 1]] - index.job_q0[k], sj[cuts[k]:cuts[k + 1]],
+                         sp[cuts[k]:cuts[k + 1]], str(spill / "texts" / f"{k:06d}"))
+                for k in range(len(jobs)) if cuts[k + 1] > cuts[k]]
+        files: list[list[str]] = [[] for _ in parts]
+        for written in ctx.map(_texts_job, asks):
+            for p, path in written:
+                files[p].append(path)
+        return [SpilledTexts(tuple(f), len(p)) for f, p in zip(files, parts)]
+
     result = decide_duplicates(
-        lengths, rep, [load(i) for i in range(ranges)], groups, cfg.near, fetch,
+        lengths, rep, [load(i) for i in range(ranges)], Ranks(num), cfg.near, fetch,
         within_group=cfg.within_document, workers=ctx.workers,
         # On a distributed executor candidate pairs and decisions are its tasks; locally,
         # threads over shared memory and forked workers.
         mapper=ctx.map if ctx.distributed else None, spill=spill / "pairs", buckets=ranges,
         # The decisions' jobs carry their texts: a pool's workers, not children forked from
         # this process (which would count its memory as theirs).
-        decide_map=ctx.map if ctx.workers > 1 else None,
+        decide_map=ctx.map if ctx.workers > 1 else None, fetch_parts=fetch_parts,
     )
     js = np.flatnonzero(result.dup_of >= 0)
-    q, kq = at[js], at[result.dup_of[js]]
-    kdoc = index.doc_of_q[kq]
+    q, kq = num.at(js), num.at(result.dup_of[js])
+    kdoc = index.doc_of(kq)
     # covered_by: the text `similarity` was verified against (two paragraphs for a join).
     also = result.also[js]
-    aq = np.where(also >= 0, at[np.maximum(also, 0)], 0)
-    near = Removals(q, np.where(kdoc != index.doc_of_q[q], 1, 2), kdoc, index.kept_pos[kq],
-                    np.where(also >= 0, index.doc_of_q[aq], -1),
+    aq = np.where(also >= 0, num.at(np.maximum(also, 0)), 0)
+    near = Removals(q, np.where(kdoc != index.doc_of(q), 1, 2), kdoc, index.kept_pos[kq],
+                    np.where(also >= 0, index.doc_of(aq), -1),
                     np.where(also >= 0, index.kept_pos[aq], -1), result.similarity[js])
     js = np.flatnonzero(result.cluster >= 0)
-    rq = at[result.cluster[js]]
+    rq = num.at(result.cluster[js])
     near_cid = np.array([cluster_id(index.ids[g], k) for g, k in
-                         zip(index.doc_of_q[rq].tolist(), index.kept_pos[rq].tolist())], dtype=np.int64)
+                         zip(index.doc_of(rq).tolist(), index.kept_pos[rq].tolist())], dtype=np.int64)
     removed = Removals.concat([exact, near])
     removed = removed.take(np.argsort(removed.q, kind="stable"))
     # A paragraph given a cluster id twice keeps the last one (the near-duplicate cluster's).
-    cq = np.r_[exact_cq, at[js]][::-1]
+    cq = np.r_[exact_cq, num.at(js)][::-1]
     cluster_q, last = np.unique(cq, return_index=True)
     cluster = np.r_[exact_cid, near_cid][::-1][last]
 
@@ -343,9 +326,9 @@ def run(handoff: Handoff, cfg: DedupConfig, ctx: RunContext) -> Handoff:
     codes, first = np.unique(near.reason, return_index=True)
     for c in codes[np.argsort(first)].tolist():  # in the order they first occur
         after.removed[f"{DUPLICATE}:{REASONS[c]}"] += int((near.reason == c).sum())
-    lost = np.bincount(index.doc_of_q[removed.q], minlength=len(index.ids))
+    lost = np.bincount(index.doc_of(removed.q), minlength=len(index.ids))
     after.documents -= int(((index.n_kept > 0) & (lost == index.n_kept)).sum())
-    for scratch in ("fingerprints", "pairs"):  # read for the last time
+    for scratch in ("fingerprints", "pairs", "texts"):  # read for the last time
         shutil.rmtree(spill / scratch, ignore_errors=True)
     part_docs = [p.n_docs for p in handoff.parts]
     patches = index.decisions(removed, cluster_q, cluster, part_docs)
