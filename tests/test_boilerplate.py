@@ -280,3 +280,31 @@ def test_rule_scope_is_validated():
     assert rules[0].pages_only
     with pytest.raises(ValueError, match="scope"):
         bp.compile_rules({"rules": [{"name": "c", "pattern": "x", "scope": "page"}]})
+
+
+def test_prose_standing_together_before_the_article_stays():
+    # A report page (web-content-extraction-2026, educationdata.org): its highlights in prose, a
+    # cost table, then the long article. The table parts the highlights from the article run; as
+    # paragraphs standing together they are text and stay. A single prose line among the menus
+    # (a subscription prompt) is chrome and goes with the header.
+    nav = ["Research by Topic", "Student Loans", "Refinance", "About", "Donate", "Contact us"]
+    prompt = "Subscribe now for more from the authority on education, finance and student debt."
+    lead = ["Report Highlights. The average American online college student pays about $1,000 "
+            "per class.",
+            "For in-state students, U.S. public universities charge an average of $40,536 for an "
+            "online bachelor’s degree.",
+            "At the average private college or university, an online degree costs $63,185."]
+    table = ["Cost of Online College, Academic Year 2024-25", "Cost for one… Public, in-state Private",
+             "Credit Hour $337 $516", "Standard Semester (15 Cr.Hr.) $5,055 $7,740",
+             "Bachelor’s Degree $40,536 $63,185", "Cost of Online Classes"]
+    body = [f"Among {n} public colleges, the average cost per credit hour for online classes for "
+            f"in-state students is ${300 + n} for the academic year, the survey of schools found."
+            for n in range(100, 109)]
+    foot = ["Sources", "Ways to Give", "Privacy", "Media Coverage", "Twitter",
+            "© 2025, EducationData.org. All Rights Reserved."]
+    lines = ["Average Cost of Online College"] + nav + [prompt] + nav + lead + table + body + foot
+    kept = [t for t, r in zip(lines, bp.classify_lines(lines, RULES)) if r is None]
+    assert kept == lead + body
+    # With the rule off (0), the highlights go with the header as before.
+    off = bp.RegionParams(header_block_lines=0)
+    assert [t for t, r in zip(lines, bp.classify_lines(lines, RULES, params=off)) if r is None] == body

@@ -181,3 +181,23 @@ def test_teaser_label_is_a_field_only_when_the_list_recurs():
     talk = ["AMY GOODMAN: But today—", "RALPH NADER: We have to look at who pays.",
             "AMY GOODMAN: So, Ralph—", "RALPH NADER: Congress decides that."]
     assert bp.classify_lines([PROSE[0], *talk, PROSE[1]], RULES) == [None] * 6
+
+
+def test_headlines_in_capitals_over_paragraphs_are_a_columns_sections():
+    # Fox News First (allsides part-00) heads each item with a headline set in capitals, labelled
+    # or not: "POWER PLAY: THE HAY ISN'T IN THE BARN YET" over the item's paragraph. A column of
+    # six or more such sections keeps its labelled heads. One such line over a paragraph that
+    # goes on with the story ("WATCH: ..." in a Fox article) is a teaser link and goes.
+    item = ("With the focus on foreign policy and the administration’s handling of the Ebola "
+            "crisis dragging down Sen. Kay Hagan, Republican challenger Thom Tillis has seen his "
+            "numbers improve in North Carolina.")
+    heads = ["POLL: DEM ADVANTAGE WITH WOMEN COLLAPSES", "BLUE TEAM WINS THREE QUARTERS OF 1-POINT RACES",
+             "FREEDOM PARTNERS PICKS THEIR SIX", "POWER PLAY: THE HAY ISN’T IN THE BARN YET",
+             "SULLIVAN: BEGICH IS DESPERATE", "SHAHEEN TRIES TO TAP DANCE ON OBAMA SUPPORT"]
+    column = [x for h in heads for x in (h, item)]
+    assert bp.classify_lines(column, RULES) == [None] * len(column)
+    article = [PROSE[0], "WATCH: SENATOR REACTS TO THE VOTE", item, PROSE[1]]
+    assert bp.classify_lines(article, RULES) == [None, "rule:teaser_label", None, None]
+    # Five sections are not yet a column: the labelled heads go as teasers.
+    five = [x for h in heads[1:] for x in (h, item)]
+    assert [r for r in bp.classify_lines(five, RULES) if r] == ["rule:teaser_label"] * 2

@@ -42,6 +42,7 @@ from .region import (  # noqa: F401  (re-exported: the region is part of this AP
     ends_like_sentence,
     is_page_like,
     mark_short_runs,
+    prose_blocks,
     prose_share,
     prose_weight,
     word_count,
@@ -291,11 +292,13 @@ def classify_lines(
         return reasons
     zones = [(range(0, runs[0][0]), "zone:header"), (range(runs[-1][1], n), "zone:footer")]
     zones += [(range(a[1], b[0]), "zone:inner") for a, b in zip(runs, runs[1:])]
+    # Before the article, paragraphs of prose that stand together are text too (prose_blocks).
+    text = prose_blocks(weights, live, params.header_block_lines)
     for zone, name in zones:
         idx = [i for i in zone if live[i]]
         if len(idx) >= params.zone_min_lines:
             for i in idx:
-                if reasons[i] is None:
+                if reasons[i] is None and not (name == "zone:header" and i in text):
                     reasons[i] = name
     _mark_page_repeats(facts, reasons, params)
     return reasons

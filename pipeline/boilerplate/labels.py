@@ -48,13 +48,45 @@ def templated_fields(folded: Sequence[str | None]) -> frozenset[str]:
     return frozenset(label for label, v in recurring.items() if len(v) >= LIST_MIN_LINES)
 
 
+# A paragraph of text under a heading: this many words.
+HEADED_MIN_WORDS = 20
+# A document is a column of sections when it prints this many headings in capitals, each over a
+# paragraph (allsides part-00: Fox News First prints 6-20; an article with inline teasers in
+# capitals, "WATCH: ..." over a paragraph that goes on with the story, 1-5).
+SECTIONS_MIN = 6
+
+
+def _over_paragraph(folded: Sequence[str | None], i: int) -> bool:
+    for j in range(i + 1, len(folded)):
+        if folded[j]:
+            return folded[j].count(" ") + 1 >= HEADED_MIN_WORDS  # type: ignore[union-attr]
+    return False
+
+
+def _capitals(line: str) -> bool:
+    return " " in line and line.upper() == line and sum(ch.isalpha() for ch in line) >= 6
+
+
+def section_heads(folded: Sequence[str | None]) -> int:
+    """How many lines of a document are headings in capitals directly over a paragraph."""
+    return sum(1 for i, t in enumerate(folded) if t and _capitals(t) and _over_paragraph(folded, i))
+
+
+def is_section_heading(folded: Sequence[str | None], i: int, heads: int) -> bool:
+    """A labelled line set wholly in capitals ("POWER PLAY: THE HAY ISN'T IN THE BARN YET") over
+    a paragraph, in a document of >= SECTIONS_MIN such headings (`heads`), heads the section it
+    opens, as a newsletter column prints its items: not a link to another story."""
+    t = folded[i] or ""
+    return heads >= SECTIONS_MIN and _capitals(t) and _over_paragraph(folded, i)
+
+
 def keep_templated_fields(folded: Sequence[str | None], reasons: list[str | None]) -> None:
-    """Clear `rule:teaser_label` from the lines that are fields of a templated list (in place)."""
+    """Clear `rule:teaser_label` from the lines that are fields of a templated list or heads of
+    a section (`is_section_heading`), in place."""
     fields = templated_fields(folded)
-    if not fields:
-        return
+    heads = section_heads(folded)
     for i, r in enumerate(reasons):
         if r == TEASER:
             m = _FIELD.match(folded[i] or "")
-            if m is not None and m.group(1).strip() in fields:
+            if m is not None and (m.group(1).strip() in fields or is_section_heading(folded, i, heads)):
                 reasons[i] = None

@@ -70,6 +70,7 @@ class RegionParams:
     article_min_share: float = 0.3  # zones are cut only when the runs hold this share of prose
     short_run_lines: int = 3  # not an article: this many short lines in a row go (0 = off)
     sentence_min_words: int = 3  # ... but a line ending like a sentence with this many words stays
+    header_block_lines: int = 2  # prose lines this many in a row before the article stay (0 = off)
 
 
 def prose_weight(line: str, shape: str | None, is_barrier: bool, p: RegionParams,
@@ -275,3 +276,25 @@ def mark_short_runs(facts: Sequence[LineFacts | None], reasons: list[str | None]
             for j in run:
                 reasons[j] = "short_run"
         run = []
+
+
+def prose_blocks(weights: Sequence[float], live: Sequence[bool], min_lines: int) -> set[int]:
+    """Lines that stand in a block of >= `min_lines` prose lines in a row (empty lines skipped):
+    paragraphs of text together are text, wherever the region starts (a page's lead before a
+    table, a product description over the specification, a service page's introduction), while
+    the prose a page prints before its article in single lines is chrome (a teaser's lead, a
+    cookie or affiliate notice, a subscription prompt between menus). 0 = none."""
+    out: set[int] = set()
+    if min_lines <= 0:
+        return out
+    block: list[int] = []
+    for i in range(len(weights) + 1):
+        if i < len(weights) and not live[i]:
+            continue
+        if i < len(weights) and weights[i] > 0.0:
+            block.append(i)
+            continue
+        if len(block) >= min_lines:
+            out.update(block)
+        block = []
+    return out
