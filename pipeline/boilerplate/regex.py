@@ -235,7 +235,8 @@ class Matcher:
             self._calls = [_no_match if c is None else c.fullmatch for c, _ in self._plans]
         calls, plans, top = self._calls, self._plans, self._top
         out: list[int | None] = [None if m is None else int(m.lastgroup[1:])  # type: ignore[index]
-                                 for m in [calls[min(len(f), top)](f) for f in folded]]
+                                 for m in [calls[n if n < top else top](f)
+                                           for f in folded for n in [len(f)]]]
         if not self._floating:
             return out
         found: dict[int, set[int]] = {}  # line -> patterns one of whose required strings it holds
@@ -249,7 +250,7 @@ class Matcher:
         for k in range(len(folded)) if self._unfiltered else sorted(found):
             f = folded[k]
             best, hits = out[k], found.get(k, ())
-            for i, lits in plans[min(len(f), top)][1]:
+            for i, lits in plans[len(f) if len(f) < top else top][1]:
                 if best is not None and i > best:
                     break
                 if lits is not None and i not in hits:
