@@ -123,16 +123,41 @@ def test_matcher_agrees_with_a_loop_over_patterns():
 
     for s in samples:
         assert m.first(bp.fold(s)) == loop(bp.fold(s)), s
+    # Many lines at once (one Aho-Corasick pass over them joined): the same answers, also for a
+    # required string that only the join of two lines holds ("...cook" + "ies...").
+    lines = [bp.fold(s) for s in samples] + ["we use cook", "ies", "Reply"]
+    assert m.first_many(lines, [s.lower() for s in lines]) == [loop(s) for s in lines]
 
-    @settings(max_examples=300, deadline=None)
-    @given(st.lists(st.sampled_from(["cookies", "we", "use", "says", ":", "12", "comments", "ad",
-                                     "reply", "newsletter", "sign up for", "©", "x", "facebook",
-                                     "2019", "nov", "privacy", "a" * 30]), max_size=12))
-    def check(words):
-        s = bp.fold(" ".join(words))
-        assert m.first(s) == loop(s)
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.lists(st.sampled_from(["cookies", "we", "use", "says", ":", "12", "comments",
+                                              "ad", "reply", "newsletter", "sign up for", "©", "x",
+                                              "facebook", "2019", "nov", "privacy", "a" * 30]),
+                             max_size=12), max_size=4))
+    def check(docs):
+        lines = [bp.fold(" ".join(words)) for words in docs]
+        assert m.first_many(lines, [s.lower() for s in lines]) == [loop(s) for s in lines]
+        assert [m.first(s) for s in lines] == [loop(s) for s in lines]
 
     check()
+
+
+def test_line_table_examines_many_lines_as_one_at_a_time():
+    # Every allsides-like and page-like line of this file, batched per document and one by one.
+    lines = [*GERMAN, CAPTION, TEASER, "Advertisement", "  Story   continues below ",
+             "Facebook Twitter Email", "", "   ", "31. Mai 2012", "Weiterlesen »", "x" * 700,
+             "1 of 24 a photo 2 of 24 another " + "word " * 200, "Jane Doe says:", "Impressum"]
+    one = bp.LineTable(RULES)
+    expected = [one.facts(t) for t in lines]
+    many = bp.LineTable(RULES)
+    assert many.facts_many(lines[:7]) + many.facts_many(lines[7:] + lines[:3])[:-3] == expected
+    got = {t: (f.rule and f.rule.name, f.shape) for t, f in zip(lines, expected)}
+    assert got["Advertisement"] == ("advertisement", None)
+    assert got["  Story   continues below "] == ("story_continues", None)
+    assert got["Facebook Twitter Email"] == (None, "share_buttons")
+    assert got["31. Mai 2012"] == ("date", None) and got["Weiterlesen »"] == ("read_more", None)
+    assert got["Jane Doe says:"] == (None, "comment_marker")
+    assert got[lines[-3]] == (None, "slideshow") and got["x" * 700] == (None, None)
+    assert all(got[t] == (None, None) for t in GERMAN) and expected[len(GERMAN) + 5].key is None
 
 
 def test_pattern_facts():

@@ -71,6 +71,22 @@ def _empty_rules(tmp: Path) -> Path:
     return path
 
 
+def test_learned_counts_equal_numpy_unique():
+    # The count sorts (document, line) digests by their two words; np.unique gives the reference.
+    import numpy as np
+
+    from pipeline.boilerplate import learn
+    from pipeline.core.digest import as_digests
+
+    lines = [l for f in SEED_FILES for l in (SEEDS / f).read_text(encoding="utf-8").split("\n")]
+    d = as_digests([learn.digest(l.lower()) for l in lines * 3 + lines[::7]])
+    for arr in (d, d[:1], d[:0]):
+        got = learn.unique_counts(arr)
+        want = np.unique(arr, return_inverse=True, return_counts=True)
+        assert all(np.array_equal(g, w.reshape(-1)) for g, w in zip(got, want))
+    assert int(learn.unique_counts(d)[2].max()) >= 4  # the repeats were counted
+
+
 def test_speaker_labels_and_rare_section_heading_survive():
     # Transcripts repeat speaker labels in every document; a section heading recurs in a few.
     extra = {i: ["TRUMP:", f"We will win district {i}.", "REPORTER:", f"By day {i}?"]

@@ -28,7 +28,7 @@ from typing import Any
 
 from .labels import TEASER, keep_templated_fields
 from .languages import compile_languages
-from .lines import LineFacts, Rule, fold, lead_of, normalise_line  # noqa: F401 - part of this API
+from .lines import LEAD_STRIP, LineFacts, Rule, fold, lead_of, normalise_line  # noqa: F401 - part of this API
 from .regex import Matcher
 from .region import (  # noqa: F401  (re-exported: the region is part of this API)
     THREAD_SHAPES,
@@ -184,33 +184,45 @@ class LineTable:
 
     def facts(self, text: str) -> LineFacts:
         f = self._cache.get(text)
-        if f is None:
-            f = self._cache[text] = self._compute(text)
-        return f
+        return f if f is not None else self.facts_many([text])[0]
 
-    def _compute(self, text: str) -> LineFacts:
-        folded = fold(text)
-        if not folded:
-            return _EMPTY
-        low = folded.lower()
-        key = low if folded.count(" ") < self.max_words else None  # folded: words = spaces + 1
-        if len(folded) > MAX_PATTERN_CHARS:  # prose, unless a slideshow's captions in one line
-            return LineFacts(folded, key, None, "slideshow" if _SLIDES.search(folded) else None)
-        i = self._all.first(folded, low)
-        n_rules = len(self.rules)
-        if (i is None or i >= n_rules) and self.led:
-            lead = lead_of(low)
-            if lead[:1] in self._lead1 or lead[:2] in self._lead2 or lead[:3] in self._lead3:
-                j = self._led.first(folded, low)
-                if j is not None:  # after the YAML rules, before the shapes
-                    shape = None if i is None else SHAPES[i - n_rules]
-                    return LineFacts(folded, key, self.led[j], shape)
-        if i is None:
-            return LineFacts(folded, key, None, None)
-        if i >= n_rules:
-            return LineFacts(folded, key, None, SHAPES[i - n_rules])
-        j = _SHAPES.first(folded)  # a rule matched (rare): its shape still sets the region weight
-        return LineFacts(folded, key, self.rules[i], None if j is None else SHAPES[j])
+    def facts_many(self, texts: Sequence[str]) -> list[LineFacts]:
+        """`facts` of each text; the lines not seen before are examined together (one loop, one
+        Aho-Corasick pass: docs/boilerplate.md, Speed)."""
+        cache = self._cache
+        new = [t for t in dict.fromkeys(texts) if t not in cache]
+        if new:
+            cache.update(zip(new, self._compute(new)))
+        return [cache[t] for t in texts]
+
+    def _compute(self, texts: list[str]) -> list[LineFacts]:
+        out: list[LineFacts] = [_EMPTY] * len(texts)
+        todo: list[tuple[int, str, str | None]] = []  # lines for the matchers: (at, folded, key)
+        lows: list[str] = []
+        for at, folded in enumerate(map(fold, texts)):
+            key = folded.lower() if folded.count(" ") < self.max_words else None  # words = spaces + 1
+            if len(folded) > MAX_PATTERN_CHARS:  # prose, unless a slideshow's captions in one line
+                out[at] = LineFacts(folded, key, None, "slideshow" if _SLIDES.search(folded) else None)
+            elif folded:
+                todo.append((at, folded, key))
+                lows.append(key if key is not None else folded.lower())
+        firsts = self._all.first_many([f for _, f, _ in todo], lows)
+        n_rules, led, top = len(self.rules), self.led, self._led.width  # no led rule is longer
+        maybe = []  # lines that start like a led rule's phrase (and no YAML rule matched)
+        for k, ((_, folded, _), low, i) in enumerate(zip(todo, lows, firsts)) if led else ():
+            if (i is None or i >= n_rules) and len(folded) <= top:
+                lead = low.lstrip(LEAD_STRIP)[:3]  # lead_of
+                if lead[:1] in self._lead1 or lead[:2] in self._lead2 or lead[:3] in self._lead3:
+                    maybe.append(k)
+        hit = self._led.first_many([todo[k][1] for k in maybe], [lows[k] for k in maybe])
+        led_rule = {k: led[j] for k, j in zip(maybe, hit) if j is not None}
+        for k, ((at, folded, key), i) in enumerate(zip(todo, firsts)):
+            rule, shape = led_rule.get(k), None if i is None or i < n_rules else SHAPES[i - n_rules]
+            if i is not None and i < n_rules:  # a rule matched (rare): its shape sets the weight
+                j = _SHAPES.first(folded)
+                rule, shape = self.rules[i], None if j is None else SHAPES[j]
+            out[at] = tuple.__new__(LineFacts, (folded, key, rule, shape))  # without NamedTuple's __new__
+        return out
 
 
 @lru_cache(maxsize=4)
@@ -242,8 +254,7 @@ def classify_lines(
     chrome = 0
     page_only: list[int] = []  # shapes that are chrome only on a page (see PAGE_ONLY_SHAPES)
     learned: list[int] = []  # lines the source repeats (or many sources print)
-    for i, t in enumerate(lines):
-        f = table.facts(t)
+    for i, f in enumerate(table.facts_many(lines)):
         if not f.folded or (allow and any(a.fullmatch(f.folded) for a in allow)):
             continue
         facts[i] = f
