@@ -8,26 +8,26 @@ import pytest
 import yaml
 from datasets import load_dataset, load_from_disk
 
-from conftest import ROOT, run_cli
+from conftest import ROOT, fork_cli
 
 
 def test_explain_shows_reasons_and_the_kept_copy(seeds_out: Path):
-    r = run_cli("explain", "003_f0f537a06f17b18a", "--out", str(seeds_out))
+    r = fork_cli("explain", "003_f0f537a06f17b18a", "--out", str(seeds_out))
     assert r.returncode == 0, r.stderr
     assert "DUPLICATE (near_duplicate)" in r.stdout
     assert "matches 000_c31a543739f4d4b5" in r.stdout and "similarity" in r.stdout
     assert "I have strongly requested to President Putin" in r.stdout  # the kept copy is shown
-    missing = run_cli("explain", "nope", "--out", str(seeds_out))
+    missing = fork_cli("explain", "nope", "--out", str(seeds_out))
     assert missing.returncode == 1 and "no document 'nope'" in missing.stderr
 
 
 def test_explain_takes_the_input_path_as_typed_and_suggests_close_ids(seeds_out: Path):
     for typed in ("raw/003_f0f537a06f17b18a.txt", "003_f0f537a06f17b18a.txt",
                   str(ROOT / "raw" / "003_f0f537a06f17b18a.txt")):
-        r = run_cli("explain", typed, "--out", str(seeds_out))
+        r = fork_cli("explain", typed, "--out", str(seeds_out))
         assert r.returncode == 0, (typed, r.stderr)
         assert r.stdout.startswith("003_f0f537a06f17b18a: "), typed
-    typo = run_cli("explain", "003_f0f537a06f17b18b", "--out", str(seeds_out))
+    typo = fork_cli("explain", "003_f0f537a06f17b18b", "--out", str(seeds_out))
     assert typo.returncode == 1 and "closest ids: 003_f0f537a06f17b18a" in typo.stderr
 
 

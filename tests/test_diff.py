@@ -6,7 +6,6 @@ import csv
 import gzip
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -14,22 +13,22 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from test_report import chromium, decode_png, screenshot  # noqa: F401 - chromium: a fixture
 
-from conftest import ROOT, corpus
+from pipeline.core.schema import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
 from pipeline.share import align
 from pipeline.share import diff as diff_module
 from pipeline.share.diff import compare
 from pipeline.share.diffhtml import render_diff
 from pipeline.share.diffout import render_text, to_json
-from pipeline.core.schema import DOCUMENT_SCHEMA, PARAGRAPH_SCHEMA
-from test_report import chromium, decode_png, screenshot  # noqa: F401 - chromium: a fixture
+
+from conftest import corpus, fork_cli
 
 SUBSET_ARTICLES = 800  # allsides articles of part-00 in the end-to-end check
 
 
 def run_cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline", *args], cwd=ROOT,
-                          capture_output=True, text=True, timeout=900)
+    return fork_cli(*args)
 
 
 def joined(a: Path, b: Path) -> pd.DataFrame:

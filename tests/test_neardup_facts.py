@@ -4,15 +4,14 @@ list fields, and a similarity that the ledger's covered_by lets anyone recompute
 from __future__ import annotations
 
 import gzip
-import subprocess
-import sys
 
 import numpy as np
 
-from conftest import ROOT, corpus
 from pipeline.neardup.detect import NearDupConfig, find_duplicates
 from pipeline.neardup.facts import acronyms, contradicts, dates, field_label, names, speakers
 from pipeline.neardup.recheck import containment, recheck
+
+from conftest import corpus, fork_cli
 
 
 def run(docs: list[list[str]], within: bool = False):
@@ -204,9 +203,7 @@ def test_ledger_similarity_recomputes_from_covered_by(tmp_path) -> None:
                 break
             g.write(line)
     out = tmp_path / "out"
-    r = subprocess.run([sys.executable, "-m", "pipeline", "run", "--raw", str(raw), "--out",
-                        str(out), "--quiet", "--set", "annotate.annotators=[]"], cwd=ROOT,
-                       capture_output=True, text=True)
+    r = fork_cli("run", "--raw", str(raw), "--out", str(out), "--quiet", "--set", "annotate.annotators=[]")
     assert r.returncode == 0, r.stderr
     res = recheck(out / "parquet" / "paragraphs")
     assert res["removals"] > 300 and res["joins"] > 0

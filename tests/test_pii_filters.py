@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from conftest import ROOT
 from pipeline.annotators import pii
 from pipeline.annotators.filters import Rule, failing, parse
 from pipeline.stages.filter import first_failing
+
+from conftest import fork_cli
 
 PHONES = ["+1 (202) 555-0143", "(212) 555-1234", "202-555-0143", "202.555.0143",
           "+44 20 7946 0958", "+33 1 23 45 67 89", "+49 (0)30 1234567", "1-800-555-0199",
@@ -74,11 +74,10 @@ def test_rules_parse_and_decide():
 
 
 def _run(raw: Path, out: Path, *sets: str) -> subprocess.CompletedProcess:
-    args = [sys.executable, "-m", "pipeline", "run", "--raw", str(raw), "--out", str(out), "--quiet",
-            "--workers", "2"]
+    args = ["run", "--raw", str(raw), "--out", str(out), "--quiet", "--workers", "2"]
     for s in sets:
         args += ["--set", s]
-    return subprocess.run(args, cwd=ROOT, capture_output=True, text=True)
+    return fork_cli(*args)
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +113,7 @@ def default_out(raw: Path, tmp_path_factory) -> Path:
 
 
 def _arrow(path: Path) -> pa.Table:
-    import pyarrow.ipc as ipc
+    from pyarrow import ipc
 
     try:
         return ipc.open_file(path).read_all()
@@ -174,8 +173,7 @@ def test_filters_drop_documents_and_explain_them(raw: Path, default_out: Path, t
     card = (out / "README.md").read_text()
     assert "| `gopher.word_count in [20, 100000]` | 1 |" in card
     assert "| `repetition.dup_line_char_share <= 0.2` | 0 |" in card
-    explain = subprocess.run([sys.executable, "-m", "pipeline", "explain", "short", "--out", str(out)],
-                             cwd=ROOT, capture_output=True, text=True)
+    explain = fork_cli("explain", "short", "--out", str(out))
     assert "FILTERED (gopher.word_count in [20, 100000])" in explain.stdout
     report = (out / "report.html").read_text()
     assert "filtered:gopher.word_count in [20, 100000]" in report
@@ -198,7 +196,6 @@ def test_filters_off_change_nothing_but_add_columns(raw: Path, default_out: Path
     ("annotate.annotators=[language, fasttext]", "unknown annotator 'fasttext'"),
 ])
 def test_validate_rejects_unknown_names_in_one_line(setting, words):
-    r = subprocess.run([sys.executable, "-m", "pipeline", "validate", "--set", setting],
-                       cwd=ROOT, capture_output=True, text=True)
+    r = fork_cli("validate", "--set", setting)
     assert r.returncode == 2
     assert words in r.stderr and len(r.stderr.strip().splitlines()) == 1

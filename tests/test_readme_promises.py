@@ -22,7 +22,7 @@ from pipeline.runner import run
 from pipeline.runtime import runkey
 from pipeline.stages.dedup import keeper_order
 
-from conftest import ROOT, SEED_A, SEED_B, SEED_FILES, SEEDS, output_digest, run_cli
+from conftest import ROOT, SEED_A, SEED_B, SEED_FILES, SEEDS, fork_cli, output_digest
 
 FAST = ["annotate.annotators=[]"]
 SHARED_PARAGRAPH = ("The regional council voted on Tuesday to close the old harbour bridge for "
@@ -221,10 +221,10 @@ SETS = ["ingest.max_file_bytes=1000000", "ingest.html_timeout_s=5", "clean.repea
 
 def test_set_reaches_every_section_on_run_and_validate(tmp_path: Path):
     args = [a for s in SETS for a in ("--set", s)]
-    r = run_cli("validate", *args)
+    r = fork_cli("validate", *args)
     assert r.returncode == 0, r.stderr
     out = tmp_path / "out"
-    r = run_cli("run", "--raw", "raw", "--out", str(out), "--quiet", *args)
+    r = fork_cli("run", "--raw", "raw", "--out", str(out), "--quiet", *args)
     assert r.returncode == 0, r.stderr
     written = yaml.safe_load((out / "config.yaml").read_text())
     assert written["ingest"]["max_file_bytes"] == 1000000 and written["ingest"]["html_timeout_s"] == 5
@@ -241,7 +241,7 @@ def test_set_reaches_every_section_on_run_and_validate(tmp_path: Path):
     assert "Leave a Comment" in _docs(out).loc[SEED_A].text
     # A bad value is named, on run and on validate alike.
     for command in (("validate",), ("run", "--raw", "raw", "--out", str(tmp_path / "never"))):
-        bad = run_cli(*command, "--set", "dedup.near.containment=7")
+        bad = fork_cli(*command, "--set", "dedup.near.containment=7")
         assert bad.returncode == 2 and "dedup.near.containment" in bad.stderr, bad.stderr
     assert not (tmp_path / "never").exists()
 
@@ -288,7 +288,7 @@ def test_max_file_bytes_quarantines_larger_files(tmp_path: Path):
 
 def test_run_exits_0_when_some_inputs_are_quarantined(seed_raw: Path, tmp_path: Path):
     (seed_raw / "broken.jsonl").write_text("{not json\n")
-    r = run_cli("run", "--raw", str(seed_raw), "--out", str(tmp_path / "out"), "--quiet")
+    r = fork_cli("run", "--raw", str(seed_raw), "--out", str(tmp_path / "out"), "--quiet")
     assert r.returncode == 0, r.stderr
     assert _quarantine(tmp_path / "out")[0]["path"] == "broken.jsonl"
 
