@@ -1,5 +1,6 @@
-"""What the tests share, each defined once: where ../shared is, the seeds' run, the digest of an
-output folder, a ledger table, and how a missing requirement is reported.
+"""What the tests share, each defined once: where ../shared is, the seeds' run, the command line
+in a new process or a forked one, the digest of an output folder, a ledger table, how a missing
+requirement is reported, and the order in which the files run.
 
 A test that needs ../shared, Ray or Chromium skips when it is absent, except under
 NEWSPREP_REQUIRE_ALL=1 (set by .ci/run), where the same test fails: a missing corpus or a failed
