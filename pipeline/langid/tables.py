@@ -24,9 +24,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import os
 import shutil
-import sys
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from itertools import compress
@@ -146,7 +146,8 @@ def tables() -> Tables:
         _store(built, entry, replace=damaged)
         return _load(entry)
     except (OSError, ValueError, KeyError, TypeError) as e:  # a read-only or full disk
-        print(f"language tables not cached in {root}: {e}", file=sys.stderr)
+        # Not an error: the run's output is the same, only each process derives its own tables.
+        logging.getLogger(__name__).info("language tables not cached in %s: %s", root, e)
         return built
 
 
