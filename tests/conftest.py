@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -61,12 +62,17 @@ def run_cli(*args: str, env: dict | None = None, prefix: tuple[str, ...] = ("-m"
                           text=True, env=None if env is None else {**os.environ, **env}, **kw)
 
 
-def fork_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+def fork_cli(*args: str, env: dict | None = None,
+             setup: Callable[[], None] | None = None) -> subprocess.CompletedProcess:
     """What `run_cli` returns, from `pipeline.cli.main(ARGS)` run in a forked copy of this process
     (a process of its own, with its exit code and its own stdout and stderr files) instead of a
     new interpreter: the imports are done, so a test pays for the command's work only (~1.5 s of
     CPU less per command). The conftest's seeds run and a few end-to-end tests keep `run_cli`, so
-    `python -m pipeline` itself stays tested."""
+    `python -m pipeline` itself stays tested.
+
+    `setup` runs in the copy before the command (to patch something for it alone). The copy leads
+    a process group of its own, whose id is the result's `pid`: the processes it started can be
+    found by it after it was killed (-9 as returncode: SIGKILL)."""
     import tempfile
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -74,8 +80,11 @@ def fork_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess
         if pid == 0:  # the command
             code = 1
             try:
+                os.setpgid(0, 0)
                 os.chdir(ROOT)
                 os.environ.update(env or {})
+                if setup is not None:
+                    setup()
                 os.dup2(out.fileno(), 1)
                 os.dup2(err.fileno(), 2)
                 sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115 - for the process's life
@@ -102,7 +111,9 @@ def fork_cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess
         for f in (out, err):
             f.seek(0)
             texts.append(f.read().decode("utf-8", "replace"))
-    return subprocess.CompletedProcess(["pipeline", *args], code, texts[0], texts[1])
+    done = subprocess.CompletedProcess(["pipeline", *args], code, texts[0], texts[1])
+    done.pid = pid
+    return done
 
 
 def output_digest(out: Path, ignore: tuple[str, ...] = ()) -> dict[str, str]:

@@ -5,22 +5,17 @@ point, in each stage and between the steps of the swap."""
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 import random
 import time
-import traceback
-from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import output_digest
-
-from pipeline.cli import main
 from pipeline.core.config import load_config
 from pipeline.runner import run
 from pipeline.runtime import outdir
 from pipeline.runtime.killpoint import ENV
+
+from conftest import fork_cli, output_digest
 
 ARGS = ("--set", "annotate.annotators=[]", "--set", "write.paragraphs_per_shard=5000", "--quiet")
 STAGE_POINTS = ("ingest", "clean", "dedup", "annotate", "filter", "write")
@@ -36,40 +31,17 @@ def _corpus(raw: Path, n: int, seed: int) -> None:
             fh.write(json.dumps({"id": f"d{i}", "source": f"s{i % 7}", "text": "\n".join(paragraphs)}) + "\n")
 
 
-@dataclass
-class Ended:
-    returncode: int  # -9: killed by SIGKILL
-    group: int  # the run's process group: its pool's workers are in it
-    stderr: str
+def _run(raw: Path, out: Path, *extra: str, kill_at: str | None = None, exchange: bool = True):
+    """`pipeline run`, forked from this process (each of the many runs costs its work, not an
+    interpreter's start), SIGKILLing itself at `kill_at`; its `pid` is its process group, where
+    its pool's workers are. exchange=False: with renameat2(RENAME_EXCHANGE) disabled, the
+    two-rename swap of kernels without it."""
+    def without_exchange() -> None:
+        outdir.exchange = lambda a, b: False
 
-
-def _run(raw: Path, out: Path, *extra: str, kill_at: str | None = None, exchange: bool = True) -> Ended:
-    """`python -m pipeline run` in a forked copy of this process (the imports already done: each
-    of the many runs costs its work, not an interpreter's start), a process of its own that can
-    be SIGKILLed, leading a process group of its own so that its workers can be found after.
-    exchange=False: with renameat2(RENAME_EXCHANGE) disabled, the two-rename swap of kernels
-    without it."""
-    log = out.parent / "logs" / f"{kill_at}-{len(list(out.parent.glob('logs/*')))}.txt"
-    log.parent.mkdir(exist_ok=True)
-    pid = os.fork()
-    if pid == 0:  # the run
-        code = 70
-        try:
-            os.setpgid(0, 0)
-            if kill_at:
-                os.environ[ENV] = kill_at
-            if not exchange:
-                outdir.exchange = lambda a, b: False
-            with log.open("w") as fh, contextlib.redirect_stderr(fh), contextlib.redirect_stdout(fh):
-                code = main(["run", "--raw", str(raw), "--out", str(out), *ARGS, *extra])
-        except BaseException:  # noqa: BLE001 - reported through the log
-            with log.open("a") as fh:
-                traceback.print_exc(file=fh)
-        finally:
-            os._exit(code)
-    _, status = os.waitpid(pid, 0)
-    code = -os.WTERMSIG(status) if os.WIFSIGNALED(status) else os.WEXITSTATUS(status)
-    return Ended(code, pid, log.read_text())
+    return fork_cli("run", "--raw", str(raw), "--out", str(out), *ARGS, *extra,
+                    env={ENV: kill_at} if kill_at else None,
+                    setup=None if exchange else without_exchange)
 
 
 def _survivors(group: int) -> list[int]:
@@ -111,7 +83,7 @@ def test_sigkill_at_every_point_never_damages_the_previous_output(tmp_path: Path
         assert r.returncode == -9, f"not killed at {point}: exit {r.returncode} {r.stderr[-500:]}"
         assert output_digest(out) == previous, f"a kill at {point} changed the previous output"
         assert _siblings(out), f"killed at {point}, yet no staging folder was left to clean up"
-        assert _survivors(r.group) == [], f"the workers of the run killed at {point} live on"
+        assert _survivors(r.pid) == [], f"the workers of the run killed at {point} live on"
 
     # Killed just after the exchange: the new output is in place, whole.
     r = _run(raw_new, out, kill_at="commit:exchanged")
