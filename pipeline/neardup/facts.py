@@ -23,7 +23,7 @@ from collections import Counter
 import numpy as np
 
 from .fingerprint import shingle_sets
-from .textnorm import NUMBER_WORDS, STOPWORDS, fold_word, raw_tokens, sentences, tokens
+from .textnorm import NUMBER_WORDS, STOPWORDS, WORD, fold_word, raw_tokens, sentences, tokens
 
 # Time adverbials and attribution frames (their content words; function words are already free).
 WIRE = frozenset("""
@@ -128,7 +128,6 @@ def calendar_word(w: str) -> bool:
     return w in _DAYS or w in _MONTHS
 
 
-_WORD = re.compile(r"[^\W\d_]+")
 # Abbreviations after which a capital does not start a sentence ("Mr. Hull", "Sen. Graham").
 _TITLES = frozenset("""mr mrs ms dr st sen rep gov gen lt col sgt capt adm jr sr inc co corp ltd
 no vs jan feb mar apr aug sep sept oct nov dec u s k n d c a m p e g i""".split())
@@ -139,7 +138,7 @@ _OPENERS = "(\u201c\u2018[\u2014-"
 def capitalised(text: str, title_only: bool = False) -> set[str]:
     """Folded forms of every capitalised word of `text`, sentence-initial ones included
     (title_only: not the words in all capitals)."""
-    return {fold_word(w.lower()) for w in _WORD.findall(text)
+    return {fold_word(w.lower()) for w in WORD.findall(text)
             if w[0].isupper() and not (title_only and len(w) > 1 and w.isupper())}
 
 
@@ -148,7 +147,7 @@ def names(text: str) -> set[str]:
     Function words, wire words and calendar words are left out (a capitalised "The" in a title,
     "Thursday" are not names of someone)."""
     out = set()
-    for m in _WORD.finditer(text):
+    for m in WORD.finditer(text):
         w = m.group()
         if len(w) < 2 or not w[0].isupper():
             continue
@@ -169,7 +168,7 @@ def names(text: str) -> set[str]:
         elif ch in _OPENERS or ch in ":!?\u2026":
             continue
         elif ch == ".":
-            before = _WORD.findall(text[max(0, j - 12):j])
+            before = WORD.findall(text[max(0, j - 12):j])
             if not before or before[-1].lower() not in _TITLES:
                 continue
         f = fold_word(w.lower())

@@ -24,9 +24,8 @@ from __future__ import annotations
 
 import re
 
-from .textnorm import fold_word, tokens
+from .textnorm import WORD, fold_word, tokens
 
-_WORD = re.compile(r"[^\W\d_]+")
 
 # A short form: a capitalised word of up to 5 letters with its dot before a capital or a figure,
 # or without a dot right before a figure.
@@ -79,7 +78,7 @@ def titles(text: str) -> tuple[set[str], set[str]]:
     words: set[str] = set()
     ranks: set[str] = set()
     for run, init in _RUN.findall(text):
-        run_words = [w.lower() for w in _WORD.findall(run)]
+        run_words = [w.lower() for w in WORD.findall(run)]
         if any(w in _RANKS for w in run_words):
             words.update(run_words)
             ranks.update(w for w in run_words if w in _RANKS)
@@ -123,7 +122,7 @@ def dateline(text: str) -> str | None:
 
 def dateline_words(text: str) -> set[str]:
     d = dateline(text)
-    return {fold_word(w.lower()) for w in _WORD.findall(d)} if d else set()
+    return {fold_word(w.lower()) for w in WORD.findall(d)} if d else set()
 
 
 # A description standing for a speaker, as a pronoun does ("the attorney general said", "the
@@ -142,7 +141,7 @@ _LABEL = re.compile(r"\s*((?:THE )?[A-Z]+(?: [A-Z]+){0,2}):")
 def described(text: str) -> set[str]:
     """The words of the descriptions that stand for a speaker ("the attorney general said",
     a transcript's "THE PRESIDENT:")."""
-    out = {fold_word(w.lower()) for d in DESCRIBED.findall(text) for w in _WORD.findall(d)}
+    out = {fold_word(w.lower()) for d in DESCRIBED.findall(text) for w in WORD.findall(d)}
     m = _LABEL.match(text)
     if m:
         label = m.group(1).lower().split()

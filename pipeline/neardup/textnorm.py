@@ -116,6 +116,7 @@ def fold_bytes(raw: bytes) -> np.ndarray:
 _NUM_SEP = re.compile(r"(\d),(?=\d{3}(?!\d))")  # 1,000,000 -> 1000000 (not "3,4" lists)
 _PER_CENT = re.compile(r"\bper ?cent\b|\bpct\b")
 _TOKEN = re.compile(r"\d+(?:\.\d+)?|%|[^\W\d_]+")
+WORD = re.compile(r"[^\W\d_]+")  # a run of letters: the words of names and descriptions
 
 # Spelling: British and American forms folded to one spelling. Rules act on word endings and
 # are applied to both sides of every comparison, so a rule that also rewrites an unrelated word
