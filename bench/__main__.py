@@ -12,6 +12,10 @@ BENCHMARKS = ("pipeline", "scale", "dedup", "langid", "faults", "diff", "readers
 
 
 def main(argv: list[str]) -> int:
+    if argv[:1] in (["-h"], ["--help"]):
+        print(__doc__.strip())
+        print("Options after a single benchmark's name are its own: `python -m bench dedup -h`.")
+        return 0
     first_opt = next((i for i, a in enumerate(argv) if a.startswith("-")), len(argv))
     names, extra = argv[:first_opt] or list(BENCHMARKS), argv[first_opt:]
     status = 0

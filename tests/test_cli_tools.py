@@ -77,3 +77,17 @@ def test_progress_bars_per_stage(seed_raw: Path, tmp_path: Path, capsys):
     assert "doc/s" in err
     run(load_config(None), seed_raw, tmp_path / "quiet", progress=False)
     assert capsys.readouterr().err == ""
+
+
+def test_bench_help_prints_usage_and_runs_no_benchmark(monkeypatch, capsys):
+    import importlib
+
+    from bench.__main__ import main
+
+    def no_run(name):
+        raise AssertionError(f"-h must not run {name}")
+
+    monkeypatch.setattr(importlib, "import_module", no_run)
+    assert main(["-h"]) == 0
+    assert "python -m bench [pipeline|scale|dedup" in capsys.readouterr().out
+    assert main(["nope"]) == 2  # an unknown name is refused before anything runs
