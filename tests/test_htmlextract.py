@@ -82,7 +82,7 @@ def test_deep_nesting_is_no_article_and_no_crash():
 
 
 def test_timeout_is_reported(monkeypatch):
-    def slow(html, url):
+    def slow(html, url, fill_share):
         while True:
             pass
 
@@ -132,11 +132,12 @@ def test_metadata_equals_trafilaturas_on_benchmark_pages():
 
 def test_text_and_metadata_equal_one_trafilatura_call_on_benchmark_pages():
     # The page is parsed once and the metadata searched apart: the text, title, date, author
-    # and url must stay what one `bare_extraction(with_metadata=True)` call gives.
+    # and url must stay what one `bare_extraction(with_metadata=True)` call gives (the page
+    # fill off: it only adds lines, tests/test_pagefill.py).
     import trafilatura
 
     for url, body in _benchmark_pages()[::3]:
-        page = extract(body, url)
+        page = extract(body, url, fill_share=0)
         doc = trafilatura.bare_extraction(body, url=url, with_metadata=True, include_comments=False,
                                           include_tables=True, config=htmlextract._config())
         assert page is not None and doc is not None

@@ -39,12 +39,14 @@ def page_document(page: Any, doc_id: str, rel: str, url: str | None = None) -> D
     )
 
 
-def extract_page(data: bytes, url: str | None, timeout_s: float) -> Any:
-    """`html.extract`, its failures as InputError (the quarantine reason)."""
+def extract_page(data: bytes, url: str | None, cfg: Any) -> Any:
+    """`html.extract` with the ingest settings, its failures as InputError (the quarantine
+    reason)."""
     from . import html as htmlextract
 
     try:
-        page = htmlextract.extract(data, url=url, timeout_s=timeout_s)
+        page = htmlextract.extract(data, url=url, timeout_s=cfg.html_timeout_s,
+                                   fill_share=cfg.html_page_fill)
     except htmlextract.ExtractionError as e:
         raise InputError(str(e)) from None
     if page is None or not page.paragraphs:
@@ -53,7 +55,7 @@ def extract_page(data: bytes, url: str | None, timeout_s: float) -> Any:
 
 
 def read_html_file(path: Path, rel: str, cfg: Any) -> Document:
-    page = extract_page(read_bytes(path, cfg.max_file_bytes), None, cfg.html_timeout_s)
+    page = extract_page(read_bytes(path, cfg.max_file_bytes), None, cfg)
     return page_document(page, file_stem(rel, HTML_SUFFIXES), rel)
 
 
@@ -61,7 +63,7 @@ def reader_from_bytes(data: bytes, rel: str, cfg: Any, html: bool = False) -> Do
     """The part of a truncated whole-file input recovered before the break (an HTML page's
     through the extractor, not as text full of markup)."""
     if html:
-        page = extract_page(data, None, cfg.html_timeout_s)
+        page = extract_page(data, None, cfg)
         doc = page_document(page, file_stem(rel, HTML_SUFFIXES), rel)
     else:
         text, _ = decode_text(data)

@@ -238,7 +238,7 @@ def read_responses(path: Path, rel: str, payload: list[tuple], cfg: Any,
     stem = file_stem(rel, SUFFIXES)
     for offset, rid, url, crawl_date, body, encoding, chunked in payload:
         try:
-            page = extract_page(decode_body(body, encoding, chunked), url, cfg.html_timeout_s)
+            page = extract_page(decode_body(body, encoding, chunked), url, cfg)
         except InputError as e:
             ctx.quarantine.append(Quarantine(rel, f"{e}: WARC record at offset {offset}", offset=offset))
             continue

@@ -18,6 +18,7 @@ from ..core.digest import code_digest
 from ..core.model import Document, NothingToRead, Quarantine, RunContext, Tally
 from ..readers.base import Counts
 from ..readers.decode import has_mojibake_marks, repair_mojibake
+from ..readers import pagefill
 from ..readers.files import ManifestEntry, discover, read_manifest
 from ..readers.records import DEFAULT_FIELDS, FIELDS
 from ..readers.registry import BY_NAME, file_reader, folder_reader, supported
@@ -39,6 +40,9 @@ class IngestConfig:
     # compressed stream expanding past it at over 100x is stopped (decompression bomb).
     max_file_bytes: int = 256 * 1024 * 1024
     html_timeout_s: float = 10.0
+    # An HTML extraction holding less than this share of the words of the page's cleaned full
+    # text is filled from it (readers/pagefill.py); 0 keeps trafilatura's extraction as is.
+    html_page_fill: float = 0.5
     # Files ignored when found in the raw folder (exact names).
     ignore: tuple[str, ...] = (".gitkeep", "README.md", "README", ".DS_Store")
 
@@ -51,6 +55,8 @@ class IngestConfig:
             raise ValueError("max_file_bytes: must be positive")
         if self.html_timeout_s <= 0:
             raise ValueError("html_timeout_s: must be positive")
+        if not 0.0 <= self.html_page_fill <= 1.0:
+            raise ValueError("html_page_fill: must be in [0, 1]")
 
 
 @dataclass(frozen=True)
@@ -158,6 +164,8 @@ def read_all(files: list[tuple[Path, str]], cfg: IngestConfig, ctx: RunContext,
     if ctx.cache_dir is not None:
         # Masked and unmasked documents of the same file are different entries.
         code, config_repr = code_digest(), repr(cfg) + (" mask_pii" if ctx.mask_pii else "")
+        if cfg.html_page_fill > 0:  # the fill applies the shipped boilerplate rules
+            config_repr += " rules " + pagefill.rules_fingerprint()
         keys = [cache.ingest_key(path, rel, config_repr, code) for path, rel in files]
     results: list = [cache.load_ingest_index(cache.ingest_entry(ctx.cache_dir, key)) if key else None
                      for key in keys]
