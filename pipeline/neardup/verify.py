@@ -24,9 +24,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .facts import (WIRE, WIRE_WORD, Para, acronyms, attributed_dates, calendar_word, contradicts,
-                    exceeds, lead, pronoun_speaker, speakers, typo_of)
-from .fingerprint import shingle_seq, shingle_sets, sorted_unique
+from .facts import (WIRE, Para, acronyms, attributed_dates, calendar_word, contradicts, exceeds,
+                    has_wire_word, joined_tokens, lead, pronoun_speaker, speakers, typo_of)
+from .shingles import found as _found, intersect, longest as _longest
+from .shingles import shingle_seq, shingle_sets, sorted_unique
 from .forms import free_words, rank_contradicts
 from .textnorm import STOPWORDS, fold_small_bytes, sentences, token_set
 
@@ -34,29 +35,14 @@ if TYPE_CHECKING:
     from .config import NearDupConfig
 
 
-def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a & b for sorted unique arrays (binary search of a in b)."""
-    if not len(a) or not len(b):
-        return a[:0]
-    return a[_found(a, b)]
-
-
-def _longest(mask: np.ndarray) -> int:
-    """Length of the longest run of True in a boolean array."""
-    edges = np.flatnonzero(np.diff(np.r_[False, mask, False].view(np.int8)))
-    return int((edges[1::2] - edges[::2]).max()) if len(edges) else 0
-
-
-def _found(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Mask of the elements of a (any order) that are in b (sorted unique, non-empty)."""
-    idx = b.searchsorted(a)
-    np.minimum(idx, len(b) - 1, out=idx)
-    return b[idx] == a
-
-
-_FOLDED_WORD = re.compile(rb"[^ ]+")
 _FULL_STOP = re.compile(r"[.!?][\"'\u201d\u2019]*$")
 _OPEN = "\"'\u201c\u2018( "
+
+
+def _word_kind(w: bytes) -> int:
+    """0 a function word (or none), 1 a content word, 2 a wire or calendar word (folded)."""
+    t = w.decode("utf-8", "replace")
+    return 2 if t in WIRE or calendar_word(t) else 0 if not t or t in STOPWORDS else 1
 
 
 class Verifier:
@@ -194,7 +180,7 @@ class Verifier:
         if score < cfg.containment:
             # Below the threshold, unless it is reached once the shingles that only a wire edit
             # explains (added time adverbials, attribution frames) are set aside.
-            if not WIRE_WORD.search(self.texts[i]):
+            if not has_wire_word(self.texts[i]):
                 return None
             wire_only, new_run = self._uncovered(i, covered)
             if len(covered) < cfg.containment * (total - wire_only):
@@ -252,7 +238,7 @@ class Verifier:
                 free = free_words(p.text, p.words, p.caps, [c.text for c in cover], words,
                                   set().union(*(c.caps for c in cover)),
                                   bool(speakers(text) or pronoun_speaker(text))
-                                  and not speakers(p.text))
+                                  and not speakers(p.text), p.tokens, joined_tokens(cover))
             return free
 
         if cfg.check_figures and p.figures:
@@ -345,15 +331,17 @@ class Verifier:
         missing = ~_found(seq, covered) if len(covered) else np.ones(len(seq), dtype=bool)
         if not wire_too and _longest(missing) < self.cfg.max_new_run:
             return 0, 0
+        # Folded words are runs of non-space bytes between single spaces: one class per word
+        # (0 free, 1 content, 2 wire), spread over its bytes and the space after it.
         b = fold_small_bytes(text.replace("\x00", " ").encode())
-        free = np.ones(len(b), dtype=bool)  # spaces are free; content words are not
-        wire = np.zeros(len(b), dtype=bool)
-        for m in _FOLDED_WORD.finditer(b):
-            w = m.group().decode("utf-8", "replace")
-            if w in WIRE or calendar_word(w):
-                wire[m.start():m.end()] = True
-            elif w not in STOPWORDS:
-                free[m.start():m.end()] = False
+        words = b.split(b" ")
+        kind = np.zeros(2 * len(words), dtype=np.int8)  # word, space, word, space, ...
+        kind[::2] = [_word_kind(w) for w in words]
+        size = np.ones(2 * len(words), dtype=np.int64)
+        size[::2] = [len(w) for w in words]
+        kind = np.repeat(kind, size)[:len(b)]
+        free = kind != 1  # spaces are free; content words are not
+        wire = kind == 2
         # A shingle is the wire edit's when it touches a wire word and nothing but function
         # words besides: "they can't have it both" is a quote, not an attribution frame.
         bad = np.r_[0, np.cumsum(~free)]
