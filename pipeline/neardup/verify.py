@@ -29,7 +29,7 @@ from .facts import (WIRE, Para, acronyms, attributed_dates, calendar_word, contr
 from .shingles import found as _found, intersect, longest as _longest
 from .shingles import shingle_seq, shingle_sets, sorted_unique
 from .forms import free_words, rank_contradicts
-from .textnorm import STOPWORDS, fold_small_bytes, sentences, token_set
+from .textnorm import STOPWORDS, fold_small_bytes, sentences, side_by_side, token_set
 
 if TYPE_CHECKING:
     from .config import NearDupConfig
@@ -290,6 +290,11 @@ class Verifier:
         if new:
             new = [w for w in new if w not in other_forms()]
         if len(new) > cfg.max_new_words + len(p.content) // cfg.new_words_per:
+            return False
+        # Two new content words side by side are a phrase the cover lacks ("... the election
+        # that he won handily" for "... last November's gubernatorial election"), not two words
+        # changed one at a time, which is what the allowance is for.
+        if len(new) > 1 and side_by_side(p.text, set(new)):
             return False
         # A stretch of text the cover lacks, longer than a changed word: an added clause ("...
         # at which time the tariffs will be removed"). (Fewer missing shingles cannot make one.)
