@@ -45,6 +45,13 @@ def _word_kind(w: bytes) -> int:
     return 2 if t in WIRE or calendar_word(t) else 0 if not t or t in STOPWORDS else 1
 
 
+def _merged(parts: list):
+    """A cover's sets (their union) or counts (their sum), read only: one is not copied."""
+    if len(parts) == 1:
+        return parts[0]
+    return sum(parts, Counter()) if isinstance(parts[0], Counter) else set().union(*parts)
+
+
 class Verifier:
     """Covers p with kept candidates. The shingle sets of the paragraphs that will be compared
     are built in one vectorised batch (`prepare`); words and sentences only for the few that
@@ -228,7 +235,7 @@ class Verifier:
                         sorted_unique(np.r_[values[:offsets[j]], values[offsets[j + 1]:]])):
                     return None
         cover = [self.para(c) for c in chosen]
-        words = set().union(*(c.words for c in cover))
+        words = _merged([c.words for c in cover])
         free: set[str] | None = None
 
         def other_forms() -> set[str]:  # the cover's words in another form (`forms`)
@@ -236,13 +243,13 @@ class Verifier:
             if free is None:
                 text = " ".join(c.text for c in cover)
                 free = free_words(p.text, p.words, p.caps, [c.text for c in cover], words,
-                                  set().union(*(c.caps for c in cover)),
+                                  _merged([c.caps for c in cover]),
                                   bool(speakers(text) or pronoun_speaker(text))
                                   and not speakers(p.text), p.tokens, joined_tokens(cover))
             return free
 
         if cfg.check_figures and p.figures:
-            cf = sum((c.figures for c in cover), Counter())
+            cf = _merged([c.figures for c in cover])
             if exceeds(p.figures, cf) and exceeds(
                     Counter({k: n for k, n in p.figures.items() if k not in other_forms()}), cf):
                 return False
@@ -259,7 +266,7 @@ class Verifier:
             # met"). (Names are capitalised words: if the cover has all of p's, none is new.)
             new_names = (p.names | p.initials) - words if p.caps - words else set()
             if new_names:  # a typo of a name the cover has (capitalised there) is that name
-                caps = set().union(*(c.caps for c in cover))
+                caps = _merged([c.caps for c in cover])
                 new_names = {w for w in new_names
                              if not typo_of(w, caps, changed=len(w) >= 8)}
             if new_names and new_names - other_forms():
@@ -284,7 +291,7 @@ class Verifier:
             pd = p.dates
             if pd and not any(attributed_dates(c.text) for c in cover):
                 pd = pd - attributed_dates(p.text)
-            if pd and contradicts(pd, sum((c.dates for c in cover), Counter())):
+            if pd and contradicts(pd, _merged([c.dates for c in cover])):
                 return False
         new = [w for w in p.content if w not in words and not typo_of(w, words)]
         if new:
