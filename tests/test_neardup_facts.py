@@ -10,6 +10,7 @@ import numpy as np
 from pipeline.neardup.detect import NearDupConfig, find_duplicates
 from pipeline.neardup.facts import acronyms, contradicts, dates, field_label, names, speakers
 from pipeline.neardup.recheck import containment, recheck
+from pipeline.neardup.textnorm import side_by_side
 
 from conftest import corpus, fork_cli
 
@@ -208,3 +209,25 @@ def test_ledger_similarity_recomputes_from_covered_by(tmp_path) -> None:
     res = recheck(out / "parquet" / "paragraphs")
     assert res["removals"] > 300 and res["joins"] > 0
     assert res["checked"] == res["removals"] and res["max_gap"] <= 1e-6, res["over_1e-6"]
+
+
+# allsides part-00: "onboard" / "on board" is one word, which left "won handily" as the only two
+# new words, within the allowance of a paragraph this long; they stand side by side: a phrase.
+BUSES = ("In another message about school buses with students onboard caught in the traffic "
+         "jams, Wildstein writes, \"they are the children of Buono voters,\" apparently referring "
+         "to Barbara Buono, Christie's Democratic opponent in last November's gubernatorial "
+         "election.")
+
+
+def test_two_new_words_side_by_side_are_a_phrase_not_an_edit() -> None:
+    rewritten = BUSES.replace("onboard", "on board").replace(
+        "in last November's gubernatorial election", "in the election that he won handily")
+    assert run([[BUSES], [rewritten]]).dup_of[1] == -1
+    # The same two words apart, each a word changed on its own, are within the allowance; so
+    # are two new words across a quote's end ("... our community," Bottoms said).
+    apart = BUSES.replace("school buses", "school coaches").replace("traffic jams", "traffic "
+                                                                    "snarls")
+    assert run([[BUSES], [apart]]).dup_of[1] == 0
+    assert run([[BUSES], [BUSES.replace("onboard", "on board")]]).dup_of[1] == 0
+    assert side_by_side("that he won handily.", {"won", "handily"})
+    assert not side_by_side("our community,\" Bottoms said", {"community", "bottoms"})

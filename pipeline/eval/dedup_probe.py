@@ -19,7 +19,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..neardup.fingerprint import fingerprint_chunk, shingle_sets
+from ..neardup.fingerprint import fingerprint_chunk
+from ..neardup.shingles import shingle_sets
 
 
 def similar_pairs(texts: list[str], groups: np.ndarray, threshold: float = 0.8,

@@ -317,6 +317,12 @@ def build(n_originals: int = 300, seed: int = 20260301) -> list[EvalDoc]:
             k = rng.randrange(len(out))
             add(_style(out[k], rng) or out[k], ((f"repr-{n:04d}", k),) + (truth[k] or ()),
                 k="pull_quote")
+        # Two neighbouring content words replaced ("... that he won handily" for "... last
+        # November's gubernatorial election"), from a stream of its own (and added last), so
+        # the rest of the set is the one the figures before it were measured on.
+        side = random.Random(f"{seed}-phrase-{n}")
+        if len(rest) > 3 and (q := wire.phrase_replaced(ps[rest[3]], side, filler_pool)):
+            add(q, None, "phrase_replaced")
         src = rng.choice([o for o in outlets if o != art["source"]])
         docs.append(EvalDoc(f"repr-{n:04d}", src, f"2020-01-{rng.randint(2, 28):02d}",
                             out, truth, hard, kinds))

@@ -19,7 +19,8 @@ from __future__ import annotations
 import random
 import re
 
-from ..neardup.textnorm import sentences
+from ..neardup.facts import WIRE, typo_of
+from ..neardup.textnorm import STOPWORDS, sentences
 
 _NOT_NAMES = {"House", "Department", "Office", "Officials", "Police", "Authorities", "Court",
               "Committee", "Agency", "Ministry", "Service", "Administration", "Campaign",
@@ -323,3 +324,36 @@ def count_changed(t: str, rng: random.Random) -> str | None:
     if not m:
         return None
     return t[:m.start(1)] + ("One" if m.group(1)[0].isupper() else "one") + t[m.end(1):]
+
+
+_PLAIN = re.compile(r"[a-z]{4,}")
+
+
+def _content_pairs(words: list[str]) -> list[int]:
+    """Positions j where words j and j+1 are plain lower-case content words (not function or
+    wire words: "every year", "told reporters" are a wire edit's)."""
+    ok = [bool(_PLAIN.fullmatch(w)) and w not in STOPWORDS and w not in WIRE for w in words]
+    return [j for j in range(len(words) - 1) if ok[j] and ok[j + 1]]
+
+
+def phrase_replaced(t: str, rng: random.Random, donors: list[str]) -> str | None:
+    """Two neighbouring content words of a long paragraph (20+ content words, where two new
+    words are within the new-words allowance) replaced by two others, taken together from
+    another paragraph ("... in last November's gubernatorial election" -> "... in the election
+    that he won handily"): a phrase with other content (a hard negative)."""
+    words = t.split(" ")
+    if sum(w.lower().strip(".,;:\"'()") not in STOPWORDS for w in words) < 20:
+        return None
+    spots = _content_pairs(words)
+    if not spots:
+        return None
+    mine = {w.lower().strip(".,;:\"'()") for w in words}
+    for _ in range(20):
+        d = rng.choice(donors).split(" ")
+        # (and no typo of a word of the paragraph: "state" for "states" is no new word)
+        pairs = [k for k in _content_pairs(d) if not any(
+            w in mine or typo_of(w, mine) for w in d[k:k + 2])]
+        if pairs:
+            j, k = rng.choice(spots), rng.choice(pairs)
+            return " ".join(words[:j] + d[k:k + 2] + words[j + 2:])
+    return None

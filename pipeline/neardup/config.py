@@ -95,8 +95,9 @@ class NearDupConfig:
             raise ValueError("cover_attempts: must be at least 1")
         if self.min_chars < self.fingerprint_chars:
             raise ValueError("min_chars: must be at least fingerprint_chars")
-        if not 2 <= self.verify_chars <= 8:
-            raise ValueError("verify_chars: must be between 2 and 8")
+        if not 2 <= self.verify_chars <= 5:
+            # (a verification shingle is packed below its paragraph's tag: `shingles`)
+            raise ValueError("verify_chars: must be between 2 and 5")
         if not 0.5 <= self.containment <= 1.0:
             raise ValueError("containment: must be in [0.5, 1]")
         if not 1 <= self.max_sources <= 4:

@@ -22,7 +22,7 @@ from collections import Counter
 
 import numpy as np
 
-from .fingerprint import shingle_sets
+from .shingles import shingle_sets
 from .textnorm import NUMBER_WORDS, STOPWORDS, WORD, fold_word, raw_tokens, sentences, tokens
 
 # Time adverbials and attribution frames (their content words; function words are already free).
@@ -60,6 +60,20 @@ _AMBIGUOUS = frozenset({"sat", "sun", "mon", "wed", "fri", "dec", "aug", "jan"})
 # Any wire or calendar word in a raw text (a quick test before the wire 5-grams are looked for).
 WIRE_WORD = re.compile(r"\b(?:" + "|".join(sorted(WIRE | set(_DAYS) | set(_MONTHS), key=len,
                                                   reverse=True)) + r")\b", re.IGNORECASE)
+
+
+_WORD_RUN = re.compile(r"\w+")
+_WIRE_LOWER = WIRE | frozenset(_DAYS) | frozenset(_MONTHS)
+
+
+def has_wire_word(text: str) -> bool:
+    """`WIRE_WORD.search(text) is not None`, by word runs and a set (the alternation is tried at
+    every position, ~100 us a paragraph): a listed word matches as a whole run of word
+    characters; ASCII runs compare lower-cased, any other run goes through the pattern."""
+    for w in set(_WORD_RUN.findall(text)):
+        if w.lower() in _WIRE_LOWER if w.isascii() else WIRE_WORD.fullmatch(w):
+            return True
+    return False
 
 
 # "May" and "March" capitalised after a lower-case word that is not an attribution verb or a
@@ -273,11 +287,12 @@ class Para:
     """Words, figures and sentences of one paragraph, for the fact checks (computed on demand)."""
 
     __slots__ = ("text", "_words", "_content", "_figures", "_sentences", "parts", "_names",
-                 "_dates", "_caps", "_raw")
+                 "_dates", "_caps", "_raw", "_tokens")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._raw: list[str] = []
+        self._tokens: list[str] | None = None
         self._words: set[str] | None = None
         self._content: list[str] | None = None
         self._figures: Counter | None = None
@@ -295,6 +310,14 @@ class Para:
             raw = self._raw = raw_tokens(self.text)
             self._words = {fold_word(t) for t in set(raw)} | acronyms(self.text)
         return self._words
+
+    @property
+    def tokens(self) -> list[str]:
+        """`textnorm.tokens(text)`, from the raw tokens `words` keeps."""
+        if self._tokens is None:
+            _ = self.words  # the raw tokens come with the words
+            self._tokens = [fold_word(t) for t in self._raw]
+        return self._tokens
 
     @property
     def dates(self) -> Counter:
@@ -329,8 +352,10 @@ class Para:
             # How often each figure occurs: "45 miles ... 20 killed" does not cover "45 miles
             # ... 45 killed".
             # (A quick test first: no digit in the text and no number word, no figure.)
+            # (fold_word keeps a figure as it is and spells out no other word as one)
             words = self.words
-            self._figures = (Counter(f for f in map(fold_word, self._raw) if f[0].isdigit())
+            self._figures = (Counter(t if t[0].isdigit() else NUMBER_WORDS[t] for t in self._raw
+                                     if t[0].isdigit() or t in NUMBER_WORDS)
                              if _DIGIT.search(self.text) or not words.isdisjoint(_NUMBERS)
                              or not self.text.isascii() else Counter())
         return self._figures
@@ -354,6 +379,14 @@ class Para:
 
 
 _LEAD = re.compile(r"[^\w\"'\u201c\u2018(\[]*([A-Z][^\W\d_]+)")
+
+
+def joined_tokens(paras: list[Para]) -> list[str]:
+    """`textnorm.tokens(" ".join(texts))` from each paragraph's own tokens: no token spans the
+    space between two texts, and no folding either, but "per" / "cent" across it."""
+    if any(q.text.lower().endswith("per") for q in paras[:-1]):
+        return tokens(" ".join(q.text for q in paras))
+    return [t for q in paras for t in q.tokens]
 
 
 def lead(text: str) -> str | None:

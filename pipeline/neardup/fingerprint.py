@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from .shingles import words64 as _words64
 from .textnorm import fold_bytes
 
 _CHUNK_BYTES = 4 << 20  # text per vectorised step: bounds the temporaries (~12 x this)
@@ -33,12 +34,6 @@ def _fmix64(h: np.ndarray) -> np.ndarray:
     h *= np.uint64(0xC4CEB9FE1A85EC53)
     h ^= h >> np.uint64(33)
     return h
-
-
-def _words64(b: np.ndarray) -> np.ndarray:
-    """w[i] = bytes b[i:i+8] as one little-endian uint64, for every i (a view, stride 1)."""
-    padded = np.concatenate([b, np.zeros(8, np.uint8)])
-    return np.ndarray(shape=(len(b),), dtype="<u8", buffer=padded, strides=(1,))
 
 
 def fingerprint_chunk(texts: Sequence[str], k: int, sample_bits: int):
@@ -311,51 +306,11 @@ def _pair_keys(key: np.ndarray, n_texts: int, max_df: int, fanin: int,
     return keys, nfp
 
 
-def sorted_unique(x: np.ndarray) -> np.ndarray:
-    """np.unique(x) by a sort and a neighbour test: numpy 2.4's np.unique hashes first and costs
-    ~5x more on the few hundred shingles of a paragraph (the verification calls it thousands
-    of times)."""
-    x = np.sort(x)
-    if len(x) > 1:
-        fresh = np.empty(len(x), dtype=bool)
-        fresh[0] = True
-        np.not_equal(x[1:], x[:-1], out=fresh[1:])
-        x = x[fresh]
-    return x
-
-
 def _high32(key: np.ndarray) -> np.ndarray:
     """The fingerprint halves of the records (a strided view on little-endian machines)."""
     if sys.byteorder == "little" and key.flags.c_contiguous:
         return key.view(np.uint32)[1::2]
     return (key >> np.uint64(32)).astype(np.uint32)
-
-
-def shingle_sets(texts: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
-    """Exact shingle sets of a few texts at once: every window of k <= 8 folded bytes, packed
-    into a uint64 (no hash, so no collision), sorted and unique per text. Returns CSR arrays
-    (offsets, values): the set of texts[j] is values[offsets[j]:offsets[j + 1]]."""
-    m = len(texts)
-    if m == 0:
-        return np.zeros(1, np.int64), np.empty(0, np.uint64)
-    raw = b"\x00".join([t.replace("\x00", " ").encode() for t in texts])
-    b = fold_bytes(raw)
-    n = len(b)
-    sep = b == 0
-    ends = np.append(np.flatnonzero(sep), n)
-    par = np.cumsum(sep, dtype=np.int64)
-    pos = np.flatnonzero(~sep)
-    pos = pos[pos + k <= ends[par[pos]]]
-    mask = np.uint64((1 << (8 * k)) - 1)
-    key = (_words64(b)[pos] & mask) | (par[pos].astype(np.uint64) << np.uint64(40))
-    key.sort()
-    if len(key):
-        fresh = np.empty(len(key), dtype=bool)
-        fresh[0] = True
-        np.not_equal(key[1:], key[:-1], out=fresh[1:])
-        key = key[fresh]
-    offsets = np.searchsorted(key >> np.uint64(40), np.arange(m + 1, dtype=np.uint64))
-    return offsets.astype(np.int64), key & mask
 
 
 @dataclass(frozen=True)
@@ -388,12 +343,3 @@ def candidate_pairs_shuffled(slices: list[np.ndarray], n_texts: int, max_df: int
     pk, inverse = np.unique(pk, return_inverse=True)
     total = np.bincount(inverse.reshape(-1), weights=shared, minlength=len(pk)).astype(np.int64)
     return pk // n_texts, pk % n_texts, total, nfp
-
-
-def shingle_seq(text: str, k: int) -> np.ndarray:
-    """The shingles of one text in order (the packed values of `shingle_sets`, not sorted or
-    unique): where in a sentence the shared shingles lie."""
-    b = fold_bytes(text.replace("\x00", " ").encode())
-    if len(b) < k:
-        return np.empty(0, np.uint64)
-    return _words64(b)[:len(b) - k + 1] & np.uint64((1 << (8 * k)) - 1)

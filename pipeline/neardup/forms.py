@@ -172,12 +172,15 @@ _FIGURE_WORDS = frozenset(str(i) for i in range(21))  # the spelled numbers' fig
 
 
 def free_words(text: str, words: set[str], caps: set[str], cover_texts: list[str],
-               cover_words: set[str], cover_caps: set[str], named: bool = False) -> set[str]:
+               cover_words: set[str], cover_caps: set[str], named: bool = False,
+               text_tokens: list[str] | None = None,
+               cover_tokens: list[str] | None = None) -> set[str]:
     """Folded words of a paragraph (`words`, its capitalised ones `caps`) that are other forms
     of its cover's words, or a frame the cover may lack (see the module doc): not new names,
     content words or figures. named: the cover names its speaker (or calls them "he") and
     the paragraph does not, so a description that stands for the speaker ("the attorney
-    general said") is free."""
+    general said") is free. text_tokens, cover_tokens: `tokens` of the text and of the joined
+    cover texts, when the caller has them."""
     free: set[str] = set()
     if named:
         free |= described(text) - {"the"}
@@ -193,9 +196,9 @@ def free_words(text: str, words: set[str], caps: set[str], cover_texts: list[str
     # "health care"), and two words the cover writes as one.
     free |= (words - cover_words) & set(compounds(cover))
     if words - cover_words:
-        ct = tokens(cover)
+        ct = tokens(cover) if cover_tokens is None else cover_tokens
         free |= (words - cover_words) & {a + b for a, b in zip(ct, ct[1:])}
-        pt = tokens(text)
+        pt = tokens(text) if text_tokens is None else text_tokens
         free.update(x for a, b in zip(pt, pt[1:]) if a + b in cover_words for x in (a, b))
     # Titles before a name the cover holds: free unless the cover's own ranks are not all in
     # the paragraph's (in either form).

@@ -17,7 +17,7 @@ import numpy as np
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from .fingerprint import shingle_sets
+from .shingles import shingle_sets
 
 K = 5  # `NearDupConfig.verify_chars`: the n-gram size `similarity` is defined on
 

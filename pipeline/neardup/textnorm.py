@@ -170,6 +170,19 @@ def raw_tokens(text: str) -> list[str]:
     return _TOKEN.findall(s)
 
 
+def side_by_side(text: str, words: set[str]) -> bool:
+    """True when two words of `text` in `words` (folded) stand next to each other, with only
+    spaces between them: a phrase, not two words across a quote or a clause ("... our
+    community," Bottoms said)."""
+    last, end = None, -1
+    for m in WORD.finditer(text):
+        w = fold_word(m.group().lower())
+        if w in words and last is not None and text[end:m.start()].isspace():
+            return True
+        last, end = (w if w in words else None), m.end()
+    return False
+
+
 def tokens(text: str) -> list[str]:
     """Words and figures of `text`, folded: the units the exact verification compares."""
     return [fold_word(t) for t in raw_tokens(text)]

@@ -24,39 +24,32 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from .facts import (WIRE, WIRE_WORD, Para, acronyms, attributed_dates, calendar_word, contradicts,
-                    exceeds, lead, pronoun_speaker, speakers, typo_of)
-from .fingerprint import shingle_seq, shingle_sets, sorted_unique
+from .facts import (WIRE, Para, acronyms, attributed_dates, calendar_word, contradicts, exceeds,
+                    has_wire_word, joined_tokens, lead, pronoun_speaker, speakers, typo_of)
+from .shingles import found as _found, intersect, longest as _longest
+from .shingles import shingle_seq, shingle_sets, sorted_unique
 from .forms import free_words, rank_contradicts
-from .textnorm import STOPWORDS, fold_small_bytes, sentences, token_set
+from .textnorm import STOPWORDS, fold_small_bytes, sentences, side_by_side, token_set
 
 if TYPE_CHECKING:
     from .config import NearDupConfig
 
 
-def intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """a & b for sorted unique arrays (binary search of a in b)."""
-    if not len(a) or not len(b):
-        return a[:0]
-    return a[_found(a, b)]
-
-
-def _longest(mask: np.ndarray) -> int:
-    """Length of the longest run of True in a boolean array."""
-    edges = np.flatnonzero(np.diff(np.r_[False, mask, False].view(np.int8)))
-    return int((edges[1::2] - edges[::2]).max()) if len(edges) else 0
-
-
-def _found(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Mask of the elements of a (any order) that are in b (sorted unique, non-empty)."""
-    idx = b.searchsorted(a)
-    np.minimum(idx, len(b) - 1, out=idx)
-    return b[idx] == a
-
-
-_FOLDED_WORD = re.compile(rb"[^ ]+")
 _FULL_STOP = re.compile(r"[.!?][\"'\u201d\u2019]*$")
 _OPEN = "\"'\u201c\u2018( "
+
+
+def _word_kind(w: bytes) -> int:
+    """0 a function word (or none), 1 a content word, 2 a wire or calendar word (folded)."""
+    t = w.decode("utf-8", "replace")
+    return 2 if t in WIRE or calendar_word(t) else 0 if not t or t in STOPWORDS else 1
+
+
+def _merged(parts: list):
+    """A cover's sets (their union) or counts (their sum), read only: one is not copied."""
+    if len(parts) == 1:
+        return parts[0]
+    return sum(parts, Counter()) if isinstance(parts[0], Counter) else set().union(*parts)
 
 
 class Verifier:
@@ -194,7 +187,7 @@ class Verifier:
         if score < cfg.containment:
             # Below the threshold, unless it is reached once the shingles that only a wire edit
             # explains (added time adverbials, attribution frames) are set aside.
-            if not WIRE_WORD.search(self.texts[i]):
+            if not has_wire_word(self.texts[i]):
                 return None
             wire_only, new_run = self._uncovered(i, covered)
             if len(covered) < cfg.containment * (total - wire_only):
@@ -242,7 +235,7 @@ class Verifier:
                         sorted_unique(np.r_[values[:offsets[j]], values[offsets[j + 1]:]])):
                     return None
         cover = [self.para(c) for c in chosen]
-        words = set().union(*(c.words for c in cover))
+        words = _merged([c.words for c in cover])
         free: set[str] | None = None
 
         def other_forms() -> set[str]:  # the cover's words in another form (`forms`)
@@ -250,13 +243,13 @@ class Verifier:
             if free is None:
                 text = " ".join(c.text for c in cover)
                 free = free_words(p.text, p.words, p.caps, [c.text for c in cover], words,
-                                  set().union(*(c.caps for c in cover)),
+                                  _merged([c.caps for c in cover]),
                                   bool(speakers(text) or pronoun_speaker(text))
-                                  and not speakers(p.text))
+                                  and not speakers(p.text), p.tokens, joined_tokens(cover))
             return free
 
         if cfg.check_figures and p.figures:
-            cf = sum((c.figures for c in cover), Counter())
+            cf = _merged([c.figures for c in cover])
             if exceeds(p.figures, cf) and exceeds(
                     Counter({k: n for k, n in p.figures.items() if k not in other_forms()}), cf):
                 return False
@@ -273,7 +266,7 @@ class Verifier:
             # met"). (Names are capitalised words: if the cover has all of p's, none is new.)
             new_names = (p.names | p.initials) - words if p.caps - words else set()
             if new_names:  # a typo of a name the cover has (capitalised there) is that name
-                caps = set().union(*(c.caps for c in cover))
+                caps = _merged([c.caps for c in cover])
                 new_names = {w for w in new_names
                              if not typo_of(w, caps, changed=len(w) >= 8)}
             if new_names and new_names - other_forms():
@@ -298,12 +291,17 @@ class Verifier:
             pd = p.dates
             if pd and not any(attributed_dates(c.text) for c in cover):
                 pd = pd - attributed_dates(p.text)
-            if pd and contradicts(pd, sum((c.dates for c in cover), Counter())):
+            if pd and contradicts(pd, _merged([c.dates for c in cover])):
                 return False
         new = [w for w in p.content if w not in words and not typo_of(w, words)]
         if new:
             new = [w for w in new if w not in other_forms()]
         if len(new) > cfg.max_new_words + len(p.content) // cfg.new_words_per:
+            return False
+        # Two new content words side by side are a phrase the cover lacks ("... the election
+        # that he won handily" for "... last November's gubernatorial election"), not two words
+        # changed one at a time, which is what the allowance is for.
+        if len(new) > 1 and side_by_side(p.text, set(new)):
             return False
         # A stretch of text the cover lacks, longer than a changed word: an added clause ("...
         # at which time the tariffs will be removed"). (Fewer missing shingles cannot make one.)
@@ -345,15 +343,17 @@ class Verifier:
         missing = ~_found(seq, covered) if len(covered) else np.ones(len(seq), dtype=bool)
         if not wire_too and _longest(missing) < self.cfg.max_new_run:
             return 0, 0
+        # Folded words are runs of non-space bytes between single spaces: one class per word
+        # (0 free, 1 content, 2 wire), spread over its bytes and the space after it.
         b = fold_small_bytes(text.replace("\x00", " ").encode())
-        free = np.ones(len(b), dtype=bool)  # spaces are free; content words are not
-        wire = np.zeros(len(b), dtype=bool)
-        for m in _FOLDED_WORD.finditer(b):
-            w = m.group().decode("utf-8", "replace")
-            if w in WIRE or calendar_word(w):
-                wire[m.start():m.end()] = True
-            elif w not in STOPWORDS:
-                free[m.start():m.end()] = False
+        words = b.split(b" ")
+        kind = np.zeros(2 * len(words), dtype=np.int8)  # word, space, word, space, ...
+        kind[::2] = [_word_kind(w) for w in words]
+        size = np.ones(2 * len(words), dtype=np.int64)
+        size[::2] = [len(w) for w in words]
+        kind = np.repeat(kind, size)[:len(b)]
+        free = kind != 1  # spaces are free; content words are not
+        wire = kind == 2
         # A shingle is the wire edit's when it touches a wire word and nothing but function
         # words besides: "they can't have it both" is a quote, not an attribution frame.
         bad = np.r_[0, np.cumsum(~free)]
