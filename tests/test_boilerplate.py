@@ -141,6 +141,35 @@ def test_matcher_agrees_with_a_loop_over_patterns():
     check()
 
 
+def test_matcher_prefilter_on_many_lines_agrees_with_a_loop_over_patterns():
+    # From PREFILTER_MIN_LINES lines on, long lines reach the Aho-Corasick walk only in blocks
+    # where RE2 finds a string of a pattern wide enough for them: the same answers as the loop,
+    # for short and long lines, strings split over two lines, and a lone surrogate (no Arrow).
+    from pipeline.boilerplate import regex as R
+
+    pats = [r.pattern for r in RULES] + list(bp._SHAPES_RX)
+    m = bp.Matcher(pats)
+    filler = "The council approved the budget on Tuesday after a long debate over the schools"
+    lines = ["Jane Doe says:", "He said: no", "We use cookies to improve your experience. Accept",
+             "Sign up for our daily newsletter today", "Enlarge this image", "Click here",
+             f"{filler}, and the mayor said she would sign it.", f"{filler} and cookies.",
+             f"{filler}. We use cookies to improve your experience on our site. Accept all",
+             f"{filler}. Sign up for our newsletter and get the news first, said the editor",
+             "we use cook", "ies to improve your experience", "x" * 200 + " said:", "Reply"]
+    lines = [bp.fold(s) for s in lines * (R.PREFILTER_MIN_LINES // len(lines) + 1)]
+    lines += [filler + " " + str(i) for i in range(R.PREFILTER_BLOCK * 3)]  # blocks without one
+
+    def loop(s):
+        return next((i for i, p in enumerate(pats) if p.fullmatch(s)), None)
+
+    once = {s: loop(s) for s in set(lines)}  # the lines repeat: the loop once per line
+    want = [once[s] for s in lines]
+    assert m.first_many(lines, [s.lower() for s in lines]) == want
+    assert want[0] == len(RULES) and len({w for w in want[:14] if w is not None}) >= 4  # shape, rules
+    odd = lines + ["We use cookies \ud800 here. Accept"]
+    assert m.first_many(odd, [s.lower() for s in odd]) == want + [loop(odd[-1])]
+
+
 def test_line_table_examines_many_lines_as_one_at_a_time():
     # Every allsides-like and page-like line of this file, batched per document and one by one.
     lines = [*GERMAN, CAPTION, TEASER, "Advertisement", "  Story   continues below ",
