@@ -24,6 +24,14 @@ if TYPE_CHECKING:
     from .config import NearDupConfig
 
 
+# Paragraphs per part of the decisions, at most (but for one component larger than that): the
+# parts follow the corpus, as the fingerprint slices do. With 4 x workers parts only, a worker
+# deciding one of the 8 parts of a 5x allsides corpus peaked at 763 MB (its texts and their
+# shingle sets) against a driver at 471 MB; allsides part-00's 8 parts hold 3,000-4,100
+# paragraphs each, so up to both allsides parts the parts are as before.
+PART_PARAGRAPHS = 8_000
+
+
 def components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """label[i] = the smallest index in i's connected component of the graph with edges (u, v)
     (vectorised min-label propagation with pointer jumping)."""
@@ -136,9 +144,11 @@ class Plan:
     cfg: NearDupConfig
     within_group: bool
 
-    def parts(self, n_parts: int) -> list[np.ndarray]:
+    def parts(self, n_parts: int, per_part: int | None = None) -> list[np.ndarray]:
         """The paragraphs of each part (sorted): whole components, balanced by their number of
-        events, largest first onto the lightest part (ties by smallest member)."""
+        events, largest first onto the lightest part (ties by smallest member). `per_part`:
+        at least one part per that many paragraphs involved, so that a part (the texts its job
+        loads) does not grow with the corpus."""
         if not len(self.events):
             return []
         copies = np.flatnonzero(self.rep != np.arange(len(self.rep)))
@@ -153,15 +163,17 @@ class Plan:
                                   np.searchsorted(linked, v))]
         del copies, u, v
         roots, weight = np.unique(label[np.searchsorted(linked, self.events)], return_counts=True)
+        # Every paragraph in a component with events: the events, their candidates and copies.
+        with_events = np.isin(label, roots)
+        involved = linked[with_events]
+        if per_part:
+            n_parts = max(n_parts, -(-len(involved) // per_part))
         load = np.zeros(max(1, n_parts), dtype=np.int64)
         part_of_root = np.empty(len(roots), dtype=np.int64)
         for j in np.lexsort((roots, -weight)).tolist():
             p = int(load.argmin())
             part_of_root[j] = p
             load[p] += weight[j]
-        # Every paragraph in a component with events: the events, their candidates and copies.
-        with_events = np.isin(label, roots)
-        involved = linked[with_events]
         part = part_of_root[np.searchsorted(roots, label[with_events])]
         order = np.argsort(part, kind="stable")
         cuts = np.searchsorted(part[order], np.arange(len(load) + 1))
@@ -188,9 +200,9 @@ class Plan:
         if not len(self.events):
             return []
         if mapper is not None:
-            return self.parts(4 * max(1, workers))
+            return self.parts(4 * max(1, workers), PART_PARAGRAPHS)
         if workers > 1:
-            return self.parts(4 * workers)
+            return self.parts(4 * workers, PART_PARAGRAPHS)
         return [np.unique(np.r_[self.events, self.cand_a, self.rep[self.events]])]
 
 
