@@ -14,7 +14,7 @@ from typing import Any
 import pyarrow as pa
 
 from .stages import annotate, clean, dedup, filter, ingest, write
-from .runtime import cache, faults, killpoint, outdir, runkey
+from .runtime import cache, faults, heap, killpoint, outdir, runkey
 from .runtime.cache import CACHE_DIR
 from .report.card import CARD_FILE, dataset_card
 from .report.render import render_report
@@ -83,6 +83,7 @@ def run(cfg: Config, raw: Path, out: Path, progress: bool = False, force: bool =
     # go, so it would hold ~100 MB more at the end than the system allocator, which returns
     # them. Set before the pool's workers are forked, so they inherit it.
     pa.set_memory_pool(pa.system_memory_pool())
+    heap.map_large_blocks()  # likewise: large blocks go back to the system when freed
     phase = ["setup"]  # what the run is doing, for the message of a fault
     staging = None
     try:
@@ -130,6 +131,7 @@ def run_stages(cfg: Config, ctx: RunContext, phase: list[str] | None = None) -> 
             stats["stages"][stage.NAME]["tasks_by_node"] = nodes
         release(handoff, after, ctx.spill)
         handoff = after
+        heap.trim()  # what the stage freed, before the next one
     stats["totals"] = totals(handoff.n_documents, handoff.tally.paragraphs, handoff.tally.removed,
                              len(ctx.quarantine))
     stats["wall_seconds"] = round(time.perf_counter() - started, 3)

@@ -24,6 +24,14 @@ if TYPE_CHECKING:
     from .config import NearDupConfig
 
 
+# Paragraphs per part of the decisions, at most (but for one component larger than that): the
+# parts follow the corpus, as the fingerprint slices do. With 4 x workers parts only, a worker
+# deciding one of the 8 parts of a 5x allsides corpus peaked at 763 MB (its texts and their
+# shingle sets) against a driver at 471 MB; allsides part-00's 8 parts hold 3,000-4,100
+# paragraphs each, so up to both allsides parts the parts are as before.
+PART_PARAGRAPHS = 8_000
+
+
 def components(n: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
     """label[i] = the smallest index in i's connected component of the graph with edges (u, v)
     (vectorised min-label propagation with pointer jumping)."""
@@ -136,26 +144,37 @@ class Plan:
     cfg: NearDupConfig
     within_group: bool
 
-    def parts(self, n_parts: int) -> list[np.ndarray]:
+    def parts(self, n_parts: int, per_part: int | None = None) -> list[np.ndarray]:
         """The paragraphs of each part (sorted): whole components, balanced by their number of
-        events, largest first onto the lightest part (ties by smallest member)."""
-        n = len(self.texts)
-        copies = np.flatnonzero(self.rep != np.arange(n))
-        u = np.r_[self.cand_a, copies]
-        v = np.r_[self.cand_b, self.rep[copies]]
-        label = components(n, u, v)
+        events, largest first onto the lightest part (ties by smallest member). `per_part`:
+        at least one part per that many paragraphs involved, so that a part (the texts its job
+        loads) does not grow with the corpus."""
         if not len(self.events):
             return []
-        roots, weight = np.unique(label[self.events], return_counts=True)
+        copies = np.flatnonzero(self.rep != np.arange(len(self.rep)))
+        u = np.r_[self.cand_a, copies]
+        v = np.r_[self.cand_b, self.rep[copies]]
+        # The components over the linked paragraphs (and the events) only, renumbered in order:
+        # a paragraph without links is a component of its own, and the monotone renumbering
+        # keeps each component's smallest member. So the labels are a few per cent of the
+        # paragraphs, not one per paragraph of the corpus.
+        linked = np.unique(np.r_[u, v, self.events])
+        label = linked[components(len(linked), np.searchsorted(linked, u),
+                                  np.searchsorted(linked, v))]
+        del copies, u, v
+        roots, weight = np.unique(label[np.searchsorted(linked, self.events)], return_counts=True)
+        # Every paragraph in a component with events: the events, their candidates and copies.
+        with_events = np.isin(label, roots)
+        involved = linked[with_events]
+        if per_part:
+            n_parts = max(n_parts, -(-len(involved) // per_part))
         load = np.zeros(max(1, n_parts), dtype=np.int64)
         part_of_root = np.empty(len(roots), dtype=np.int64)
         for j in np.lexsort((roots, -weight)).tolist():
             p = int(load.argmin())
             part_of_root[j] = p
             load[p] += weight[j]
-        # Every paragraph in a component with events: the events, their candidates and copies.
-        involved = np.flatnonzero(np.isin(label, roots))
-        part = part_of_root[np.searchsorted(roots, label[involved])]
+        part = part_of_root[np.searchsorted(roots, label[with_events])]
         order = np.argsort(part, kind="stable")
         cuts = np.searchsorted(part[order], np.arange(len(load) + 1))
         return [involved[order[cuts[p]:cuts[p + 1]]] for p in range(len(load))
@@ -181,9 +200,9 @@ class Plan:
         if not len(self.events):
             return []
         if mapper is not None:
-            return self.parts(4 * max(1, workers))
+            return self.parts(4 * max(1, workers), PART_PARAGRAPHS)
         if workers > 1:
-            return self.parts(4 * workers)
+            return self.parts(4 * workers, PART_PARAGRAPHS)
         return [np.unique(np.r_[self.events, self.cand_a, self.rep[self.events]])]
 
 
@@ -205,14 +224,25 @@ def decide_all(plan: Plan, workers: int = 1, mapper=None, parts: list[np.ndarray
     part is a task; with workers > 1, forked workers decide the parts; else one job. `parts`:
     `plan.node_sets(workers, mapper)`, when the caller already has them; `loaders`: with a
     mapper, a function per part that gives its texts where its job runs."""
-    from ..runtime.forkmap import fork_map
-
     n = len(plan.texts)
     dup_of = np.full(n, -1, dtype=np.int64)
     also = np.full(n, -1, dtype=np.int64)
     sim = np.full(n, np.nan, dtype=np.float64)
+    removed, by, second, score = decide_removed(plan, workers, mapper, parts, loaders)
+    dup_of[removed], also[removed], sim[removed] = by, second, score
+    return dup_of, also, sim
+
+
+def decide_removed(plan: Plan, workers: int = 1, mapper=None,
+                   parts: list[np.ndarray] | None = None, loaders: list | None = None
+                   ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """`decide_all` as its removed paragraphs only, ascending: (removed, dup_of, second cover
+    or -1, similarity), four arrays of one entry per removed paragraph, not per paragraph."""
+    from ..runtime.forkmap import fork_map
+
+    empty = np.empty(0, dtype=np.int64)
     if not len(plan.events):
-        return dup_of, also, sim
+        return empty, empty, empty, np.empty(0, dtype=np.float64)
     if parts is None:
         parts = plan.node_sets(workers, mapper)
     if mapper is not None:
@@ -222,6 +252,8 @@ def decide_all(plan: Plan, workers: int = 1, mapper=None, parts: list[np.ndarray
         results = fork_map(_decide_inherited, (plan, parts), len(parts), workers)
     else:
         results = [decide(plan.job(parts[0]))]
-    for removed, by, second, score in results:
-        dup_of[removed], also[removed], sim[removed] = by, second, score
-    return dup_of, also, sim
+    if not results:
+        return empty, empty, empty, np.empty(0, dtype=np.float64)
+    removed, by, second, score = (np.concatenate(x) for x in zip(*results))
+    order = np.argsort(removed, kind="stable")  # the parts' components are disjoint
+    return removed[order], by[order], second[order], score[order]

@@ -26,10 +26,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .fingerprint import (LOW32, candidate_pairs, candidate_pairs_shuffled,
+from .fingerprint import (LOW32, BucketJob, _bucket_pairs, candidate_pairs,
                            candidate_pairs_spilled, fingerprint_all)
 from .config import NearDupConfig  # noqa: F401 - part of this module's API
-from .decide import Plan, decide_all
+from .decide import Plan, decide_removed
 
 
 # Slices of the fingerprint space paired one after another (two at a time with two workers).
@@ -44,6 +44,35 @@ class NearDupResult:
     # int64: the second kept paragraph covering a join (similarity is the containment in the
     # union of dup_of's and its shingle sets), -1 when one paragraph covers or when kept
     also: np.ndarray | None = None
+
+
+@dataclass
+class Removed:
+    """`NearDupResult` held by its removed paragraphs only (`decide_duplicates(sparse=True)`):
+    arrays of one entry per removed paragraph (ascending), per clustered paragraph."""
+
+    removed: np.ndarray  # int64, ascending
+    dup_of: np.ndarray  # int64: the kept paragraph covering each
+    also: np.ndarray  # int64: the second for a join, else -1
+    similarity: np.ndarray  # float64
+    cluster_of: np.ndarray  # int64, ascending: the paragraphs of clusters with a duplicate
+    cluster: np.ndarray  # int64: their cluster root
+
+    @classmethod
+    def of(cls, removed: np.ndarray, dup_of: np.ndarray, also: np.ndarray,
+           similarity: np.ndarray) -> Removed:
+        # A cluster: the removed paragraphs and the kept ones covering them, rooted at the
+        # latter (a kept paragraph is never removed, so each has one root).
+        cluster_of, first = np.unique(np.r_[removed, dup_of], return_index=True)
+        return cls(removed, dup_of, also, similarity, cluster_of, np.r_[dup_of, dup_of][first])
+
+    def dense(self, n: int) -> NearDupResult:
+        dup_of, also, cluster = (np.full(n, -1, dtype=np.int64) for _ in range(3))
+        sim = np.full(n, np.nan, dtype=np.float64)
+        dup_of[self.removed], also[self.removed] = self.dup_of, self.also
+        sim[self.removed] = self.similarity
+        cluster[self.cluster_of] = self.cluster
+        return NearDupResult(dup_of, sim, cluster, also)
 
 
 def exact_repeats(texts: Sequence[str]) -> np.ndarray:
@@ -127,7 +156,8 @@ def decide_duplicates(lengths: np.ndarray, rep: np.ndarray, keys: list, groups: 
                       within_group: bool = True, workers: int = 1,
                       mapper: Callable | None = None, spill: Path | None = None,
                       decide_map: Callable | None = None, buckets: int = 8,
-                      fetch_parts: Callable[[list[np.ndarray]], list] | None = None) -> NearDupResult:
+                      fetch_parts: Callable[[list[np.ndarray]], list] | None = None,
+                      sparse: bool = False) -> NearDupResult | Removed:
     """`find_duplicates` from the paragraphs' folded lengths, exact-repeat representatives and
     fingerprint slices (arrays, or functions that load one: each is freed once paired).
     fetch(nodes) gives the texts of the paragraphs the decisions read (sorted global indices),
@@ -137,11 +167,12 @@ def decide_duplicates(lengths: np.ndarray, rep: np.ndarray, keys: list, groups: 
     with its texts; without it (and without `mapper`) forked workers inherit them. With
     `fetch_parts` too, the jobs are shipped without texts: fetch_parts(parts) gives one loader
     per part that its job calls for its texts (in the order of its paragraphs), so the texts
-    never come to this process."""
+    never come to this process. `sparse`: the result as its `Removed` paragraphs only."""
     n = len(lengths)
     if n == 0:
         empty = np.empty(0, dtype=np.int64)
-        return NearDupResult(empty, np.empty(0, dtype=np.float64), empty, empty)
+        none = Removed.of(empty, empty, empty, np.empty(0, dtype=np.float64))
+        return none if sparse else none.dense(0)
     long_enough = lengths >= cfg.min_chars
     is_rep = rep == np.arange(n)
     # Only first occurrences long enough to be removed are indexed.
@@ -161,8 +192,7 @@ def decide_duplicates(lengths: np.ndarray, rep: np.ndarray, keys: list, groups: 
         if mapper is None:
             a, b, shared, nfp = candidate_pairs(keys, n, cfg.max_df, cfg.fanin, workers)
         else:
-            a, b, shared, nfp = candidate_pairs_shuffled([k() for k in keys], n, cfg.max_df,
-                                                         cfg.fanin, mapper)
+            a, b, shared, nfp = _pairs_by_task(keys, n, cfg, mapper, batch=max(2, 2 * workers))
         pairs = [a, b, shared]
         del a, b, shared
         buckets = [lambda: pairs]
@@ -188,13 +218,39 @@ def decide_duplicates(lengths: np.ndarray, rep: np.ndarray, keys: list, groups: 
     elif parts:
         nodes = np.unique(np.concatenate(parts))
         plan.texts = fetch(nodes)
-    dup_of, also, sim = decide_all(plan, workers, decide_map, parts, loaders)
+    removed = Removed.of(*decide_removed(plan, workers, decide_map, parts, loaders))
+    return removed if sparse else removed.dense(n)
 
-    cluster = np.full(n, -1, dtype=np.int64)
-    dups = np.flatnonzero(dup_of >= 0)
-    cluster[dups] = dup_of[dups]
-    cluster[dup_of[dups]] = dup_of[dups]
-    return NearDupResult(dup_of, sim, cluster, also)
+
+def _bucket_counts(job: BucketJob):
+    """`_bucket_pairs`, its fingerprint counts as the bucket's paragraphs only (not n_texts)."""
+    a, b, shared, nfp = _bucket_pairs(job)
+    held = np.flatnonzero(nfp)
+    return a, b, shared, held, nfp[held]
+
+
+def _pairs_by_task(slices: list, n: int, cfg: NearDupConfig, mapper: Callable, batch: int):
+    """`candidate_pairs_shuffled` (its result) with the slices loaded `batch` at a time and
+    paired by `mapper`'s tasks: this process holds a batch of slices, never all of them, and
+    the counts per paragraph once, not once per slice."""
+    nfp = np.zeros(n, np.int64)
+    a, b, shared = [], [], []
+    for start in range(0, len(slices), batch):
+        jobs = [BucketJob(load(), n, cfg.max_df, cfg.fanin) for load in slices[start:start + batch]]
+        for pa, pb, ps, held, counts in mapper(_bucket_counts, jobs):
+            nfp[held] += counts
+            a.append(pa)
+            b.append(pb)
+            shared.append(ps)
+        del jobs
+    if not sum(map(len, a)):
+        e = np.empty(0, np.int64)
+        return e, e, e, nfp
+    # A pair found in several slices: its shared fingerprints summed.
+    pk, inverse = np.unique(np.concatenate(a) * n + np.concatenate(b), return_inverse=True)
+    total = np.bincount(inverse.reshape(-1), weights=np.concatenate(shared),
+                        minlength=len(pk)).astype(np.int64)
+    return pk // n, pk % n, total, nfp
 
 
 def _verifiable(pairs: list[np.ndarray], nfp: np.ndarray, n: int,
@@ -214,9 +270,13 @@ def _verifiable(pairs: list[np.ndarray], nfp: np.ndarray, n: int,
     # Estimated containment of b: fingerprints shared with its best two candidates (a join has
     # two sources) over its own. Only paragraphs that reach `candidate_min_estimate` are
     # verified: the exact pass is the costly one.
-    first_of_b = np.r_[True, b[1:] != b[:-1]][:len(b)]
-    top = first_of_b | (np.r_[False, first_of_b[:-1]][:len(b)] & ~first_of_b)
-    top2 = np.bincount(b[top], weights=shared[top], minlength=n)
-    hopeful = top2 >= cfg.candidate_min_estimate * np.maximum(nfp, 1)
-    keep = hopeful[b]
+    if not len(b):
+        return a, b
+    first_of_b = np.r_[True, b[1:] != b[:-1]]
+    top = first_of_b | (np.r_[False, first_of_b[:-1]] & ~first_of_b)
+    # Over the bucket's range of b only (b is sorted), not an array of every paragraph.
+    lo, hi = int(b[0]), int(b[-1]) + 1
+    top2 = np.bincount(b[top] - lo, weights=shared[top], minlength=hi - lo)
+    hopeful = top2 >= cfg.candidate_min_estimate * np.maximum(nfp[lo:hi], 1)
+    keep = hopeful[b - lo]
     return a[keep], b[keep]

@@ -27,7 +27,7 @@ import numpy as np
 import xxhash
 
 from ..runtime import store
-from ..core.digest import as_digests
+from ..core.digest import DIGEST128, as_digests
 from ..core.model import DUPLICATE, KEPT, RunContext, Tally
 from .base import Handoff
 from .dedup_index import DIGEST_RANGE, Index, Numbering, Ranks
@@ -72,9 +72,18 @@ class Prepared:
     n_kept: np.ndarray  # kept paragraphs per document
     kept_pos: np.ndarray  # their positions in their document, all documents in a row
     doc_digest: np.ndarray  # DIGEST128 of each document's kept texts
-    par_digest: np.ndarray  # DIGEST128 of each kept paragraph
-    lengths: np.ndarray  # folded length of each kept paragraph
+    # Files, read when the driver needs them (one job's at a time), not results that arrive
+    # with every other job's: DIGEST128 of each kept paragraph, the folded length of each.
+    par_digest: str
+    lengths: str
+    n_paragraphs: int
     slices: list[str]  # files of fingerprint records (job-local paragraph numbers), by slice
+
+    def digests(self) -> np.ndarray:
+        return np.fromfile(self.par_digest, dtype=DIGEST128)
+
+    def folded_lengths(self) -> np.ndarray:
+        return np.fromfile(self.lengths, dtype=np.int32)
 
 
 @dataclass(frozen=True)
@@ -103,16 +112,18 @@ def _prepare_job(job: PrepareJob) -> Prepared:
     lengths, records = fingerprint_all(texts, job.cfg.fingerprint_chars, job.cfg.sample_bits,
                                        ranges=job.ranges)
     paths = []
+    Path(job.dest).parent.mkdir(parents=True, exist_ok=True)
+    as_digests(par_d).tofile(f"{job.dest}.digests")
+    np.asarray(lengths, dtype=np.int32).tofile(f"{job.dest}.lengths")
     for i, slice_records in enumerate(records):
         path = f"{job.dest}.{i}.u64"
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
         # Raw uint64, not .npy: np.load parses the header with ast, which CPython 3.11 can fail
         # on ("AST constructor recursion depth mismatch") when the driver's threads load slices.
         slice_records.astype(np.uint64, copy=False).tofile(path)
         paths.append(path)
     return Prepared(ids, dates, sources, np.asarray(n_kept, np.int64),
-                    np.asarray(kept_pos, np.int64), as_digests(doc_d), as_digests(par_d),
-                    lengths, paths)
+                    np.asarray(kept_pos, np.int64), as_digests(doc_d), f"{job.dest}.digests",
+                    f"{job.dest}.lengths", len(lengths), paths)
 
 
 @dataclass(frozen=True)
@@ -243,16 +254,18 @@ def run(handoff: Handoff, cfg: DedupConfig, ctx: RunContext) -> Handoff:
         p.doc_digest = p.kept_pos = None
     num = Numbering.of(order, gone, index)
     n = num.n
-    lengths = num.gather([p.lengths for p in prep], np.int32)
-    rep = num.first_copies([p.par_digest for p in prep], max(8, -(-n // DIGEST_RANGE)))
-    for p in prep:  # read: only the slices' file names are left
-        p.lengths = p.par_digest = None
+    lengths = num.gather([p.folded_lengths for p in prep], np.int32)
+    rep = num.first_copies([p.digests for p in prep], max(8, -(-n // DIGEST_RANGE)))
+    for p in prep:  # read for the last time
+        Path(p.lengths).unlink()
+        Path(p.par_digest).unlink()
 
     def load(i: int):
         def slice_i() -> np.ndarray:
             out = []
             for k, p in enumerate(prep):
                 key = np.fromfile(p.slices[i], dtype=np.uint64)
+                Path(p.slices[i]).unlink()  # its one reader: the disk is freed as pairing goes
                 j = num.perm(k)[(key & LOW32).view(np.int64)]
                 ok = j >= 0
                 out.append((key[ok] & ~LOW32) | j[ok].astype(np.uint64))
@@ -299,18 +312,18 @@ def run(handoff: Handoff, cfg: DedupConfig, ctx: RunContext) -> Handoff:
         # The decisions' jobs carry their texts: a pool's workers, not children forked from
         # this process (which would count its memory as theirs).
         decide_map=ctx.map if ctx.workers > 1 else None, fetch_parts=fetch_parts,
+        sparse=True,  # the removed paragraphs only: no array of one entry per paragraph
     )
-    js = np.flatnonzero(result.dup_of >= 0)
-    q, kq = num.at(js), num.at(result.dup_of[js])
+    q, kq = num.at(result.removed), num.at(result.dup_of)
     kdoc = index.doc_of(kq)
     # covered_by: the text `similarity` was verified against (two paragraphs for a join).
-    also = result.also[js]
+    also = result.also
     aq = np.where(also >= 0, num.at(np.maximum(also, 0)), 0)
     near = Removals(q, np.where(kdoc != index.doc_of(q), 1, 2), kdoc, index.kept_pos[kq],
                     np.where(also >= 0, index.doc_of(aq), -1),
-                    np.where(also >= 0, index.kept_pos[aq], -1), result.similarity[js])
-    js = np.flatnonzero(result.cluster >= 0)
-    rq = num.at(result.cluster[js])
+                    np.where(also >= 0, index.kept_pos[aq], -1), result.similarity)
+    js = result.cluster_of
+    rq = num.at(result.cluster)
     near_cid = np.array([cluster_id(index.ids[g], k) for g, k in
                          zip(index.doc_of(rq).tolist(), index.kept_pos[rq].tolist())], dtype=np.int64)
     removed = Removals.concat([exact, near])

@@ -52,7 +52,7 @@ class Index:
         n_kept = np.concatenate([p.n_kept for p in prep])
         return cls([x for p in prep for x in p.ids], n_kept,
                    np.concatenate([p.kept_pos for p in prep]), np.r_[0, np.cumsum(n_kept)],
-                   np.r_[0, np.cumsum([len(p.lengths) for p in prep])],
+                   np.r_[0, np.cumsum([p.n_paragraphs for p in prep])],
                    np.r_[0, np.cumsum([len(p.ids) for p in prep])])
 
     def doc_of(self, q: np.ndarray) -> np.ndarray:
@@ -128,11 +128,12 @@ class Numbering:
         return np.where(np.repeat(first, counts) >= 0, np.repeat(first, counts) + local, -1)
 
     def gather(self, per_job: list, dtype) -> np.ndarray:
-        """One value per j from the jobs' per-paragraph arrays (in job-local q order); each job's
-        array is dropped from `per_job` once read."""
+        """One value per j from the jobs' per-paragraph arrays (in job-local q order), or
+        functions that load them; each job's is dropped from `per_job` once read."""
         out = np.empty(self.n, dtype=dtype)
         for k in range(len(per_job)):
             j, values, per_job[k] = self.perm(k), per_job[k], None
+            values = values() if callable(values) else values
             ok = j >= 0
             out[j[ok]] = values[ok]
         return out
@@ -140,11 +141,13 @@ class Numbering:
     def first_copies(self, per_job: list, ranges: int) -> np.ndarray:
         """`first_copies` of the paragraphs' digests in keeper order, one hash range of the
         digests at a time (every copy of a text is in one range): never all digests at once.
-        Empties `per_job` (the jobs' digests, in job-local q order)."""
+        Empties `per_job` (the jobs' digests, in job-local q order, or functions that load
+        them: one job's at a time, once per range)."""
         rep = np.empty(self.n, dtype=np.int64)
         for r in range(ranges):
             js, ds = [], []
             for k, d in enumerate(per_job):
+                d = d() if callable(d) else d
                 mine = np.flatnonzero((d["hi"] >> np.uint64(56)).astype(np.int64) * ranges >> 8 == r)
                 j = self.perm(k)[mine]
                 ok = j >= 0

@@ -115,30 +115,45 @@ def write_table_files(paths: list[str], schema: pa.Schema, num_rows: int, parque
     n = len(names)
     sizes = [min(rows_per_shard, num_rows - i * rows_per_shard) for i in range(n)] if num_rows else [0]
     hf_writer = HFShardWriter(hf, schema, num_rows, rows_per_shard)
-    # Files opened here, so that they are closed even when a write fails (a full disk).
-    sinks = [pa.OSFile(str(parquet / nm), "wb") for nm in names]
-    writers = [pq.ParquetWriter(sink, schema, compression="zstd", compression_level=level)
-               for sink in sinks]
+    # One shard's Parquet writer open at a time (the shards come in order, each with rows but
+    # the one shard of an empty table): opening every shard's at once grew with the corpus.
+    sink = writer = None
+
+    def open_writer(shard: int) -> None:
+        nonlocal sink, writer
+        if writer is not None:
+            writer.close()
+            sink.close()
+            sink = writer = None
+        if shard < n:
+            # Files opened here, so that they are closed even when a write fails (a full disk).
+            sink = pa.OSFile(str(parquet / names[shard]), "wb")
+            writer = pq.ParquetWriter(sink, schema, compression="zstd", compression_level=level)
+
     try:
+        shard_open = -1
         for shard, rows in _row_groups(_tables(paths, keep_empty, release), sizes):
+            if shard != shard_open:
+                open_writer(shard)
+                shard_open = shard
             # One chunk per column: Parquet pages (and HF record batches) split where the
             # chunks do, so without it the bytes would depend on the incoming tables' sizes.
             rows = rows.combine_chunks()
-            writers[shard].write_table(rows)
+            writer.write_table(rows)
             hf_writer.write(rows)
+        if shard_open < 0:  # no rows: the one empty shard
+            open_writer(0)
+        open_writer(n)  # closes the last
     except BaseException:
         # Every file closed now: the failed run's files are removed at once, and their space
         # must not stay held by open handles until the writers are collected.
-        for w in writers:
+        if writer is not None:
             with contextlib.suppress(Exception):
-                w.close()
-        for sink in sinks:
+                writer.close()
+        if sink is not None:
             sink.close()
         hf_writer.abort()
         raise
-    for w, sink in zip(writers, sinks):
-        w.close()
-        sink.close()
     hf_writer.close(files_digest(parquet, names))
     return names
 
