@@ -14,12 +14,12 @@ from conftest import corpus
 POST = ("I replaced the thermostat last winter and the boiler still short-cycles every ten "
         "minutes when the outside temperature drops below freezing. Has anyone seen this?")
 REPLIES = [
-    "Check the pressure gauge first: below one bar the boiler protects itself by cutting out, "
-    "and a slow leak on the expansion vessel is the usual cause in older systems.",
-    "Mine did the same until the installer lowered the flow temperature to fifty-five degrees; "
-    "the short cycles stopped and the gas bill went down by about a tenth.",
-    "If the pump runs on after the burner stops, the overheat sensor is fine and the fault is "
-    "more likely the thermostat wiring than the boiler itself.",
+    ("Check the pressure gauge first: below one bar the boiler protects itself by cutting out, "
+     "and a slow leak on the expansion vessel is the usual cause in older systems."),
+    ("Mine did the same until the installer lowered the flow temperature to fifty-five degrees; "
+     "the short cycles stopped and the gas bill went down by about a tenth."),
+    ("If the pump runs on after the burner stops, the overheat sensor is fine and the fault is "
+     "more likely the thermostat wiring than the boiler itself."),
 ]
 THREAD = ["Home", "Forums", "Heating", "Log in", "Register", "Boiler short-cycles after new thermostat",
           POST, *REPLIES, "Reply", "Share", "Copyright © 2025 Example Forums. All rights reserved.",
@@ -41,7 +41,7 @@ def test_a_thread_cut_to_its_first_post_gets_its_replies_back_and_no_chrome():
 def test_lines_before_the_extraction_start_stay_out_and_fills_keep_page_order():
     # The extractor took the second reply only: the first reply and the post come before it
     # on the page and stay out; the third follows it and is added after it.
-    out, added = fill([REPLIES[1]], THREAD)
+    out, _ = fill([REPLIES[1]], THREAD)
     assert out[:2] == [REPLIES[1], REPLIES[2]] and POST not in out and REPLIES[0] not in out
 
 
