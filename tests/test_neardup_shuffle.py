@@ -34,6 +34,11 @@ def test_shuffled_candidate_pairs_equal_the_global_ones():
         got = candidate_pairs_shuffled(slices, len(texts), 1000, 8, _plain_map)
         for e, g in zip(expected, got):
             assert np.array_equal(e, g)
+        # As the Ray path calls it: slices loaded by functions, two at a time.
+        loaded = candidate_pairs_shuffled([lambda s=s: s for s in slices], len(texts), 1000, 8,
+                                          _plain_map, batch=2)
+        for e, g in zip(expected, loaded):
+            assert np.array_equal(e, g)
     assert len(expected[0]) > 50
 
 

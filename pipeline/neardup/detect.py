@@ -26,8 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .fingerprint import (LOW32, BucketJob, _bucket_pairs, candidate_pairs,
-                           candidate_pairs_spilled, fingerprint_all)
+from .fingerprint import (LOW32, candidate_pairs, candidate_pairs_shuffled,
+                          candidate_pairs_spilled, fingerprint_all)
 from .config import NearDupConfig  # noqa: F401 - part of this module's API
 from .decide import Plan, decide_removed
 
@@ -192,7 +192,9 @@ def decide_duplicates(lengths: np.ndarray, rep: np.ndarray, keys: list, groups: 
         if mapper is None:
             a, b, shared, nfp = candidate_pairs(keys, n, cfg.max_df, cfg.fanin, workers)
         else:
-            a, b, shared, nfp = _pairs_by_task(keys, n, cfg, mapper, batch=max(2, 2 * workers))
+            # The slices loaded a few at a time: never all of them in this process.
+            a, b, shared, nfp = candidate_pairs_shuffled(keys, n, cfg.max_df, cfg.fanin, mapper,
+                                                         batch=max(2, 2 * workers))
         pairs = [a, b, shared]
         del a, b, shared
         buckets = [lambda: pairs]
@@ -220,37 +222,6 @@ def decide_duplicates(lengths: np.ndarray, rep: np.ndarray, keys: list, groups: 
         plan.texts = fetch(nodes)
     removed = Removed.of(*decide_removed(plan, workers, decide_map, parts, loaders))
     return removed if sparse else removed.dense(n)
-
-
-def _bucket_counts(job: BucketJob):
-    """`_bucket_pairs`, its fingerprint counts as the bucket's paragraphs only (not n_texts)."""
-    a, b, shared, nfp = _bucket_pairs(job)
-    held = np.flatnonzero(nfp)
-    return a, b, shared, held, nfp[held]
-
-
-def _pairs_by_task(slices: list, n: int, cfg: NearDupConfig, mapper: Callable, batch: int):
-    """`candidate_pairs_shuffled` (its result) with the slices loaded `batch` at a time and
-    paired by `mapper`'s tasks: this process holds a batch of slices, never all of them, and
-    the counts per paragraph once, not once per slice."""
-    nfp = np.zeros(n, np.int64)
-    a, b, shared = [], [], []
-    for start in range(0, len(slices), batch):
-        jobs = [BucketJob(load(), n, cfg.max_df, cfg.fanin) for load in slices[start:start + batch]]
-        for pa, pb, ps, held, counts in mapper(_bucket_counts, jobs):
-            nfp[held] += counts
-            a.append(pa)
-            b.append(pb)
-            shared.append(ps)
-        del jobs
-    if not sum(map(len, a)):
-        e = np.empty(0, np.int64)
-        return e, e, e, nfp
-    # A pair found in several slices: its shared fingerprints summed.
-    pk, inverse = np.unique(np.concatenate(a) * n + np.concatenate(b), return_inverse=True)
-    total = np.bincount(inverse.reshape(-1), weights=np.concatenate(shared),
-                        minlength=len(pk)).astype(np.int64)
-    return pk // n, pk % n, total, nfp
 
 
 def _verifiable(pairs: list[np.ndarray], nfp: np.ndarray, n: int,

@@ -322,24 +322,39 @@ class BucketJob:
 
 
 def _bucket_pairs(job: BucketJob):
+    """`candidate_pairs` of one bucket, its fingerprint counts as (paragraphs, counts) of the
+    bucket's own paragraphs, not an array over every text."""
     # A copy: candidate_pairs sorts in place, and Ray hands numpy arguments over read-only.
-    return candidate_pairs(np.array(job.key), job.n_texts, job.max_df, job.fanin)
+    a, b, shared, nfp = candidate_pairs(np.array(job.key), job.n_texts, job.max_df, job.fanin)
+    held = np.flatnonzero(nfp)
+    return a, b, shared, held, nfp[held]
 
 
-def candidate_pairs_shuffled(slices: list[np.ndarray], n_texts: int, max_df: int, fanin: int,
-                             mapper: Callable):
+def candidate_pairs_shuffled(slices: list, n_texts: int, max_df: int, fanin: int,
+                             mapper: Callable, batch: int | None = None):
     """`candidate_pairs` through a shuffle by fingerprint: the records come split into buckets
     by the fingerprint's top bits (`fingerprint_all(ranges=...)`), each bucket is paired on its
     own (by `mapper`, e.g. Ray tasks), and the per-bucket counts are summed per pair. Every
-    holder of a fingerprint lands in the same bucket, so the result equals `candidate_pairs`."""
-    parts = mapper(_bucket_pairs, [BucketJob(s, n_texts, max_df, fanin) for s in slices])
-    nfp = np.sum([p[3] for p in parts], axis=0) if parts else np.zeros(n_texts, np.int64)
-    a = np.concatenate([p[0] for p in parts])
-    if not len(a):
+    holder of a fingerprint lands in the same bucket, so the result equals `candidate_pairs`.
+    `slices`: arrays, or functions that load one; they are loaded and paired `batch` at a time
+    (all at once by default), so this process holds a batch of slices, never all of them."""
+    batch = batch or max(1, len(slices))
+    nfp = np.zeros(n_texts, np.int64)
+    a, b, shared = [], [], []
+    for start in range(0, len(slices), batch):
+        jobs = [BucketJob(s() if callable(s) else s, n_texts, max_df, fanin)
+                for s in slices[start:start + batch]]
+        for pa, pb, ps, held, counts in mapper(_bucket_pairs, jobs):
+            nfp[held] += counts
+            a.append(pa)
+            b.append(pb)
+            shared.append(ps)
+        del jobs
+    if not sum(map(len, a)):
         e = np.empty(0, np.int64)
         return e, e, e, nfp
-    pk = a * n_texts + np.concatenate([p[1] for p in parts])
-    shared = np.concatenate([p[2] for p in parts])
-    pk, inverse = np.unique(pk, return_inverse=True)
-    total = np.bincount(inverse.reshape(-1), weights=shared, minlength=len(pk)).astype(np.int64)
+    # A pair found in several buckets: its shared fingerprints summed.
+    pk, inverse = np.unique(np.concatenate(a) * n_texts + np.concatenate(b), return_inverse=True)
+    total = np.bincount(inverse.reshape(-1), weights=np.concatenate(shared),
+                        minlength=len(pk)).astype(np.int64)
     return pk // n_texts, pk % n_texts, total, nfp
