@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import json
 
+from pipeline.eval.boilerplate_web2026 import snippet_counts
 from pipeline.readers import html as htmlextract
 from pipeline.readers.pagefill import fill, page_lines
 
@@ -65,9 +66,8 @@ def _forum_pages(n: int):
 
 
 def _snippets(text: str, gt: dict) -> tuple[int, int]:
-    flat = " ".join(text.split())
-    keep = sum(1 for s in gt.get("with") or [] if " ".join(s.split()) in flat)
-    drop = sum(1 for s in gt.get("without") or [] if " ".join(s.split()) in flat)
+    """Must-keep and must-drop snippets found (the benchmark's own scoring)."""
+    keep, drop, _ = snippet_counts(text, gt.get("with") or [], gt.get("without") or [])
     return keep, drop
 
 
