@@ -70,17 +70,17 @@ def _words(lines: list[str]) -> int:
 def fill(extracted: list[str], page: list[str], min_share: float = 0.5) -> tuple[list[str], int]:
     """`extracted` with the cleaned page's lines it misses inserted in page order, and how many
     were added; unchanged when it holds at least `min_share` of the cleaned page's words."""
-    if min_share <= 0 or not extracted or _words(extracted) >= min_share * _words(page):
+    have = _words(extracted)
+    if min_share <= 0 or not extracted or have >= min_share * _words(page):
         return extracted, 0
     kept = cleaned_page(page)
-    if _words(extracted) >= min_share * _words(kept):
+    if have >= min_share * _words(kept):
         return extracted, 0
-    joined = "\n".join(extracted)
-    whole = set(extracted)
+    joined = "\n".join(extracted)  # a page line (no newline in it) is in it iff in a paragraph
     after: dict[int, list[str]] = {}  # extracted paragraph index -> page lines that follow it
     last = -1
     for line in kept:
-        if line in whole or line in joined:
+        if line in joined:
             found = next((k for k, p in enumerate(extracted) if line in p), last)
             last = max(last, found)
         elif last >= 0:
