@@ -33,7 +33,11 @@ def sorted_unique(x: np.ndarray) -> np.ndarray:
     """np.unique(x) by a sort and a neighbour test: numpy 2.4's np.unique hashes first and costs
     ~5x more on the few hundred shingles of a paragraph (the verification calls it thousands
     of times)."""
-    x = np.sort(x)
+    return _drop_repeats(np.sort(x))
+
+
+def _drop_repeats(x: np.ndarray) -> np.ndarray:
+    """A sorted array without its repeated elements (a neighbour test)."""
     if len(x) > 1:
         fresh = np.empty(len(x), dtype=bool)
         fresh[0] = True
@@ -93,11 +97,7 @@ def shingle_sets(texts: Sequence[str], k: int) -> tuple[np.ndarray, np.ndarray]:
                 start = cut
     else:
         key.sort()
-    if len(key) > 1:
-        fresh = np.empty(len(key), dtype=bool)
-        fresh[0] = True
-        np.not_equal(key[1:], key[:-1], out=fresh[1:])
-        key = key[fresh]
+    key = _drop_repeats(key)
     offsets = np.searchsorted(key >> _TAG_SHIFT, np.arange(m + 1, dtype=np.uint64))
     return offsets.astype(np.int64), key & mask
 
