@@ -1,5 +1,5 @@
 """The values every boilerplate decision works on: a line folded, a rule, and the facts about a
-line that rules and shapes establish (`classify.LineTable` computes them, `region` weighs them)."""
+line that rules and shapes establish (`table.LineTable` computes them, `region` weighs them)."""
 
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ Each line gets a prose weight (long lines that end like sentences count for thei
 short lines and page chrome count against); the article is the maximum-sum run of lines (Kadane),
 joined by nearby runs of similar weight. Before the run is chosen, copies of earlier prose and
 the prose of comment threads weigh nothing. Everything works on plain values (the line facts of
-`classify.LineTable`: the folded line and its shape).
+`table.LineTable`: the folded line and its shape).
 """
 
 from __future__ import annotations
