@@ -189,6 +189,32 @@ def test_line_table_examines_many_lines_as_one_at_a_time():
     assert all(got[t] == (None, None) for t in GERMAN) and expected[len(GERMAN) + 5].key is None
 
 
+def test_language_rules_tried_by_lead_agree_with_every_rule_in_order():
+    # A line's lead selects the language rules it can start; the answer is still the first rule
+    # of all (YAML rules first, then the language rules in order) whose pattern matches.
+    table = bp.LineTable(RULES)
+    lines = ["Weiterlesen »", "Lire la suite", "Leer más", "Continua a leggere", "Czytaj dalej",
+             "31. Mai 2012", "Donnerstag, 31. Mai 2012", "Impressum | Datenschutz | Kontakt",
+             "« Vorheriger Artikel", "Kommentar schreiben", "Foto: dpa", "Teilen", "Compartir",
+             "Akzeptieren", "Datenschutzerklärung", "Startseite", "2 Kommentare", "Mehr lesen »",
+             "Impressionen vom Stadtfest am Samstag", "Leer a los niños es importante.",
+             "Lire, écrire et compter : les fondamentaux", "Foto di gruppo alla festa del paese",
+             "Datenschutz ist ein Grundrecht, sagte die Ministerin.", "In Mai 2012 war alles neu",
+             "Teilen statt besitzen: das Carsharing wächst", "Kontakt zu den Eltern halten",
+             *GERMAN, "Leave a Comment", "Advertisement", "Facebook Twitter Email"]
+    led = [r for r in RULES if r.lead is not None and not r.pages_only]
+    assert len(led) >= 5
+
+    def loop(line):
+        folded = bp.fold(line)
+        return next((r for r in table.rules + led if r.pattern.fullmatch(folded)), None)
+
+    want = [loop(t) for t in lines]
+    assert [f.rule for f in table.facts_many(lines)] == want
+    assert len({r.name for r in want if r is not None and r in led}) >= 5  # several languages' rules
+    assert want[lines.index("Impressionen vom Stadtfest am Samstag"):].count(None) >= 10
+
+
 def test_pattern_facts():
     from pipeline.boilerplate import regex as R
 

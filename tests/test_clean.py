@@ -223,3 +223,28 @@ def test_learning_counted_by_hash_range_equals_one_count(tmp_path):
     assert merged == whole and list(merged) == list(whole)
     assert [list(v) for v in merged.values()] == [list(v) for v in whole.values()]
     assert learn.CROSS in merged and set(merged) >= {"Example Times", "Wire"}
+
+
+def test_learned_lines_found_by_length_then_digest():
+    """`learn.digest` ends in the line's length, so `Learned` hashes only the lines as long as
+    a learned one: its answers are those of the digests alone, for each source's own lines and
+    those learned across sources."""
+    from pipeline.boilerplate import classify as bp, learn
+    from pipeline.stages.clean_learn import learn_texts
+
+    cfg = CleanConfig()
+    docs = _mixed_outlets() + [Document.from_texts(f"x{i}", [
+        f"Residents of ward {i} asked the council about the harbour plan on day {i}.",
+        "Sign up for Daily Newsletters Manage Newsletters",  # also printed by Wire: across
+        "Story Continued Below"], source="Other Gazette") for i in range(6)]
+    found = learn_texts(((d.source, [p.text for p in d.paragraphs]) for d in docs), cfg)
+    _, learned = learn.count([found], cfg.repeated_min_docs, cfg.repeated_min_share, 2)
+    key = bp.LineTable((), cfg.repeated_max_words).key
+    lines = {k for d in docs for p in d.paragraphs for k in [key(p.text)] if k}
+    for source in ("Example Times", "Wire", "Other Gazette", ""):
+        mine = {**learned.get(source, {}), **learned[learn.CROSS]} if source else learned[learn.CROSS]
+        want = {line for line in lines if learn.digest(line) in mine}
+        asked = learn.Learned(source, learned, {}, lambda _: True)
+        assert {line for line in lines if line in asked} == want and want
+        assert learn.lengths(learned, source) == {len(line) for line in want}
+        assert len(lines - want) > len(want)  # most lines are not learned

@@ -25,8 +25,21 @@ CROSS = ""  # the digests of lines printed across sources are keyed by the empty
 ACROSS = "(across sources)"  # ... and reported under this name
 
 
+_MAX_LENGTH = 0xFFFF
+
+
 def digest(line: str) -> bytes:
-    return xxhash.xxh3_128_digest(line.encode("utf-8", "surrogatepass"))
+    """A line's 128-bit name: 112 bits of its xxh3_128, then its length in characters (two bytes,
+    capped). Whoever holds the learned lines' digests knows their lengths (`lengths`): a line of
+    another length is not among them, and is not hashed (`Learned`)."""
+    return (xxhash.xxh3_128_digest(line.encode("utf-8", "surrogatepass"))[:14]
+            + min(len(line), _MAX_LENGTH).to_bytes(2, "little"))
+
+
+def lengths(learned: dict[str, dict[bytes, int]], source: str) -> frozenset[int]:
+    """The lengths (as `digest` caps them) of the lines learned for `source` or across sources."""
+    own = learned.get(source, {}) if source else {}
+    return frozenset(int.from_bytes(d[14:], "little") for d in (*own, *learned.get(CROSS, {})))
 
 
 Found = tuple[Counter[str], dict[str, np.ndarray]]
@@ -164,10 +177,13 @@ class Learned:
     `classify_lines` asks: is this line among them. Records each line met for the report."""
 
     def __init__(self, source: str, learned: dict[str, dict[bytes, int]],
-                 seen: dict[tuple[str, str], int], eligible: Callable[[str], bool]):
+                 seen: dict[tuple[str, str], int], eligible: Callable[[str], bool],
+                 lengths_: frozenset[int] | None = None):
         self.source, self.own, self.cross = source, learned.get(source, {}) if source else {}, \
             learned.get(CROSS, {})
         self.seen, self.eligible = seen, eligible
+        # The learned lines' lengths (`lengths`; the caller may keep them per source).
+        self.lengths = lengths(learned, source) if lengths_ is None else lengths_
         self._known: dict[str, bool] = {}  # lines asked before (classify, then the report)
 
     def __bool__(self) -> bool:
@@ -180,6 +196,8 @@ class Learned:
         return known
 
     def _lookup(self, line: str) -> bool:
+        if min(len(line), _MAX_LENGTH) not in self.lengths:
+            return False  # most lines: no learned line is as long
         d = digest(line)
         n = self.own.get(d) if self.own else None
         where = self.source

@@ -254,8 +254,12 @@ def _classify(docs: Iterable[Document], cfg: CleanConfig, learned: dict[str, dic
     table = bp.shared_table(tuple(rules), cfg.repeated_max_words)
     table.forget()
     eligible = partial(_eligible, cfg=cfg)
+    lengths: dict[str, frozenset[int]] = {}  # of each source's learned lines (learn.lengths)
     for doc in _examined(docs, table):
-        repeated = learn.Learned(doc.source or "", learned, found.seen, eligible)
+        source = doc.source or ""
+        if source not in lengths:
+            lengths[source] = learn.lengths(learned, source)
+        repeated = learn.Learned(source, learned, found.seen, eligible, lengths[source])
         texts = [p.text for p in doc.paragraphs]
         # A page an HTML extractor already cut (meta["extractor"], set by htmlextract) is not
         # cut again by region: on extracted benchmark pages that lost recall.
@@ -275,10 +279,9 @@ def _classify(docs: Iterable[Document], cfg: CleanConfig, learned: dict[str, dic
                 own = (doc.source or "", line) in found.seen
                 found.fired[(doc.source or "" if own else learn.ACROSS, line)] += 1
         if repeated:  # every learned line the documents print goes to the report
-            for t in texts:
-                key = table.facts(t).key  # classify_lines has cached each line's facts
-                if key is not None:
-                    key in repeated  # noqa: B015 - records the line
+            for f in table.facts_many(texts):  # classify_lines has cached each line's facts
+                if f.key is not None:
+                    f.key in repeated  # noqa: B015 - records the line
         found.tally.add(doc)
         yield doc
 
