@@ -32,8 +32,21 @@ def digest(line: str) -> bytes:
     """A line's 128-bit name: 112 bits of its xxh3_128, then its length in characters (two bytes,
     capped). Whoever holds the learned lines' digests knows their lengths (`lengths`): a line of
     another length is not among them, and is not hashed (`Learned`)."""
-    return (xxhash.xxh3_128_digest(line.encode("utf-8", "surrogatepass"))[:14]
-            + min(len(line), _MAX_LENGTH).to_bytes(2, "little"))
+    return _hash(line)[:14] + min(len(line), _MAX_LENGTH).to_bytes(2, "little")
+
+
+def _hash(line: str) -> bytes:
+    return xxhash.xxh3_128_digest(line.encode("utf-8", "surrogatepass"))
+
+
+def digests_of(lines: list[str]) -> np.ndarray:
+    """`digest` of each line as one `DIGEST128` array: the lengths set in numpy, not per line
+    (where they cost twice the hash)."""
+    h = xxhash.xxh3_128_digest
+    d = as_digests([h(k.encode("utf-8", "surrogatepass")) for k in lines]).copy()
+    n = np.minimum(np.fromiter(map(len, lines), np.uint64, len(lines)), np.uint64(_MAX_LENGTH))
+    d["lo"] = (d["lo"] & np.uint64((1 << 48) - 1)) | (n << np.uint64(48))  # bytes 14-15
+    return d
 
 
 def lengths(learned: dict[str, dict[bytes, int]], source: str) -> frozenset[int]:
@@ -50,13 +63,23 @@ def learn_texts(docs: Iterable[tuple[str | None, list[str]]],
     """Per source: its documents, and one digest per (document, distinct line key). The same
     digests serve the count per source and the count across sources."""
     n_docs: Counter[str] = Counter()
-    digests: dict[str, list[bytes]] = defaultdict(list)
+    keys: dict[str, list[str]] = defaultdict(list)  # hashed in batches: the text is not kept
+    digests: dict[str, list[np.ndarray]] = defaultdict(list)
     for source, texts in docs:
         if not source:
             continue
         n_docs[source] += 1
-        digests[source].extend(digest(k) for k in {k for k in map(key, texts) if k})
-    return n_docs, {s: as_digests(d) for s, d in digests.items()}
+        mine = keys[source]
+        mine.extend({k for k in map(key, texts) if k})
+        if len(mine) >= _BATCH:
+            digests[source].append(digests_of(mine))
+            mine.clear()
+    for source, mine in keys.items():
+        digests[source].append(digests_of(mine))
+    return n_docs, {s: np.concatenate(d) for s, d in digests.items()}
+
+
+_BATCH = 4096
 
 
 def unique_counts(d: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
