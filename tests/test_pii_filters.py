@@ -91,7 +91,7 @@ def raw(tmp_path_factory) -> Path:
          "text": f"{body}\nFor questions write to jane.doe@example.org or call +1 (202) 555-0143.\n"
                  "The vote was 52-48 in 2019; the server at 192.168.10.1 logged it.",
          "author_email": "reporter@example.com"},
-        {"id": "short", "source": "Daily", "text": "Click here.\nSubscribe now."},
+        {"id": "short", "source": "Daily", "text": "Click here.\nMore soon."},
         {"id": "plain", "source": "Daily",
          "text": "Heavy rain flooded the river valley overnight, and the county closed three roads.\n"
                  "Crews expect the water to recede by the weekend, the sheriff's office said."},
