@@ -36,6 +36,12 @@ def sorted_unique(x: np.ndarray) -> np.ndarray:
     return _drop_repeats(np.sort(x))
 
 
+def member(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """np.isin(a, b) for b sorted and unique (any a): one binary search, where np.isin sorts or
+    hashes both arrays again."""
+    return found(a, b) if len(b) else np.zeros(len(a), dtype=bool)
+
+
 def _drop_repeats(x: np.ndarray) -> np.ndarray:
     """A sorted array without its repeated elements (a neighbour test)."""
     if len(x) > 1:
