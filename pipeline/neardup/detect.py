@@ -122,10 +122,21 @@ def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig
     # executor), fingerprinting runs as tasks over chunks and the slices are the buckets of a
     # shuffle by fingerprint, paired by its tasks. The result is the same either way.
     slices = _RANGES if mapper is None else max(2, 2 * workers)
-    lengths, keys = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits, workers, mapper,
-                                    ranges=slices)
-    return decide_duplicates(lengths, exact_repeats(texts), keys, groups, cfg,
-                             lambda nodes: texts, within_group, workers, mapper)
+    if workers > 1 and mapper is None:
+        # The exact repeats (string hashes, under the GIL) in a thread of their own while the
+        # fingerprinting threads are in numpy: the same array, off the serial path.
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(1) as pool:
+            repeats = pool.submit(exact_repeats, texts)
+            lengths, keys = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits,
+                                            workers, mapper, ranges=slices)
+            rep = repeats.result()
+    else:
+        lengths, keys = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits, workers,
+                                        mapper, ranges=slices)
+        rep = exact_repeats(texts)
+    return decide_duplicates(lengths, rep, keys, groups, cfg, lambda nodes: texts, within_group,
+                             workers, mapper)
 
 
 # Paragraphs per slice of the fingerprint space when the slice count follows the corpus.

@@ -22,7 +22,9 @@ import numpy as np
 from .shingles import sorted_unique, words64 as _words64
 from .textnorm import fold_bytes
 
-_CHUNK_BYTES = 4 << 20  # text per vectorised step: bounds the temporaries (~12 x this)
+# Text per vectorised step: bounds the temporaries (~12 x this), which at 1 MB stay in the
+# cache; 4 MB chunks cost ~15 % more CPU on part-00 (same records).
+_CHUNK_BYTES = 1 << 20
 _MUL = [np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
                                0xD6E8FEB86659FD93)]
 
