@@ -5,9 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.neardup.detect import NearDupConfig, find_duplicates
-from pipeline.neardup.fingerprint import (candidate_pairs, candidate_pairs_shuffled, count_keys,
-                                          fingerprint_all)
-from pipeline.neardup.fingerprint import _pair_keys
+from pipeline.neardup.fingerprint import (_pair_keys, candidate_pairs, candidate_pairs_shuffled,
+                                          count_keys, fingerprint_all)
 
 from conftest import SEED_FILES, SEEDS
 
@@ -153,3 +152,23 @@ def test_components_and_parts_keep_linked_paragraphs_together():
     n = 1000
     chain = components(n, np.arange(1, n), np.arange(n - 1))
     assert (chain == 0).all()
+
+
+def test_parts_balanced_by_cost_keep_components_whole():
+    from pipeline.neardup.decide import Plan
+
+    # Components {0, 1}, {2, 3}, {4, 5}, {6, 7}: one event each (1, 3, 5, 7). By events the
+    # four are equal; by cost (folded lengths) the first outweighs the other three together,
+    # so with two parts it goes alone.
+    n = 8
+    a, b = np.array([0, 2, 4, 6]), np.array([1, 3, 5, 7])
+    cost = np.array([900, 900, 100, 100, 100, 100, 100, 100])
+    plan = Plan([""] * n, np.arange(n), np.arange(n), a, b, b, np.empty(0, np.int64),
+                NearDupConfig(), True, cost)
+    parts = plan.parts(2)
+    assert sorted(np.concatenate(parts).tolist()) == list(range(n))
+    assert [0, 1] in [p.tolist() for p in parts]
+    by_events = Plan(*[getattr(plan, f) for f in ("texts", "groups", "rep", "cand_a", "cand_b",
+                                                   "events", "member_roots", "cfg",
+                                                   "within_group")]).parts(2)
+    assert sorted(len(p) for p in by_events) == [4, 4]

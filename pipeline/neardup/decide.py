@@ -144,6 +144,10 @@ class Plan:
     member_roots: np.ndarray  # first occurrences of texts that repeat exactly
     cfg: NearDupConfig
     within_group: bool
+    # Per paragraph, what deciding with it costs (its folded length), when the parts are to be
+    # balanced by that instead of by their number of events (forked workers: a part's CPU
+    # follows the text it verifies, up to 2x apart between parts of equal events).
+    cost: np.ndarray | None = None
 
     def parts(self, n_parts: int, per_part: int | None = None) -> list[np.ndarray]:
         """The paragraphs of each part (sorted): whole components, balanced by their number of
@@ -167,6 +171,9 @@ class Plan:
         # Every paragraph in a component with events: the events, their candidates and copies.
         with_events = member(label, roots)
         involved = linked[with_events]
+        if self.cost is not None:
+            weight = np.bincount(np.searchsorted(roots, label[with_events]),
+                                 weights=self.cost[involved], minlength=len(roots)).astype(np.int64)
         if per_part:
             n_parts = max(n_parts, -(-len(involved) // per_part))
         load = np.zeros(max(1, n_parts), dtype=np.int64)

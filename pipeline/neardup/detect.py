@@ -224,7 +224,8 @@ def decide_duplicates(lengths: np.ndarray, rep: np.ndarray, keys: list, groups: 
     events = events[long_enough[events]]
     # The texts are fetched once the jobs' paragraphs are known; until then only their number.
     plan = Plan(Texts(n, np.empty(0, np.int64), []), groups, rep, a, b, events,
-                sorted_unique(rep[multi]), cfg, within_group)
+                sorted_unique(rep[multi]), cfg, within_group,
+                lengths if mapper is None and decide_map is None and workers > 1 else None)
     decide_map = mapper or decide_map
     parts = plan.node_sets(workers, decide_map)
     loaders = None
