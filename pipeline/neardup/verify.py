@@ -74,21 +74,7 @@ class Verifier:
         idx = sorted_unique(indices).tolist()
         self._local = {i: j for j, i in enumerate(idx)}
         texts = [self.texts[i] for i in idx]
-        k = self.cfg.verify_chars
-        if self.workers < 2 or len(texts) < 2000:
-            self._offsets, self._values = shingle_sets(texts, k)
-            return
-        # Sets are per text, so parts built in threads (numpy releases the GIL in the folding
-        # and sorting) and concatenated in order are the same CSR arrays.
-        from concurrent.futures import ThreadPoolExecutor
-        cuts = np.linspace(0, len(texts), self.workers + 1).astype(int).tolist()
-        with ThreadPoolExecutor(self.workers) as pool:
-            parts = list(pool.map(lambda ij: shingle_sets(texts[ij[0]:ij[1]], k),
-                                  zip(cuts[:-1], cuts[1:])))
-        base = np.cumsum([0] + [len(p[1]) for p in parts[:-1]])
-        self._offsets = np.concatenate([parts[0][0]] + [p[0][1:] + b
-                                                         for p, b in zip(parts[1:], base[1:])])
-        self._values = np.concatenate([p[1] for p in parts])
+        self._offsets, self._values = shingle_sets(texts, self.cfg.verify_chars, self.workers)
 
     def shingles(self, i: int) -> np.ndarray:
         j = self._local.get(i)
