@@ -12,6 +12,7 @@ the cache (about half the time of one sort of all of them, same result).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import pairwise
 
 import numpy as np
 
@@ -93,7 +94,7 @@ def shingle_sets(texts: Sequence[str], k: int, workers: int = 1) -> tuple[np.nda
         cuts = np.linspace(0, len(texts), workers + 1).astype(int).tolist()
         with ThreadPoolExecutor(workers) as pool:
             parts = list(pool.map(lambda ij: shingle_sets(texts[ij[0]:ij[1]], k),
-                                  zip(cuts[:-1], cuts[1:])))
+                                  pairwise(cuts)))
         base = np.cumsum([0] + [len(p[1]) for p in parts[:-1]])
         return (np.concatenate([parts[0][0]] + [p[0][1:] + b for p, b in zip(parts[1:], base[1:])]),
                 np.concatenate([p[1] for p in parts]))
