@@ -11,11 +11,16 @@ stages.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import functools
+from collections.abc import Iterator
 
 M_MMAP_THRESHOLD = -3  # mallopt's parameter (malloc.h)
 LARGE_BLOCK = 1 << 20  # bytes: blocks from this size are mapped on their own
+# glibc's largest mmap threshold on 64-bit systems (DEFAULT_MMAP_THRESHOLD_MAX).
+REUSE_LIMIT = 32 << 20
+_fixed = False  # whether map_large_blocks set the threshold in this process (or its parent)
 
 
 @functools.cache
@@ -30,9 +35,31 @@ def _libc():
 def map_large_blocks() -> None:
     """Fix the mmap threshold at `LARGE_BLOCK` for this process and the workers forked from it
     (setting it also stops glibc from raising it)."""
+    global _fixed
     libc = _libc()
     if libc is not None:
         libc.mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK)
+        _fixed = True
+
+
+@contextlib.contextmanager
+def reuse_large_blocks() -> Iterator[None]:
+    """Within: blocks up to `REUSE_LIMIT` come from the heap, so a job that allocates and frees
+    the same large numpy temporaries over and over (the language replay's per-round arrays)
+    reuses their pages instead of mapping fresh ones and faulting every page in (on part-00's
+    annotate jobs that page faulting was a third of their CPU). After: the threshold back at
+    `LARGE_BLOCK` and the heap trimmed, so nothing of the job stays resident. Does nothing
+    where `map_large_blocks` was not applied (glibc's own threshold is left alone)."""
+    libc = _libc()
+    if libc is None or not _fixed:
+        yield
+        return
+    libc.mallopt(M_MMAP_THRESHOLD, REUSE_LIMIT)
+    try:
+        yield
+    finally:
+        libc.mallopt(M_MMAP_THRESHOLD, LARGE_BLOCK)
+        libc.malloc_trim(0)
 
 
 def trim() -> None:

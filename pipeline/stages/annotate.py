@@ -14,7 +14,7 @@ from pathlib import Path
 import xxhash
 
 from .. import annotators as registry
-from ..runtime import cache, store
+from ..runtime import cache, heap, store
 from ..core.schema import document_rows, document_schema, document_text, paragraph_rows
 from ..core.model import BOILERPLATE, DUPLICATE, KEPT, Document, RunContext
 from .base import Handoff, PartsJob, RowFiles
@@ -98,6 +98,11 @@ def annotate(docs: list[Document], cfg: AnnotateConfig, cache_dir: str | None) -
 def _annotate_job(job: AnnotateJob) -> Annotated:
     """Annotate the job's documents (their dedup decisions applied as they are read), and write
     their output rows."""
+    with heap.reuse_large_blocks():
+        return _annotate_parts(job)
+
+
+def _annotate_parts(job: AnnotateJob) -> Annotated:
     cfg = job.cfg
     docs = list(job.source.documents())
     notes = annotate(docs, cfg, job.cache_dir).get("language", {})
