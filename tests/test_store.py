@@ -176,3 +176,39 @@ def test_keeper_numbering_per_document_equals_the_arrays_per_paragraph():
     digests["lo"] = rng.integers(0, 2, len(perm)).astype(np.uint64)
     jobs = [digests[q0:q1] for q0, q1 in zip(index.job_q0[:-1], index.job_q0[1:])]
     assert num.first_copies(jobs, 3).tolist() == first_of_all(digests[at]).tolist()
+
+
+def _read_job(job) -> list[str]:
+    """A last reader's job: its documents' ids (it fails if a file it needs was deleted)."""
+    return [d.id for d in job.documents()]
+
+
+def test_the_last_reader_deletes_each_spilled_file_once_its_last_job_is_done(tmp_path, monkeypatch):
+    from pipeline.stages.base import map_last_reader
+
+    monkeypatch.setattr(store, "PART_DOCS", 7)
+    docs = _docs()
+    spill = tmp_path / "staging" / ".spill"
+    # Two spilled files (a job spans both), and one of the reuse cache, which must stay.
+    first = store.write_docs(spill / "clean" / "000000.arrow", iter(docs[:14]))
+    second = store.write_docs(spill / "clean" / "000001.arrow", iter(docs[14:21]))
+    cached = store.write_docs(tmp_path / ".cache" / "ingest" / "k" / "000000.arrow", iter(docs[21:]))
+    handoff = Handoff(parts=first + second + cached)
+    jobs = handoff.jobs(10)  # [first 0-1], [second 0, cached 0]
+    assert [[p.path for p in job.parts] for job in jobs] == [
+        [first[0].path, first[1].path], [second[0].path, cached[0].path]]
+    for executor in (None, LocalExecutor(2)):
+        ctx = RunContext(staging=tmp_path / "staging", executor=executor)
+        results = map_last_reader(ctx, _read_job, jobs, jobs)
+        assert next(results) == [d.id for d in docs[:14]]
+        # The first file's last job is done: it is gone; the second is still to be read.
+        assert not (spill / "clean" / "000000.arrow").exists()
+        assert (spill / "clean" / "000001.arrow").exists()
+        assert next(results) == [d.id for d in docs[14:]]
+        assert not (spill / "clean" / "000001.arrow").exists()
+        assert (tmp_path / ".cache" / "ingest" / "k" / "000000.arrow").exists()
+        if executor is not None:
+            executor.close()
+        # Again from the start with the same files.
+        first = store.write_docs(spill / "clean" / "000000.arrow", iter(docs[:14]))
+        second = store.write_docs(spill / "clean" / "000001.arrow", iter(docs[14:21]))
