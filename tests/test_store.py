@@ -235,5 +235,5 @@ def test_fingerprint_records_come_back_exactly_in_about_half_the_bytes(tmp_path)
         store.write_records(key, path)
         assert np.array_equal(store.read_records(path), key)
         written += path.stat().st_size if i < len(slices) else 0
-    # Raw they were 8 bytes each; real fingerprints hold ~29 random bits, the rest compresses.
+    # Raw they were 8 bytes each: the fingerprints take 4, the paragraph numbers compress.
     assert written < 5 * sum(map(len, slices))
