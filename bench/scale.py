@@ -10,8 +10,8 @@ from copy 0 (exact duplicate documents). Both corpora run cold (no output, no ca
 `--workers`, one after the other, each in its own process: wall time, CPU time (user + sys of the
 process tree), the peak memory of the largest process, the stages' peaks (stats.json) and the
 disk the run holds at its peak (sampled: the spill, the staging folder without the ingest cache,
-the cache, and the output's size at the end). Then the
-larger corpus again at 1 worker: its outputs must be byte-identical to the 2-worker run's.
+the cache; and the output's size at the end). Then the larger corpus again at 1 worker: its
+outputs must be byte-identical to the 2-worker run's.
 """
 
 from __future__ import annotations
