@@ -27,6 +27,14 @@ def batch(*texts: str) -> Batch:
     return Batch(list(texts), [None] * len(texts))
 
 
+def test_utf8_of_the_batch_is_each_texts_encoding():
+    texts = [ARTICLE, "", "Zürich’s “Ökonomen” say 5 €; 東京 too 😀"]
+    b = batch(*texts)
+    assert b.utf8_if_made() == [None, None, None]  # no Arrow array yet: nothing is encoded
+    b.arrow
+    assert [bytes(u) for u in b.utf8_if_made()] == [t.encode("utf-8") for t in texts]
+
+
 def test_words_split_like_spacy_english():
     assert words("Sen. McConnell said the U.S. won't pay $1,400 (AP) — it's 219-212...") == [
         "Sen.", "McConnell", "said", "the", "U.S.", "wo", "n't", "pay", "$", "1,400", "(", "AP",

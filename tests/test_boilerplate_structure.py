@@ -67,14 +67,14 @@ def _doc(i: int, source: str, body: list[str]) -> Document:
 
 
 def test_line_many_sources_print_goes_at_the_edges_only():
-    # "Want our newsletter? Sign up here." opens documents of two outlets (3 each): learned across
+    # "Our weekly briefing is out now." opens documents of two outlets (3 each): learned across
     # sources, removed where it stands before the first prose paragraph. "What happens next"
     # between prose paragraphs is a subheading both print, and stays.
     docs = []
     for src in ("Outlet A", "Outlet B"):
         for i in range(3):
             d = _doc(i, src, PROSE)
-            d.paragraphs[0:0] = Document.from_texts("x", ["Want our newsletter? Sign up here."]).paragraphs
+            d.paragraphs[0:0] = Document.from_texts("x", ["Our weekly briefing is out now."]).paragraphs
             d.paragraphs[3:3] = Document.from_texts("x", ["What happens next"]).paragraphs
             docs.append(d)
     ctx = RunContext()
@@ -83,9 +83,9 @@ def test_line_many_sources_print_goes_at_the_edges_only():
         assert d.paragraphs[0].reason == "repeated_in_source"
         assert d.paragraphs[3].kept
     rows = {r["line"]: r for r in ctx.artifacts["boilerplate_learned"]}
-    assert rows["want our newsletter? sign up here."]["source"] == "(across sources)"
-    assert rows["want our newsletter? sign up here."]["n_removed"] == 6
-    alone = run([_doc(i, "Outlet A", PROSE + ["Want our newsletter? Sign up here."]) for i in range(3)],
+    assert rows["our weekly briefing is out now."]["source"] == "(across sources)"
+    assert rows["our weekly briefing is out now."]["n_removed"] == 6
+    alone = run([_doc(i, "Outlet A", PROSE + ["Our weekly briefing is out now."]) for i in range(3)],
                 CleanConfig(), RunContext())  # one source, 3 documents: not enough to learn
     assert all(d.paragraphs[-1].kept for d in alone)
 

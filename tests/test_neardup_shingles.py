@@ -46,6 +46,12 @@ def test_shingle_sets_are_each_texts_own_set() -> None:
                 assert np.all(np.diff(g.astype(np.float64)) > 0)  # sorted, unique
                 assert set(g.tolist()) == want
     assert len(shingle_sets(paras * 12, 5)[1]) > 1 << 15
+    # Built in threads (2,000 texts or more), parts concatenated in order: the same arrays.
+    many = (paras * (2000 // len(paras) + 1))[:2100] + ["", "é—“”"]
+    one = shingle_sets(many, 5)
+    for workers in (2, 3):
+        got = shingle_sets(many, 5, workers)
+        assert np.array_equal(one[0], got[0]) and np.array_equal(one[1], got[1])
 
 
 def test_wire_word_test_and_joined_tokens_match_their_plain_spelling() -> None:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.neardup.detect import NearDupConfig, find_duplicates
-from pipeline.neardup.fingerprint import candidate_pairs, candidate_pairs_shuffled, fingerprint_all
+from pipeline.neardup.fingerprint import (_pair_keys, candidate_pairs, candidate_pairs_shuffled,
+                                          count_keys, fingerprint_all)
 
 from conftest import SEED_FILES, SEEDS
 
@@ -59,6 +60,26 @@ def test_pairing_slice_by_slice_equals_pairing_all_records():
     # Common phrasing (held by more than max_df paragraphs) makes no pairs in either path.
     few = candidate_pairs(keys.copy(), len(texts), 2, 8)
     assert len(few[0]) < len(expected[0])
+
+
+def test_pair_keys_counted_in_ranges_equal_one_count():
+    # The pair keys of all slices are counted in value ranges, one thread each: the same keys
+    # and counts as np.unique over all of them, whatever the number of ranges.
+    texts = _paragraphs()
+    _, slices = fingerprint_all(texts, 24, 3, ranges=8)
+    keys: list[np.ndarray] = []
+    for s in slices:
+        keys += _pair_keys(s, len(texts), 1000, 8)[0]
+    pk = np.concatenate(keys)
+    expected = np.unique(pk, return_counts=True)
+    assert len(expected[0]) > 50 and (expected[1] > 1).any()
+    for workers in (1, 2, 3, 7):
+        got = count_keys(pk, workers, min_split=0)
+        assert got[1].dtype == np.int64
+        for e, g in zip(expected, got):
+            assert np.array_equal(e, g)
+    empty = count_keys(pk[:0], 2, min_split=0)
+    assert len(empty[0]) == len(empty[1]) == 0
 
 
 def _pairs_by_dict(keys: np.ndarray, n: int, max_df: int, fanin: int):
@@ -131,3 +152,23 @@ def test_components_and_parts_keep_linked_paragraphs_together():
     n = 1000
     chain = components(n, np.arange(1, n), np.arange(n - 1))
     assert (chain == 0).all()
+
+
+def test_parts_balanced_by_cost_keep_components_whole():
+    from pipeline.neardup.decide import Plan
+
+    # Components {0, 1}, {2, 3}, {4, 5}, {6, 7}: one event each (1, 3, 5, 7). By events the
+    # four are equal; by cost (folded lengths) the first outweighs the other three together,
+    # so with two parts it goes alone.
+    n = 8
+    a, b = np.array([0, 2, 4, 6]), np.array([1, 3, 5, 7])
+    cost = np.array([900, 900, 100, 100, 100, 100, 100, 100])
+    plan = Plan([""] * n, np.arange(n), np.arange(n), a, b, b, np.empty(0, np.int64),
+                NearDupConfig(), True, cost)
+    parts = plan.parts(2)
+    assert sorted(np.concatenate(parts).tolist()) == list(range(n))
+    assert [0, 1] in [p.tolist() for p in parts]
+    by_events = Plan(*[getattr(plan, f) for f in ("texts", "groups", "rep", "cand_a", "cand_b",
+                                                   "events", "member_roots", "cfg",
+                                                   "within_group")]).parts(2)
+    assert sorted(len(p) for p in by_events) == [4, 4]

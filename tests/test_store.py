@@ -237,3 +237,41 @@ def test_fingerprint_records_come_back_exactly_in_about_half_the_bytes(tmp_path)
         written += path.stat().st_size if i < len(slices) else 0
     # Raw they were 8 bytes each: the fingerprints take 4, the paragraph numbers compress.
     assert written < 5 * sum(map(len, slices))
+
+def test_a_reusing_job_takes_its_large_blocks_from_the_heap():
+    """Once a run maps every block of 1 MB or more on its own, each such block is faulted in
+    afresh page by page; within `reuse_large_blocks` (an annotate job) freed blocks' pages are
+    reused, and after it the mapping is back. In a forked child: this process's heap settings
+    stay as they are."""
+    import os
+    import resource
+
+    import pytest
+
+    from pipeline.runtime import heap
+
+    if heap._libc() is None:
+        pytest.skip("no glibc")
+
+    def faults() -> int:
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+        for _ in range(10):
+            np.ones(1 << 20).sum()  # 8 MB, every page written, then freed
+        return resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child
+        try:
+            heap.map_large_blocks()
+            mapped = faults()
+            with heap.reuse_large_blocks():
+                reused = faults()
+            os.write(w, f"{mapped} {reused} {faults()}".encode())
+        finally:
+            os._exit(0)
+    os.close(w)
+    mapped, reused, after = map(int, os.read(r, 100).split())
+    os.close(r)
+    os.waitpid(pid, 0)
+    assert reused * 4 < min(mapped, after), (mapped, reused, after)

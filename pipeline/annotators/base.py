@@ -59,6 +59,16 @@ class Batch:
             self._shared["arrow"] = pa.array(self.texts, type=pa.string())
         return self._shared["arrow"]
 
+    def utf8_if_made(self) -> list[memoryview | None]:
+        """Each text's UTF-8 bytes, sliced from `arrow` if an annotator made it (no second
+        encoding), else None for each."""
+        arr = self._shared.get("arrow")
+        if arr is None:
+            return [None] * len(self.texts)
+        offsets = np.frombuffer(arr.buffers()[1], dtype=np.int32)[arr.offset:arr.offset + len(arr) + 1]
+        data = memoryview(arr.buffers()[2] or b"")
+        return [data[a:b] for a, b in zip(offsets[:-1].tolist(), offsets[1:].tolist())]
+
     @property
     def lines(self) -> Pieces:
         """Each text's lines, as `text.split("\\n")` gives them (made once)."""

@@ -90,7 +90,7 @@ _DATE_ONLY = re.compile(
     r"(\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}(t[\d:.+-]{1,20}z?)?"
     r"|\d{1,4}\s+(seconds?|minutes?|mins?|hours?|hrs?|days?|weeks?|months?|years?)\s+ago"
     rf"|(mon|tues|wednes|thurs|fri|satur|sun)day,?\s.{{0,30}}\d{{4}}"
-    rf"|{_MONTH}\s+\d{{1,2}},?\s+\d{{4}}|\d{{1,2}}\.?\s+{_MONTH}\s+\d{{4}})"
+    rf"|{_MONTH}\s+\d{{1,2}}(st|nd|rd|th)?,?\s+\d{{4}}|\d{{1,2}}(st|nd|rd|th|\.)?\s+{_MONTH}\s+\d{{4}})"
     r"([\s,]{0,3}(at\s+)?\d{1,2}:\d{2}(\s*[ap]\.?m\.?)?(\s*[a-z]{2,4})?)?",
     re.IGNORECASE,
 )

@@ -15,8 +15,8 @@ from typing import Any
 from .lines import Rule
 
 KINDS = ("navigation", "prev_next", "read_more", "share", "cookie", "consent", "imprint",
-         "privacy", "comments", "credit", "click_here", "caption", "published", "months",
-         "weekdays")
+         "privacy", "comments", "credit", "click_here", "caption", "subscribe", "disclosure",
+         "action", "rights", "published", "months", "weekdays")
 
 _ARROW = r"(?:[←→«»‹›<>]|<-|->|<<|>>)"
 _SEP = r"\s?[|•·/,»›–-]?\s?"
@@ -55,6 +55,18 @@ def _patterns(kind: str, alt: str) -> tuple[str, str, bool, bool] | None:
         return "click_here", rf".{{2,100}}\b{alt}\b.{{0,100}}|{alt}\b.{{4,100}}", False, False
     if kind == "caption":
         return "caption_control", rf".{{0,300}}\b{alt}\b.{{0,300}}", False, False
+    if kind == "subscribe":  # a prompt to subscribe, in a line of at most ~250 characters
+        # Not inside a quotation: '"Please sign up for my mailing list," he wrote' is speech.
+        return "newsletter", rf"[^\"“”„«»]{{0,120}}\b{alt}\b.{{0,200}}", False, False
+    if kind == "disclosure":  # the site's own affiliate / advertiser disclosure
+        return "disclosure", rf"[^\"“”„«»]{{0,250}}\b{alt}\b.{{0,250}}", False, False
+    if kind == "action":  # a button alone on its line: "Get started", "Book a demo"
+        # ... or after the short question that leads to it: "Ready to start? Get started today."
+        # A button may name what it is for, without a full stop: "Request a quote for roof repairs".
+        return "call_to_action", (rf"(?:[^.!?\"“”]{{1,80}}\?\s)?(?:{_ARROW}\s?)?{alt}"
+                                  rf"(?:\s(?:for|with)\s[^.!?:]{{1,60}}|\s?[.!:]?)(?:\s?{_ARROW})?"), False, False
+    if kind == "rights":
+        return "copyright", rf".{{0,150}}\b{alt}\b.{{0,150}}", False, False
     return None
 
 
@@ -104,7 +116,8 @@ def compile_languages(data: Any) -> list[Rule]:
         made = _patterns(kind, alts[kind]) if kind in alts else None
         if made is not None:
             name, pattern, barrier, page = made
-            floating = pattern.startswith(".")  # found anywhere in a line: no first word
+            # Found anywhere in a line, or after a free lead-in: no first-word test.
+            floating = pattern.startswith((".", "[^", "(?:[^"))
             rules.append(Rule(name, "barrier" if barrier else "remove",
                               re.compile(pattern, re.IGNORECASE), page, False,
                               None if floating else _leads(phrases[kind])))

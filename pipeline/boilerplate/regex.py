@@ -117,11 +117,14 @@ def required_literals(pattern: str) -> frozenset[str] | None:
 
 
 def starts_with_wildcard(pattern: str) -> bool:
-    """True when some match can begin with any character (`.{0,80}...`): the expensive kind."""
+    """True when some match can begin with (nearly) any character (`.{0,80}...`, `[^"]{0,80}`):
+    the expensive kind."""
 
     def first(items) -> bool:
         for op, av in items:
             if op is C.ANY:
+                return True
+            if op is C.IN and av and av[0][0] is C.NEGATE:  # [^"]: nearly any character
                 return True
             if op is C.SUBPATTERN:
                 return first(av[-1])

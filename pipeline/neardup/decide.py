@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from .facts import field_label
+from .shingles import member, sorted_unique
 from .verify import Verifier
 
 if TYPE_CHECKING:
@@ -143,6 +144,10 @@ class Plan:
     member_roots: np.ndarray  # first occurrences of texts that repeat exactly
     cfg: NearDupConfig
     within_group: bool
+    # Per paragraph, what deciding with it costs (its folded length), when the parts are to be
+    # balanced by that instead of by their number of events (forked workers: a part's CPU
+    # follows the text it verifies, up to 2x apart between parts of equal events).
+    cost: np.ndarray | None = None
 
     def parts(self, n_parts: int, per_part: int | None = None) -> list[np.ndarray]:
         """The paragraphs of each part (sorted): whole components, balanced by their number of
@@ -158,14 +163,17 @@ class Plan:
         # a paragraph without links is a component of its own, and the monotone renumbering
         # keeps each component's smallest member. So the labels are a few per cent of the
         # paragraphs, not one per paragraph of the corpus.
-        linked = np.unique(np.r_[u, v, self.events])
+        linked = sorted_unique(np.r_[u, v, self.events])
         label = linked[components(len(linked), np.searchsorted(linked, u),
                                   np.searchsorted(linked, v))]
         del copies, u, v
         roots, weight = np.unique(label[np.searchsorted(linked, self.events)], return_counts=True)
         # Every paragraph in a component with events: the events, their candidates and copies.
-        with_events = np.isin(label, roots)
+        with_events = member(label, roots)
         involved = linked[with_events]
+        if self.cost is not None:
+            weight = np.bincount(np.searchsorted(roots, label[with_events]),
+                                 weights=self.cost[involved], minlength=len(roots)).astype(np.int64)
         if per_part:
             n_parts = max(n_parts, -(-len(involved) // per_part))
         load = np.zeros(max(1, n_parts), dtype=np.int64)
@@ -184,11 +192,11 @@ class Plan:
         """The self-contained job of one part (nodes sorted, closed under the links). `texts`:
         its texts, or a function the job calls for them (where it runs); else from `self.texts`."""
         local = lambda g: np.searchsorted(nodes, g)  # noqa: E731 - monotone renumbering
-        keep = np.isin(self.cand_b, nodes)
+        keep = member(self.cand_b, nodes)
         a, b = local(self.cand_a[keep]), local(self.cand_b[keep])
         start = np.searchsorted(b, np.arange(len(nodes) + 1))
-        events = self.events[np.isin(self.events, nodes)]
-        roots = self.member_roots[np.isin(self.member_roots, nodes)]
+        events = self.events[member(self.events, nodes)]
+        roots = self.member_roots[member(self.member_roots, nodes)]
         if texts is None:
             texts = [self.texts[i] for i in nodes.tolist()]
         return Job(nodes, texts, self.groups[nodes],
@@ -203,7 +211,7 @@ class Plan:
             return self.parts(4 * max(1, workers), PART_PARAGRAPHS)
         if workers > 1:
             return self.parts(4 * workers, PART_PARAGRAPHS)
-        return [np.unique(np.r_[self.events, self.cand_a, self.rep[self.events]])]
+        return [sorted_unique(np.r_[self.events, self.cand_a, self.rep[self.events]])]
 
 
 def _decide_job(job: Job):

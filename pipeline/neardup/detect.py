@@ -30,6 +30,7 @@ from .fingerprint import (LOW32, candidate_pairs, candidate_pairs_shuffled,
                           candidate_pairs_spilled, fingerprint_all)
 from .config import NearDupConfig  # noqa: F401 - part of this module's API
 from .decide import Plan, decide_removed
+from .shingles import sorted_unique
 
 
 # Slices of the fingerprint space paired one after another (two at a time with two workers).
@@ -121,10 +122,21 @@ def find_duplicates(texts: Sequence[str], groups: np.ndarray, cfg: NearDupConfig
     # executor), fingerprinting runs as tasks over chunks and the slices are the buckets of a
     # shuffle by fingerprint, paired by its tasks. The result is the same either way.
     slices = _RANGES if mapper is None else max(2, 2 * workers)
-    lengths, keys = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits, workers, mapper,
-                                    ranges=slices)
-    return decide_duplicates(lengths, exact_repeats(texts), keys, groups, cfg,
-                             lambda nodes: texts, within_group, workers, mapper)
+    if workers > 1 and mapper is None:
+        # The exact repeats (string hashes, under the GIL) in a thread of their own while the
+        # fingerprinting threads are in numpy: the same array, off the serial path.
+        from concurrent.futures import ThreadPoolExecutor
+        with ThreadPoolExecutor(1) as pool:
+            repeats = pool.submit(exact_repeats, texts)
+            lengths, keys = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits,
+                                            workers, mapper, ranges=slices)
+            rep = repeats.result()
+    else:
+        lengths, keys = fingerprint_all(texts, cfg.fingerprint_chars, cfg.sample_bits, workers,
+                                        mapper, ranges=slices)
+        rep = exact_repeats(texts)
+    return decide_duplicates(lengths, rep, keys, groups, cfg, lambda nodes: texts, within_group,
+                             workers, mapper)
 
 
 # Paragraphs per slice of the fingerprint space when the slice count follows the corpus.
@@ -207,18 +219,20 @@ def decide_duplicates(lengths: np.ndarray, rep: np.ndarray, keys: list, groups: 
     # Decisions in keeper order, by connected component of the candidate and exact-repeat
     # links (`neardup_decide`): forked workers or Ray tasks decide independent parts.
     multi = np.flatnonzero(~is_rep & long_enough)
-    events = np.unique(np.concatenate([b, multi]))  # (np.union1d would import numpy.ma: 0.3 s)
+    # (np.unique of plain integers hashes, then sorts, and imports numpy.ma: a sort is less.)
+    events = sorted_unique(np.concatenate([b, multi]))
     events = events[long_enough[events]]
     # The texts are fetched once the jobs' paragraphs are known; until then only their number.
     plan = Plan(Texts(n, np.empty(0, np.int64), []), groups, rep, a, b, events,
-                np.unique(rep[multi]), cfg, within_group)
+                sorted_unique(rep[multi]), cfg, within_group,
+                lengths if mapper is None and decide_map is None and workers > 1 else None)
     decide_map = mapper or decide_map
     parts = plan.node_sets(workers, decide_map)
     loaders = None
     if parts and decide_map is not None and fetch_parts is not None:
         loaders = fetch_parts(parts)
     elif parts:
-        nodes = np.unique(np.concatenate(parts))
+        nodes = sorted_unique(np.concatenate(parts))
         plan.texts = fetch(nodes)
     removed = Removed.of(*decide_removed(plan, workers, decide_map, parts, loaders))
     return removed if sparse else removed.dense(n)

@@ -19,10 +19,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from .shingles import words64 as _words64
+from .shingles import sorted_unique, words64 as _words64
 from .textnorm import fold_bytes
 
-_CHUNK_BYTES = 4 << 20  # text per vectorised step: bounds the temporaries (~12 x this)
+# Text per vectorised step: bounds the temporaries (~12 x this), which at 1 MB stay in the
+# cache; 4 MB chunks cost ~15 % more CPU on part-00 (same records).
+_CHUNK_BYTES = 1 << 20
 _MUL = [np.uint64(c) for c in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
                                0xD6E8FEB86659FD93)]
 
@@ -107,7 +109,7 @@ def fingerprint_all(texts: Sequence[str], k: int, sample_bits: int, workers: int
     ends = np.cumsum(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)) + 1)
     cuts = np.searchsorted(ends, np.arange(_CHUNK_BYTES, int(ends[-1]) if len(ends) else 0,
                                            _CHUNK_BYTES), side="right")
-    edges = np.unique(np.r_[0, cuts, len(texts)]).tolist()
+    edges = sorted_unique(np.r_[0, cuts, len(texts)]).tolist()
     bounds = list(zip(edges[:-1], edges[1:]))
 
     def split(part, start: int):
@@ -208,8 +210,40 @@ def candidate_pairs(key: np.ndarray | list[np.ndarray], n_texts: int, max_df: in
     if not keys:
         e = np.empty(0, np.int64)
         return e, e, e, nfp
-    pk, shared = np.unique(np.concatenate(keys), return_counts=True)
-    return pk // n_texts, pk % n_texts, shared.astype(np.int64), nfp
+    pk, shared = count_keys(np.concatenate(keys), workers)
+    return pk // n_texts, pk % n_texts, shared, nfp
+
+
+def count_keys(keys: np.ndarray, workers: int = 1,
+               min_split: int = 1 << 16) -> tuple[np.ndarray, np.ndarray]:
+    """np.unique(keys, return_counts=True) (counts as int64), over `workers` disjoint ranges of
+    values, each taken and sorted in a thread (numpy releases the GIL) when there are at least
+    `min_split` keys: the ranges are concatenated in order, so the result is the same for any
+    worker count. (On part-00's 4.7 M pair keys, the serial count was 0.4 s of the parent's.)"""
+    bounds: list = [(None, None)]
+    if workers > 1 and len(keys) and len(keys) >= min_split:
+        probe = np.sort(keys[::256])
+        cuts = probe[[len(probe) * j // workers for j in range(1, workers)]].tolist()
+        bounds = list(zip([None] + cuts, cuts + [None]))
+
+    def one(bound: tuple) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = bound
+        if lo is None and hi is None:
+            x = np.sort(keys)
+        else:
+            x = np.sort(keys[(keys >= lo) & (keys < hi)] if lo is not None and hi is not None
+                        else keys[keys >= lo] if lo is not None else keys[keys < hi])
+        if not len(x):
+            return x, np.empty(0, np.int64)
+        start = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])
+        return x[start], np.diff(np.r_[start, len(x)])
+
+    if len(bounds) == 1:
+        return one(bounds[0])
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(len(bounds)) as pool:
+        done = list(pool.map(one, bounds))
+    return np.concatenate([d[0] for d in done]), np.concatenate([d[1] for d in done])
 
 
 def candidate_pairs_spilled(slices: list, n_texts: int, max_df: int, fanin: int, workers: int,

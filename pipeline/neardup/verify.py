@@ -20,13 +20,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from .facts import (WIRE, Para, acronyms, attributed_dates, calendar_word, contradicts, exceeds,
                     has_wire_word, joined_tokens, lead, pronoun_speaker, speakers, typo_of)
-from .shingles import found as _found, intersect, longest as _longest
+from .shingles import found as _found, intersect, longest as _longest, prefix as _prefix
 from .shingles import shingle_seq, shingle_sets, sorted_unique
 from .forms import free_words, rank_contradicts
 from .textnorm import STOPWORDS, fold_small_bytes, sentences, side_by_side, token_set
@@ -39,6 +40,7 @@ _FULL_STOP = re.compile(r"[.!?][\"'\u201d\u2019]*$")
 _OPEN = "\"'\u201c\u2018( "
 
 
+@lru_cache(maxsize=1 << 16)
 def _word_kind(w: bytes) -> int:
     """0 a function word (or none), 1 a content word, 2 a wire or calendar word (folded)."""
     t = w.decode("utf-8", "replace")
@@ -72,21 +74,7 @@ class Verifier:
         idx = sorted_unique(indices).tolist()
         self._local = {i: j for j, i in enumerate(idx)}
         texts = [self.texts[i] for i in idx]
-        k = self.cfg.verify_chars
-        if self.workers < 2 or len(texts) < 2000:
-            self._offsets, self._values = shingle_sets(texts, k)
-            return
-        # Sets are per text, so parts built in threads (numpy releases the GIL in the folding
-        # and sorting) and concatenated in order are the same CSR arrays.
-        from concurrent.futures import ThreadPoolExecutor
-        cuts = np.linspace(0, len(texts), self.workers + 1).astype(int).tolist()
-        with ThreadPoolExecutor(self.workers) as pool:
-            parts = list(pool.map(lambda ij: shingle_sets(texts[ij[0]:ij[1]], k),
-                                  zip(cuts[:-1], cuts[1:])))
-        base = np.cumsum([0] + [len(p[1]) for p in parts[:-1]])
-        self._offsets = np.concatenate([parts[0][0]] + [p[0][1:] + b
-                                                         for p, b in zip(parts[1:], base[1:])])
-        self._values = np.concatenate([p[1] for p in parts])
+        self._offsets, self._values = shingle_sets(texts, self.cfg.verify_chars, self.workers)
 
     def shingles(self, i: int) -> np.ndarray:
         j = self._local.get(i)
@@ -223,16 +211,14 @@ class Verifier:
             if not (sizes >= 40).any():  # short sentences: one typo would look like a rewrite
                 continue
             # Shingles of each sentence found in p: one binary search for all sentences.
-            found = np.zeros(len(values) + 1, np.int64)
-            np.cumsum(_found(values, ps), out=found[1:])
-            found = found[offsets]
+            found = _prefix(_found(values, ps))[offsets]
             for j in np.flatnonzero(sizes >= 40).tolist():
                 r = int(found[j + 1] - found[j]) / int(sizes[j])
                 if r < lo and fragment(int(found[j + 1] - found[j])):
                     return None
                 if lo <= r < hi and not self._split_piece(
                         i, cp.parts[j], ps, score,
-                        sorted_unique(np.r_[values[:offsets[j]], values[offsets[j + 1]:]])):
+                        sorted_unique(np.delete(values, slice(offsets[j], offsets[j + 1])))):
                     return None
         cover = [self.para(c) for c in chosen]
         words = _merged([c.words for c in cover])
@@ -322,7 +308,7 @@ class Verifier:
             return False
         offsets, values = shingle_sets(parts, self.cfg.verify_chars)
         hit = _found(values, covered) if len(covered) else np.zeros(len(values), dtype=bool)
-        found = np.r_[0, np.cumsum(hit)][offsets]
+        found = _prefix(hit)[offsets]
         for j, part in enumerate(parts):
             size = int(offsets[j + 1] - offsets[j])
             if size and (found[j + 1] - found[j]) < 0.5 * size and new & token_set(part):
@@ -356,8 +342,8 @@ class Verifier:
         wire = kind == 2
         # A shingle is the wire edit's when it touches a wire word and nothing but function
         # words besides: "they can't have it both" is a quote, not an attribution frame.
-        bad = np.r_[0, np.cumsum(~free)]
-        on_wire = np.r_[0, np.cumsum(wire)]
+        bad = _prefix(~free)
+        on_wire = _prefix(wire)
         excused = (((bad[k:k + len(seq)] - bad[:len(seq)]) == 0)
                    & ((on_wire[k:k + len(seq)] - on_wire[:len(seq)]) > 0))
         only = sorted_unique(seq[missing & excused])
@@ -393,7 +379,7 @@ class Verifier:
             if not len(ok) or ok[-1] + 1 < 2 * k:
                 continue
             x = int(ok[-1]) + 1
-            head = sorted_unique(s[:x] if others is None else np.r_[s[:x], others])
+            head = sorted_unique(s[:x] if others is None else np.concatenate((s[:x], others)))
             rest = sorted_unique(s[x:][used[x:]])
             if len(rest) - int(_found(rest, head).sum()) <= 2 * k:
                 return True

@@ -14,7 +14,7 @@ from pathlib import Path
 import xxhash
 
 from .. import annotators as registry
-from ..runtime import cache, store
+from ..runtime import cache, heap, store
 from ..core.schema import document_rows, document_schema, document_text, paragraph_rows
 from ..core.model import BOILERPLATE, DUPLICATE, KEPT, Document, RunContext
 from .base import Handoff, PartsJob, RowFiles, map_last_reader
@@ -47,14 +47,16 @@ class AnnotateConfig:
         return "language" in self.annotators
 
 
-def counts(doc: Document, text: str) -> dict[str, int | str]:
+def counts(doc: Document, text: str, utf8: bytes | memoryview | None = None) -> dict[str, int | str]:
+    """The document's counts and content hash; `utf8`: the text's UTF-8 bytes, when at hand."""
+    status = Counter(p.status for p in doc.paragraphs)
     return {
         "n_chars": len(text),
         "n_words": len(text.split()),
-        "n_paragraphs": doc.count(KEPT),
-        "n_boilerplate_removed": doc.count(BOILERPLATE),
-        "n_duplicates_removed": doc.count(DUPLICATE),
-        "content_hash": xxhash.xxh3_64_hexdigest(text.encode("utf-8")),
+        "n_paragraphs": status[KEPT],
+        "n_boilerplate_removed": status[BOILERPLATE],
+        "n_duplicates_removed": status[DUPLICATE],
+        "content_hash": xxhash.xxh3_64_hexdigest(text.encode("utf-8") if utf8 is None else utf8),
     }
 
 
@@ -83,8 +85,6 @@ class AnnotateJob:
 def annotate(docs: list[Document], cfg: AnnotateConfig, cache_dir: str | None) -> dict[str, Any]:
     """Set every document's counts and annotator columns; returns the annotators' notes."""
     texts = [document_text(d) for d in docs]
-    for doc, text in zip(docs, texts):
-        doc.annotations.update(counts(doc, text))
     batch = registry.Batch(texts, [d.title for d in docs], options={
         "langdetect_seed": cfg.langdetect_seed, "language_max_chars": cfg.language_max_chars,
         "language_backend": cfg.language_backend, "cache_dir": cache_dir, "pii": cfg.pii})
@@ -92,12 +92,20 @@ def annotate(docs: list[Document], cfg: AnnotateConfig, cache_dir: str | None) -
         for name, values in annotator(batch).items():
             for doc, value in zip(docs, values):
                 doc.annotations[name] = value
+    # The texts' UTF-8 is in the batch's Arrow array when an annotator made it (pii does).
+    for doc, text, utf8 in zip(docs, texts, batch.utf8_if_made()):
+        doc.annotations.update(counts(doc, text, utf8))
     return batch.notes
 
 
 def _annotate_job(job: AnnotateJob) -> Annotated:
     """Annotate the job's documents (their dedup decisions applied as they are read), and write
     their output rows."""
+    with heap.reuse_large_blocks():
+        return _annotate_parts(job)
+
+
+def _annotate_parts(job: AnnotateJob) -> Annotated:
     cfg = job.cfg
     docs = list(job.source.documents())
     notes = annotate(docs, cfg, job.cache_dir).get("language", {})
