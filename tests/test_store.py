@@ -178,6 +178,66 @@ def test_keeper_numbering_per_document_equals_the_arrays_per_paragraph():
     assert num.first_copies(jobs, 3).tolist() == first_of_all(digests[at]).tolist()
 
 
+def _read_job(job) -> list[str]:
+    """A last reader's job: its documents' ids (it fails if a file it needs was deleted)."""
+    return [d.id for d in job.documents()]
+
+
+def test_the_last_reader_deletes_each_spilled_file_once_its_last_job_is_done(tmp_path, monkeypatch):
+    from pipeline.stages.base import map_last_reader
+
+    monkeypatch.setattr(store, "PART_DOCS", 7)
+    docs = _docs()
+    spill = tmp_path / "staging" / ".spill"
+    # Two spilled files (a job spans both), and one of the reuse cache, which must stay.
+    first = store.write_docs(spill / "clean" / "000000.arrow", iter(docs[:14]))
+    second = store.write_docs(spill / "clean" / "000001.arrow", iter(docs[14:21]))
+    cached = store.write_docs(tmp_path / ".cache" / "ingest" / "k" / "000000.arrow", iter(docs[21:]))
+    handoff = Handoff(parts=first + second + cached)
+    jobs = handoff.jobs(10)  # [first 0-1], [second 0, cached 0]
+    assert [[p.path for p in job.parts] for job in jobs] == [
+        [first[0].path, first[1].path], [second[0].path, cached[0].path]]
+    for executor in (None, LocalExecutor(2)):
+        ctx = RunContext(staging=tmp_path / "staging", executor=executor)
+        results = map_last_reader(ctx, _read_job, jobs, jobs)
+        assert next(results) == [d.id for d in docs[:14]]
+        # The first file's last job is done: it is gone; the second is still to be read.
+        assert not (spill / "clean" / "000000.arrow").exists()
+        assert (spill / "clean" / "000001.arrow").exists()
+        assert next(results) == [d.id for d in docs[14:]]
+        assert not (spill / "clean" / "000001.arrow").exists()
+        assert (tmp_path / ".cache" / "ingest" / "k" / "000000.arrow").exists()
+        if executor is not None:
+            executor.close()
+        # Again from the start with the same files.
+        first = store.write_docs(spill / "clean" / "000000.arrow", iter(docs[:14]))
+        second = store.write_docs(spill / "clean" / "000001.arrow", iter(docs[14:21]))
+
+
+def test_fingerprint_records_come_back_exactly_in_about_half_the_bytes(tmp_path):
+    """The dedup stage's spilled records (`store.write_records`): real records of the two seed
+    articles and an allsides-like volume of them by repeating those texts; any uint64 values in
+    any order come back exactly too (the paragraph numbers are stored as differences)."""
+    from pipeline.neardup.fingerprint import fingerprint_all
+    from conftest import SEED_FILES, SEEDS
+
+    texts = [line for name in SEED_FILES
+             for line in (SEEDS / name).read_text(encoding="utf-8").splitlines() if line.strip()]
+    cfg = DedupConfig().near
+    _, slices = fingerprint_all(texts * 40, cfg.fingerprint_chars, cfg.sample_bits, ranges=8)
+    assert sum(map(len, slices)) > 5_000
+    rng = np.random.default_rng(0)
+    odd = [np.empty(0, np.uint64), np.array([2**64 - 1, 0, 2**32, 2**32 - 1, 7], np.uint64),
+           rng.integers(0, 2**64, 1_000, dtype=np.uint64, endpoint=False)]
+    written = 0
+    for i, key in enumerate([*slices, *odd]):
+        path = tmp_path / f"{i}.rec"
+        store.write_records(key, path)
+        assert np.array_equal(store.read_records(path), key)
+        written += path.stat().st_size if i < len(slices) else 0
+    # Raw they were 8 bytes each: the fingerprints take 4, the paragraph numbers compress.
+    assert written < 5 * sum(map(len, slices))
+
 def test_a_reusing_job_takes_its_large_blocks_from_the_heap():
     """Once a run maps every block of 1 MB or more on its own, each such block is faulted in
     afresh page by page; within `reuse_large_blocks` (an annotate job) freed blocks' pages are

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import Any, Iterable, TypeVar
+from typing import Any, Iterable, Iterator, TypeVar
 
 T = TypeVar("T")
 
@@ -148,6 +148,12 @@ class RunContext:
         if self.executor is None:
             return [fn(item) for item in items]
         return self.executor.map(fn, items)
+
+    def imap(self, fn: Any, items: list) -> Iterator:
+        """`map(fn, items)`, each result as soon as it and those before it are done."""
+        if self.executor is None:
+            return (fn(item) for item in items)
+        return self.executor.imap(fn, items)
 
     # The current stage's progress bar (tqdm), set by the runner when progress is on.
     bar: Any = None

@@ -15,7 +15,7 @@ import signal
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, TypeVar
@@ -42,6 +42,12 @@ class Executor:
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:  # pragma: no cover
         raise NotImplementedError
+
+    def imap(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        """`map(fn, items)`, each result given as soon as it and every one before it are done
+        (so a stage can act on a finished job, e.g. delete the files only it still read)."""
+        for item in items:
+            yield fn(item)
 
     def submit(self, fn: Callable[[T], R], items: Iterable[T]) -> Pending:
         """Start `map(fn, items)` and return at once where the executor can run it beside this
@@ -125,6 +131,15 @@ class LocalExecutor(Executor):
             return [fn(item) for item in items]
         try:
             return list(self._started().map(fn, items))
+        except BrokenProcessPool as e:
+            raise self._broken(e) from e
+
+    def imap(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        if self.workers == 1 or len(items) <= 1:
+            yield from super().imap(fn, items)
+            return
+        try:
+            yield from self._started().map(fn, items)  # the pool's results, in order, as they come
         except BrokenProcessPool as e:
             raise self._broken(e) from e
 
@@ -229,6 +244,11 @@ class RayExecutor(Executor):
         if not items:
             return []
         return self._results([self._task.remote(fn, item) for item in items])
+
+    def imap(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
+        refs = [self._task.remote(fn, item) for item in items]
+        for ref in refs:
+            yield self._results([ref])[0]
 
     def submit(self, fn: Callable[[T], R], items: Iterable[T]) -> Pending:
         refs = [self._task.remote(fn, item) for item in items]

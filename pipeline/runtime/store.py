@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.ipc as ipc
 
@@ -66,6 +67,38 @@ def write_atomic(schema: pa.Schema, batches: Iterable[pa.RecordBatch], path: Pat
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+
+
+# Fingerprint records (uint64: a 32-bit fingerprint above a 32-bit paragraph number, in
+# paragraph order) are written once and read once: 8 raw bytes each were ~0.9 bytes per byte of
+# text, the spill's largest item during dedup. The fingerprints (random bits) are stored as
+# they are, 4 bytes; the paragraph numbers as differences (mostly 0 or 1), zstd at level 1:
+# ~4.3 bytes a record on part-00, for ~0.15 s more CPU per 13 M records written and read.
+# (Each half's bytes grouped by significance before zstd took 3.95 bytes, for ~0.8 s.)
+_HEADER = 16  # the record count and the compressed differences' length, little-endian
+
+
+def write_records(key: np.ndarray, path: str | Path) -> None:
+    """uint64 records into a file of half the bytes (`read_records` gives them back exactly)."""
+    key = np.asarray(key, dtype=np.uint64)
+    steps = np.diff(key.astype(np.uint32), prepend=np.uint32(0))  # modulo 2**32: any order
+    body = COMPRESSION.compress(steps.astype("<u4", copy=False), asbytes=True) if len(key) else b""
+    with open(path, "wb") as fh:
+        fh.write(len(key).to_bytes(8, "little") + len(body).to_bytes(8, "little") + body)
+        fh.write((key >> np.uint64(32)).astype("<u4").data)
+
+
+def read_records(path: str | Path) -> np.ndarray:
+    raw = Path(path).read_bytes()
+    n, m = int.from_bytes(raw[:8], "little"), int.from_bytes(raw[8:_HEADER], "little")
+    if not n:
+        return np.empty(0, np.uint64)
+    steps = np.frombuffer(COMPRESSION.decompress(raw[_HEADER:_HEADER + m], decompressed_size=4 * n),
+                          dtype="<u4")
+    key = np.frombuffer(raw, dtype="<u4", count=n, offset=_HEADER + m).astype(np.uint64)
+    key <<= np.uint64(32)
+    key |= np.cumsum(steps, dtype=np.uint32)
+    return key
 
 
 def to_batch(docs: list[Document]) -> pa.RecordBatch:

@@ -17,7 +17,7 @@ from .. import annotators as registry
 from ..runtime import cache, heap, store
 from ..core.schema import document_rows, document_schema, document_text, paragraph_rows
 from ..core.model import BOILERPLATE, DUPLICATE, KEPT, Document, RunContext
-from .base import Handoff, PartsJob, RowFiles
+from .base import Handoff, PartsJob, RowFiles, map_last_reader
 
 @dataclass(frozen=True)
 class AnnotateConfig:
@@ -127,9 +127,10 @@ def run(handoff: Handoff, cfg: AnnotateConfig, ctx: RunContext) -> Handoff:
     cache_dir = str(ctx.cache_dir) if ctx.cache_dir is not None else None
     jobs = handoff.jobs()
     done: list[Annotated] = []
-    for result in ctx.map(_annotate_job, [
+    # The last reader of the parts: each part file goes as soon as its last job is done.
+    for result in map_last_reader(ctx, _annotate_job, [
             AnnotateJob(job, cfg, cache_dir, str(ctx.spill / "annotated" / f"{i:06d}"))
-            for i, job in enumerate(jobs)]):
+            for i, job in enumerate(jobs)], jobs):
         done.append(result)
         ctx.tick(jobs[len(done) - 1].n_docs)
     stats = {}

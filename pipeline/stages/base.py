@@ -13,11 +13,12 @@ writing one module with this shape and naming it in `STAGES`.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol
 
-from ..core.model import Document, Tally
+from ..core.model import Document, RunContext, Tally
 from ..runtime import store
 from ..runtime.store import Part
 
@@ -96,3 +97,30 @@ class Handoff:
         values = {"tally": self.tally, "n_documents": self.n_documents, "rows": self.rows,
                   "languages": self.languages, "stats": {}, **changes}
         return Handoff(parts=new_parts, patches=list(patches), **values)
+
+
+def last_reads(jobs: Sequence[PartsJob], spill: Path) -> list[list[str]]:
+    """Per job, the files of `spill` whose parts no later job reads (in order of the jobs).
+    Files outside the spill (the ingest cache's parts) are kept for the next run."""
+    last: dict[str, int] = {}
+    for i, job in enumerate(jobs):
+        for part in job.parts:
+            last[part.path] = i
+    gone: list[list[str]] = [[] for _ in jobs]
+    for path, i in last.items():
+        if Path(path).is_relative_to(spill):
+            gone[i].append(path)
+    return gone
+
+
+def map_last_reader(ctx: RunContext, fn: Callable[[Any], Any], items: Sequence[Any],
+                    jobs: Sequence[PartsJob]) -> Iterator[Any]:
+    """`fn` over `items` (item i reads `jobs[i]`) on the run's executor, results in order, for
+    a stage that is the last reader of its input parts: each spilled part file is deleted as
+    soon as the last job that reads it is done (results come in order, so every job before it
+    is done too). The stage's input and output are then not both whole on disk at its end."""
+    gone = last_reads(jobs, Path(ctx.spill))
+    for i, result in enumerate(ctx.imap(fn, items)):
+        for path in gone[i]:
+            Path(path).unlink(missing_ok=True)
+        yield result

@@ -22,7 +22,7 @@ import yaml
 from ..boilerplate import classify as bp, learn
 from ..runtime import store
 from ..core.model import BOILERPLATE, Document, RunContext, Tally
-from .base import Handoff, PartsJob
+from .base import Handoff, PartsJob, map_last_reader
 from .clean_learn import learn_out_of_core, learn_texts
 
 NAME = "clean"
@@ -339,8 +339,10 @@ def run(handoff: Handoff, cfg: CleanConfig, ctx: RunContext) -> Handoff:
     parts: list[store.Part] = []
     found = _Found()
     spill = ctx.spill / NAME
-    for job_parts, job_found in ctx.map(_clean_job, [
-            CleanJob(job, cfg, learned, str(spill / f"{i:06d}.arrow")) for i, job in enumerate(jobs)]):
+    # The last reader of the ingested parts (spilled when the cache is off): each goes once read.
+    for job_parts, job_found in map_last_reader(ctx, _clean_job, [
+            CleanJob(job, cfg, learned, str(spill / f"{i:06d}.arrow"))
+            for i, job in enumerate(jobs)], jobs):
         parts += job_parts
         found.merge(job_found)
         ctx.tick(sum(p.n_docs for p in job_parts))

@@ -116,10 +116,11 @@ def _prepare_job(job: PrepareJob) -> Prepared:
     as_digests(par_d).tofile(f"{job.dest}.digests")
     np.asarray(lengths, dtype=np.int32).tofile(f"{job.dest}.lengths")
     for i, slice_records in enumerate(records):
-        path = f"{job.dest}.{i}.u64"
-        # Raw uint64, not .npy: np.load parses the header with ast, which CPython 3.11 can fail
-        # on ("AST constructor recursion depth mismatch") when the driver's threads load slices.
-        slice_records.astype(np.uint64, copy=False).tofile(path)
+        path = f"{job.dest}.{i}.rec"
+        # Compressed (`store.write_records`: about half the raw bytes), not .npy: np.load parses
+        # the header with ast, which CPython 3.11 can fail on ("AST constructor recursion depth
+        # mismatch") when the driver's threads load slices.
+        store.write_records(slice_records, path)
         paths.append(path)
     return Prepared(ids, dates, sources, np.asarray(n_kept, np.int64),
                     np.asarray(kept_pos, np.int64), as_digests(doc_d), f"{job.dest}.digests",
@@ -264,7 +265,7 @@ def run(handoff: Handoff, cfg: DedupConfig, ctx: RunContext) -> Handoff:
         def slice_i() -> np.ndarray:
             out = []
             for k, p in enumerate(prep):
-                key = np.fromfile(p.slices[i], dtype=np.uint64)
+                key = store.read_records(p.slices[i])
                 Path(p.slices[i]).unlink()  # its one reader: the disk is freed as pairing goes
                 j = num.perm(k)[(key & LOW32).view(np.int64)]
                 ok = j >= 0
