@@ -13,6 +13,7 @@ import re
 from typing import Any
 
 from .lines import Rule
+from .regex import starts_with_wildcard
 
 KINDS = ("navigation", "prev_next", "read_more", "share", "cookie", "consent", "imprint",
          "privacy", "comments", "credit", "click_here", "caption", "subscribe", "disclosure",
@@ -117,10 +118,9 @@ def compile_languages(data: Any) -> list[Rule]:
         if made is not None:
             name, pattern, barrier, page = made
             # Found anywhere in a line, or after a free lead-in: no first-word test.
-            floating = pattern.startswith((".", "[^", "(?:[^"))
             rules.append(Rule(name, "barrier" if barrier else "remove",
                               re.compile(pattern, re.IGNORECASE), page, False,
-                              None if floating else _leads(phrases[kind])))
+                              None if starts_with_wildcard(pattern) else _leads(phrases[kind])))
     if "months" in alts:
         pattern = _date(alts["months"], alts.get("weekdays"), alts.get("published"))
         words = phrases["months"] + phrases.get("weekdays", []) + phrases.get("published", [])

@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 
-from .lines import LEAD_STRIP, LineFacts, Rule, fold
+from .lines import LineFacts, Rule, fold, lead_of
 from .regex import Matcher, max_width
 
 _MONTH = r"(jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]{0,7}\.?"
@@ -157,7 +157,7 @@ class LineTable:
                 if i is not None:
                     shape = SHAPES[i - n_rules]
                 if len(folded) <= top:  # the first led rule that matches, if any
-                    lead = low.lstrip(LEAD_STRIP)[:3]  # lead_of
+                    lead = lead_of(low)
                     rules = known(lead)
                     for r, fullmatch, width in led_rules(lead) if rules is None else rules:
                         if len(folded) <= width and fullmatch(folded):

@@ -228,11 +228,8 @@ def count_keys(keys: np.ndarray, workers: int = 1,
 
     def one(bound: tuple) -> tuple[np.ndarray, np.ndarray]:
         lo, hi = bound
-        if lo is None and hi is None:
-            x = np.sort(keys)
-        else:
-            x = np.sort(keys[(keys >= lo) & (keys < hi)] if lo is not None and hi is not None
-                        else keys[keys >= lo] if lo is not None else keys[keys < hi])
+        x = keys if lo is None else keys[keys >= lo]
+        x = np.sort(x if hi is None else x[x < hi])
         if not len(x):
             return x, np.empty(0, np.int64)
         start = np.flatnonzero(np.r_[True, x[1:] != x[:-1]])

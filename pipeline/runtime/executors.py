@@ -127,12 +127,7 @@ class LocalExecutor(Executor):
         return _killed(self._procs)
 
     def map(self, fn: Callable[[T], R], items: Sequence[T]) -> list[R]:
-        if self.workers == 1 or len(items) <= 1:
-            return [fn(item) for item in items]
-        try:
-            return list(self._started().map(fn, items))
-        except BrokenProcessPool as e:
-            raise self._broken(e) from e
+        return list(self.imap(fn, items))
 
     def imap(self, fn: Callable[[T], R], items: Sequence[T]) -> Iterator[R]:
         if self.workers == 1 or len(items) <= 1:
